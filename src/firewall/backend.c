@@ -1,0 +1,89 @@
+/*
+ * backend.c: choosing how programs reach the kernel
+ */
+#include "backend-priv.h"
+#include "error.h"
+
+static const char *const kindNames[] = { "exec", "restore" };
+
+const char *
+vfBackendKindToString(vfBackendKind kind)
+{
+    return kind <= VF_BACKEND_RESTORE ? kindNames[kind] : "unknown";
+}
+
+int
+vfBackendKindFromString(const char *str)
+{
+    for (int i = 0; i <= VF_BACKEND_RESTORE; i++) {
+        if (g_strcmp0(str, kindNames[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+vfBackend *
+vfBackendNew(vfBackendKind kind, vfRunner *runner)
+{
+    vfBackend *backend = g_new0(vfBackend, 1);
+
+    backend->kind = kind;
+    backend->runner = runner;
+    backend->wait_seconds = 10;
+    return backend;
+}
+
+void
+vfBackendFree(vfBackend *backend)
+{
+    g_free(backend);
+}
+
+vfBackendKind
+vfBackendGetKind(const vfBackend *backend)
+{
+    return backend->kind;
+}
+
+void
+vfBackendSetWait(vfBackend *backend, guint seconds)
+{
+    backend->wait_seconds = seconds;
+}
+
+gboolean
+vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
+               GError **errors, vfApplyStats *stats, GError **error)
+{
+    vfApplyStats local = { 0 };
+    guint spawned = backend->runner->spawned;
+    gboolean ret;
+
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    if (backend->kind == VF_BACKEND_EXEC)
+        ret = vfExecApply(backend, fws, n, errors, stats, error);
+    else
+        ret = vfRestoreApply(backend, fws, n, errors, stats, error);
+    stats->processes = backend->runner->spawned - spawned;
+    return ret;
+}
+
+gboolean
+vfBackendApplyOne(vfBackend *backend, virFirewall *fw,
+                  vfApplyStats *stats, GError **error)
+{
+    GError *errors[1] = { NULL };
+
+    if (!vfBackendApply(backend, &fw, 1, errors, stats, error)) {
+        if (errors[0]) {
+            if (error && !*error)
+                g_propagate_error(error, errors[0]);
+            else
+                g_error_free(errors[0]);
+        }
+        return FALSE;
+    }
+    return TRUE;
+}

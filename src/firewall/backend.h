@@ -1,0 +1,56 @@
+/*
+ * backend.h: how firewall programs reach the kernel.
+ *
+ * A batch is several independent programs (one per interface or network).
+ * Each keeps its own order and its own failure scope: one failing program
+ * never stops the others. Both backends must leave the same kernel state.
+ */
+#pragma once
+
+#include "firewall.h"
+#include "runner.h"
+
+typedef enum {
+    VF_BACKEND_EXEC,     /* one process per rule, libvirt's argv */
+    VF_BACKEND_RESTORE,  /* one *-restore per table per pass */
+} vfBackendKind;
+
+const char *vfBackendKindToString(vfBackendKind kind);
+int vfBackendKindFromString(const char *str);
+
+typedef struct {
+    guint processes;   /* processes spawned during the apply */
+    guint passes;      /* restore passes (0 for exec) */
+    guint lines;       /* rule lines written (restore) or rules run (exec) */
+    guint retries;     /* table re-runs after a failing ignorable line */
+    guint lock_retries;
+} vfApplyStats;
+
+typedef struct _vfBackend vfBackend;
+
+/* The backend does not own @runner. */
+vfBackend *vfBackendNew(vfBackendKind kind, vfRunner *runner);
+void vfBackendFree(vfBackend *backend);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfBackend, vfBackendFree)
+
+vfBackendKind vfBackendGetKind(const vfBackend *backend);
+
+/* Lock wait (seconds) for iptables/ip6tables; default 10. */
+void vfBackendSetWait(vfBackend *backend, guint seconds);
+
+/*
+ * Applies @n programs as one batch. For each program that failed,
+ * errors[i] is set (the caller passes an array of @n NULL pointers and
+ * frees what it gets). Returns TRUE if every program succeeded. @error is
+ * set, and FALSE returned, for a failure of the batch itself (a tool
+ * missing, a runner failure) — then errors[] may be partly filled.
+ */
+gboolean vfBackendApply(vfBackend *backend,
+                        virFirewall *const *fws, gsize n,
+                        GError **errors,
+                        vfApplyStats *stats,
+                        GError **error);
+
+/* Convenience for one program: FALSE with @error on any failure. */
+gboolean vfBackendApplyOne(vfBackend *backend, virFirewall *fw,
+                           vfApplyStats *stats, GError **error);

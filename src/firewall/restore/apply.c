@@ -1,0 +1,301 @@
+/*
+ * apply.c: the restore backend — snapshot, simulate, plan, render, run
+ *
+ * Reads each layer's tables once, simulates every program of the batch
+ * against that copy, and writes what the simulation logged as one restore
+ * per table per pass. When a tool refuses a line the simulation did not
+ * foresee, the committed tables are put back (each entry knows its
+ * inverse), the line is recorded as failing, and the batch is planned
+ * again: the failing program then fails and rolls back exactly as libvirt
+ * would have it, and the others are applied.
+ */
+#include "backend-priv.h"
+#include "error.h"
+#include "plan.h"
+#include "render.h"
+#include "snapshot.h"
+
+#include <stdlib.h>
+
+#define VF_RESTORE_MAX_ROUNDS 64
+#define VF_RESTORE_LOCK_TRIES 4
+
+typedef struct {
+    virFirewallLayer layer;
+    char *table;
+    GPtrArray *entries;   /* borrowed from the round's simulation */
+} vfCommitted;
+
+static void
+committedFree(vfCommitted *c)
+{
+    g_free(c->table);
+    g_ptr_array_unref(c->entries);
+    g_free(c);
+}
+
+static const char *
+layerLabel(virFirewallLayer layer)
+{
+    static const char *const labels[] = { "ebtables", "iptables", "ip6tables" };
+    return labels[layer];
+}
+
+/* "line 12 failed", "line 12: RULE_APPEND failed", "Error occurred at
+ * line: 12" */
+static guint
+failedLine(const char *err)
+{
+    const char *p = err;
+
+    while ((p = strstr(p, "line"))) {
+        const char *q = p + 4;
+        if (*q == ':')
+            q++;
+        while (*q == ' ')
+            q++;
+        if (g_ascii_isdigit(*q))
+            return atoi(q);
+        p += 4;
+    }
+    return 0;
+}
+
+static gboolean
+isLockError(int status, const char *err)
+{
+    return status == 4 && (strstr(err, "xtables lock") || strstr(err, "holding the lock"));
+}
+
+static gboolean
+runScript(vfBackend *backend, virFirewallLayer layer, const char *text,
+          vfRunResult *res, vfApplyStats *stats, GError **error)
+{
+    g_auto(GStrv) argv = vfRenderRestoreArgv(layer, backend->wait_seconds);
+
+    for (guint attempt = 0;; attempt++) {
+        if (!vfRunnerRun(backend->runner, (const char *const *)argv, text,
+                         res, error)) {
+            g_prefix_error(error, "cannot run %s: ", argv[0]);
+            return FALSE;
+        }
+        if (!isLockError(res->status, res->err))
+            return TRUE;
+        if (attempt + 1 >= VF_RESTORE_LOCK_TRIES) {
+            g_set_error(error, VF_ERROR, VF_ERROR_LOCKED,
+                        "%s: the xtables lock is held by another process "
+                        "(gave up after %u tries): %s",
+                        argv[0], attempt + 1, g_strstrip(res->err));
+            return FALSE;
+        }
+        stats->lock_retries++;
+        g_usleep(G_USEC_PER_SEC / 4 << attempt);
+    }
+}
+
+/* The failing line with its neighbours, for the report. */
+static char *
+describeFailure(const char *text, guint line, virFirewallLayer layer,
+                const char *table, const char *err)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
+    GString *out = g_string_new(NULL);
+    g_autofree char *msg = g_strdup(err);
+
+    g_string_append_printf(out, "%s (%s-restore, table %s, line %u:",
+                           g_strstrip(msg), layerLabel(layer), table, line);
+    for (guint i = line > 2 ? line - 2 : 1; i <= line + 1 && i <= n; i++) {
+        if (i - 1 < n && *lines[i - 1])
+            g_string_append_printf(out, "\n  %s%u: %s", i == line ? "> " : "  ",
+                                   i, lines[i - 1]);
+    }
+    g_string_append(out, ")");
+    return g_string_free(out, FALSE);
+}
+
+static gboolean
+revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
+       GError **error)
+{
+    for (guint i = committed->len; i-- > 0;) {
+        vfCommitted *c = g_ptr_array_index(committed, i);
+        g_autofree char *text = vfRenderUndoScript(c->layer, c->table, c->entries);
+        g_auto(vfRunResult) res = { 0 };
+
+        if (!runScript(backend, c->layer, text, &res, stats, error))
+            return FALSE;
+        if (res.status != 0) {
+            g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                        "could not put back table %s (%s) after a failed "
+                        "batch; its state is unknown: %s",
+                        c->table, layerLabel(c->layer), g_strstrip(res.err));
+            return FALSE;
+        }
+    }
+    g_ptr_array_set_size(committed, 0);
+    return TRUE;
+}
+
+/*
+ * When a tool names no usable line (legacy reports kernel rejections at
+ * COMMIT; a crash names none), find the first failing entry by trying
+ * prefixes of the script and undoing each prefix that applied.
+ */
+static vfLogEntry *
+bisect(vfBackend *backend, const vfPlanScript *script, vfApplyStats *stats,
+       char **reason, GError **error)
+{
+    guint lo = 0, hi = script->entries->len;  /* prefix lo ok, prefix hi fails */
+    g_autofree char *lastErr = NULL;
+
+    while (hi - lo > 1) {
+        guint mid = (lo + hi) / 2;
+        vfPlanScript part = { script->layer, script->table, g_ptr_array_new() };
+        g_autofree char *text = NULL;
+        g_auto(vfRunResult) res = { 0 };
+
+        for (guint i = 0; i < mid; i++)
+            g_ptr_array_add(part.entries, g_ptr_array_index(script->entries, i));
+        text = vfRenderScript(&part, NULL);
+        if (!runScript(backend, script->layer, text, &res, stats, error)) {
+            g_ptr_array_unref(part.entries);
+            return NULL;
+        }
+        if (res.status == 0) {
+            g_autoptr(GPtrArray) undo = g_ptr_array_new_with_free_func((GDestroyNotify)committedFree);
+            vfCommitted *c = g_new0(vfCommitted, 1);
+            c->layer = script->layer;
+            c->table = g_strdup(script->table);
+            c->entries = g_ptr_array_ref(part.entries);
+            g_ptr_array_add(undo, c);
+            if (!revert(backend, undo, stats, error)) {
+                g_ptr_array_unref(part.entries);
+                return NULL;
+            }
+            lo = mid;
+        } else {
+            g_free(lastErr);
+            lastErr = g_strdup(res.err);
+            hi = mid;
+        }
+        g_ptr_array_unref(part.entries);
+    }
+    *reason = g_steal_pointer(&lastErr);
+    return g_ptr_array_index(script->entries, hi - 1);
+}
+
+gboolean
+vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
+               GError **errors, vfApplyStats *stats, GError **error)
+{
+    vfTableSet *snapshot[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    g_autoptr(GHashTable) facts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    guint layers = 0;
+    gboolean ret = FALSE;
+
+    for (gsize i = 0; i < n; i++)
+        layers |= vfProgramLayers(fws[i]);
+
+    /* one *-save per layer: queries never cost a process of their own */
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (!(layers & (1u << l)))
+            continue;
+        if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error)))
+            goto cleanup;
+    }
+
+    for (guint round = 0; round < VF_RESTORE_MAX_ROUNDS; round++) {
+        g_autoptr(vfSimulation) sim = vfSimulationNew(snapshot, facts);
+        g_autoptr(vfPlan) plan = NULL;
+        g_autoptr(GPtrArray) committed =
+            g_ptr_array_new_with_free_func((GDestroyNotify)committedFree);
+        gboolean failed = FALSE;
+
+        vfSimulationRun(sim, fws, n, errors);
+        plan = vfPlanBuild(sim->log);
+        stats->passes = plan->passes->len;
+
+        for (guint p = 0; p < plan->passes->len && !failed; p++) {
+            GPtrArray *scripts = g_ptr_array_index(plan->passes, p);
+            for (guint s = 0; s < scripts->len && !failed; s++) {
+                vfPlanScript *script = g_ptr_array_index(scripts, s);
+                g_autoptr(GPtrArray) map = NULL;
+                g_autofree char *text = vfRenderScript(script, &map);
+                g_auto(vfRunResult) res = { 0 };
+                g_autofree char *reason = NULL;
+                vfLogEntry *culprit = NULL;
+                vfCommitted *c;
+                guint line;
+
+                if (!runScript(backend, script->layer, text, &res, stats, error)) {
+                    revert(backend, committed, stats, NULL);
+                    goto cleanup;
+                }
+                if (res.status == 0) {
+                    c = g_new0(vfCommitted, 1);
+                    c->layer = script->layer;
+                    c->table = g_strdup(script->table);
+                    c->entries = g_ptr_array_ref(script->entries);
+                    g_ptr_array_add(committed, c);
+                    stats->lines += script->entries->len;
+                    continue;
+                }
+
+                failed = TRUE;
+                stats->retries++;
+                line = failedLine(res.err);
+                if (line >= 1 && line <= map->len)
+                    culprit = g_ptr_array_index(map, line - 1);
+                if (culprit) {
+                    reason = describeFailure(text, line, script->layer,
+                                             script->table, res.err);
+                } else {
+                    g_autofree char *err = NULL;
+                    if (!(culprit = bisect(backend, script, stats, &err, error))) {
+                        revert(backend, committed, stats, NULL);
+                        goto cleanup;
+                    }
+                    reason = g_strdup_printf("%s (%s-restore, table %s)",
+                                             err ? g_strstrip(err) : "failed",
+                                             layerLabel(script->layer),
+                                             script->table);
+                }
+
+                {
+                    g_autofree char *key = vfSimulationFactKey(culprit->program,
+                                                               culprit->seq);
+                    if (g_hash_table_contains(facts, key)) {
+                        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                                    "%s keeps failing: %s", culprit->describe,
+                                    reason);
+                        revert(backend, committed, stats, NULL);
+                        goto cleanup;
+                    }
+                    g_hash_table_insert(facts, g_steal_pointer(&key),
+                                        g_steal_pointer(&reason));
+                }
+                if (!revert(backend, committed, stats, error))
+                    goto cleanup;
+            }
+        }
+        if (failed)
+            continue;
+
+        ret = TRUE;
+        for (gsize i = 0; i < n; i++) {
+            if (errors[i])
+                ret = FALSE;
+        }
+        goto cleanup;
+    }
+    g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                "restore batch did not settle after %d rounds",
+                VF_RESTORE_MAX_ROUNDS);
+
+ cleanup:
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        vfTableSetFree(snapshot[l]);
+    return ret;
+}

@@ -1,0 +1,538 @@
+/*
+ * simulate.c: libvirt's group walk against a model of the tables
+ *
+ * What the kernel would say to each command is decided here, from the
+ * model, with the tools' own messages; what the model cannot know (a
+ * missing ipset, an option the kernel rejects) is learned from a failing
+ * restore and handed back in as a fact.
+ */
+#include "simulate.h"
+#include "normalize.h"
+#include "syntax.h"
+#include "error.h"
+
+static void
+logEntryFree(vfLogEntry *e)
+{
+    g_free(e->table);
+    g_strfreev(e->words);
+    g_free(e->chain);
+    g_free(e->chain2);
+    g_free(e->target);
+    g_free(e->describe);
+    g_ptr_array_unref(e->undo);
+    g_free(e);
+}
+
+vfSimulation *
+vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts)
+{
+    vfSimulation *sim = g_new0(vfSimulation, 1);
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
+    sim->log = g_ptr_array_new_with_free_func((GDestroyNotify)logEntryFree);
+    sim->facts = facts;
+    return sim;
+}
+
+void
+vfSimulationFree(vfSimulation *sim)
+{
+    if (!sim)
+        return;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        vfTableSetFree(sim->sets[l]);
+    g_ptr_array_unref(sim->log);
+    g_free(sim);
+}
+
+char *
+vfSimulationFactKey(gsize program, guint seq)
+{
+    return g_strdup_printf("%zu:%u", program, seq);
+}
+
+/* Targets that are extensions, not chains (iptables and ebtables). */
+static const char *const extensionTargets[] = {
+    "ACCEPT", "DROP", "RETURN", "QUEUE", "CONTINUE",
+    "REJECT", "MASQUERADE", "LOG", "CHECKSUM", "SNAT", "DNAT", "MARK",
+    "CONNMARK", "CT", "TCPMSS", "NFLOG", "NFQUEUE", "REDIRECT", "TPROXY",
+    "AUDIT", "CLASSIFY", "DSCP", "TOS", "TTL", "HL", "NOTRACK", "TRACE",
+    "SET", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "NETMAP",
+    "RATEEST", "TEE", "SYNPROXY", "HMARK", "ECN", "ULOG",
+    "dnat", "snat", "redirect", "mark", "arpreply", "log", "nflog", "ulog",
+    NULL,
+};
+
+static gboolean
+isExtensionTarget(const char *name)
+{
+    return g_strv_contains(extensionTargets, name);
+}
+
+gboolean
+vfRuleCheckRepresentable(const virFirewallRule *rule, GError **error)
+{
+    const char *const *args = virFirewallRuleGetArgs(rule);
+    gsize words = 0, len = 0;
+
+    for (gsize i = 0; args[i]; i++) {
+        if (!vfSyntaxCheckWord(args[i], error))
+            return FALSE;
+        words++;
+        len += strlen(args[i]) * 2 + 3;  /* worst case quoting */
+    }
+    if (words > VF_RESTORE_MAX_WORDS) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "command has %zu words; restore input takes at most %d",
+                    words, VF_RESTORE_MAX_WORDS);
+        return FALSE;
+    }
+    if (len > VF_RESTORE_MAX_LINE) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "command is longer than the %d characters a restore "
+                    "line can hold", VF_RESTORE_MAX_LINE);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+checkChainName(const char *name, GError **error)
+{
+    if (name && strlen(name) > VF_RESTORE_MAX_CHAIN) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "chain name '%s' is longer than %d characters",
+                    name, VF_RESTORE_MAX_CHAIN);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+guint
+vfProgramLayers(virFirewall *fw)
+{
+    guint layers = 0;
+
+    for (gsize g = 0; g < virFirewallGetGroupCount(fw); g++) {
+        virFirewallGroup *group = virFirewallGetGroup(fw, g);
+        for (guint i = 0; i < group->action->len; i++)
+            layers |= 1u << ((virFirewallRule *)g_ptr_array_index(group->action, i))->layer;
+        for (guint i = 0; i < group->rollback->len; i++)
+            layers |= 1u << ((virFirewallRule *)g_ptr_array_index(group->rollback, i))->layer;
+    }
+    return layers;
+}
+
+static GStrv
+strvFromList(const char *first, ...)
+{
+    g_autoptr(GPtrArray) arr = g_ptr_array_new();
+    va_list ap;
+    const char *s;
+
+    g_ptr_array_add(arr, g_strdup(first));
+    va_start(ap, first);
+    while ((s = va_arg(ap, const char *)))
+        g_ptr_array_add(arr, g_strdup(s));
+    va_end(ap);
+    g_ptr_array_add(arr, NULL);
+    return (GStrv)g_ptr_array_free(g_steal_pointer(&arr), FALSE);
+}
+
+/* "-I chain N tokens..." */
+static GStrv
+strvWithSpec(const char *op, const char *chain, const char *num,
+             const char *const *spec)
+{
+    g_autoptr(GPtrArray) arr = g_ptr_array_new();
+
+    g_ptr_array_add(arr, g_strdup(op));
+    g_ptr_array_add(arr, g_strdup(chain));
+    if (num)
+        g_ptr_array_add(arr, g_strdup(num));
+    for (gsize i = 0; spec && spec[i]; i++)
+        g_ptr_array_add(arr, g_strdup(spec[i]));
+    g_ptr_array_add(arr, NULL);
+    return (GStrv)g_ptr_array_free(g_steal_pointer(&arr), FALSE);
+}
+
+static void
+addUndo(vfLogEntry *e, GStrv words)
+{
+    g_ptr_array_add(e->undo, words);
+}
+
+static gboolean
+specEqual(const char *const *a, const char *const *b)
+{
+    gsize i;
+
+    for (i = 0; a[i] && b[i]; i++) {
+        if (!g_str_equal(a[i], b[i]))
+            return FALSE;
+    }
+    return a[i] == NULL && b[i] == NULL;
+}
+
+static void
+formatListing(GString *out, virFirewallLayer layer, const vfTable *table,
+              const char *tableName, const vfChain *only)
+{
+    if (layer == VIR_FIREWALL_LAYER_ETHERNET) {
+        g_string_append_printf(out, "Bridge table: %s\n", tableName);
+        for (guint i = 0; table && i < table->chains->len; i++) {
+            const vfChain *c = g_ptr_array_index(table->chains, i);
+            if (only && c != only)
+                continue;
+            /* ebtables-nft shows RETURN for every user chain's policy */
+            g_string_append_printf(out, "\nBridge chain: %s, entries: %u, policy: %s\n",
+                                   c->name, c->rules->len,
+                                   c->builtin ? (c->policy ? c->policy : "ACCEPT")
+                                              : "RETURN");
+            for (guint j = 0; j < c->rules->len; j++) {
+                vfRuleFormat(out, g_ptr_array_index(c->rules, j));
+                g_string_append_c(out, '\n');
+            }
+        }
+        return;
+    }
+
+    for (guint pass = 0; pass < 2; pass++) {
+        for (guint i = 0; table && i < table->chains->len; i++) {
+            const vfChain *c = g_ptr_array_index(table->chains, i);
+            if (only && c != only)
+                continue;
+            if (pass == 0) {
+                if (c->builtin)
+                    g_string_append_printf(out, "-P %s %s\n", c->name,
+                                           c->policy ? c->policy : "ACCEPT");
+                else
+                    g_string_append_printf(out, "-N %s\n", c->name);
+                continue;
+            }
+            for (guint j = 0; j < c->rules->len; j++) {
+                g_string_append_printf(out, "-A %s ", c->name);
+                vfRuleFormat(out, g_ptr_array_index(c->rules, j));
+                g_string_append_c(out, '\n');
+            }
+        }
+    }
+}
+
+/* The listing of a table that does not exist yet: its builtin chains. */
+static vfTable *
+phantomTable(virFirewallLayer layer, const char *name)
+{
+    g_autoptr(vfTableSet) set = vfTableSetNew(layer);
+    vfTable *t = vfTableSetEnsure(set, name);
+
+    if (!t)
+        return NULL;
+    g_ptr_array_steal_index(set->tables, 0);
+    return t;
+}
+
+static void
+phantomTableFree(vfTable *t)
+{
+    g_autoptr(vfTableSet) set = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+
+    g_ptr_array_add(set->tables, t);
+}
+
+#define FAIL(...) \
+    do { \
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED, __VA_ARGS__); \
+        return VIR_FIREWALL_EXEC_FAILED; \
+    } while (0)
+
+static const char *const noChain = "No chain/target/match by that name.";
+
+/* Decides @cmd against the model; on success mutates it and fills @e
+ * (for writes) or @output (for listings). */
+static virFirewallExecResult
+simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
+                char **output, GError **error)
+{
+    virFirewallLayer layer = cmd->layer;
+    gboolean eb = layer == VIR_FIREWALL_LAYER_ETHERNET;
+    vfTable *t;
+    vfChain *c;
+    g_autofree char *posStr = NULL;
+
+    if (!vfTableNameValid(layer, cmd->table))
+        FAIL("table '%s' does not exist", cmd->table);
+
+    t = vfTableSetGet(set, cmd->table);
+    c = cmd->chain ? vfTableGetChain(t, cmd->chain) : NULL;
+
+    switch (cmd->op) {
+    case VF_OP_LIST:
+    case VF_OP_LIST_RULES: {
+        g_autoptr(GString) out = g_string_new(NULL);
+        vfTable *shown = t;
+        vfTable *phantom = NULL;
+        if (!shown)
+            shown = phantom = phantomTable(layer, cmd->table);
+        c = cmd->chain ? vfTableGetChain(shown, cmd->chain) : NULL;
+        if (cmd->chain && !c) {
+            if (phantom)
+                phantomTableFree(phantom);
+            FAIL("chain '%s' in table '%s' does not exist", cmd->chain, cmd->table);
+        }
+        formatListing(out, layer, shown, cmd->table, c);
+        if (phantom)
+            phantomTableFree(phantom);
+        *output = g_string_free(g_steal_pointer(&out), FALSE);
+        return VIR_FIREWALL_EXEC_OK;
+    }
+
+    case VF_OP_APPEND:
+    case VF_OP_INSERT: {
+        const char *target = vfSpecTarget((const char *const *)cmd->spec);
+        GStrv tokens;
+        guint pos;
+        if (!c && !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain)) {
+            t = vfTableSetEnsure(set, cmd->table);
+            c = vfTableGetChain(t, cmd->chain);
+        }
+        if (!c)
+            FAIL("%s", noChain);
+        if (target && !isExtensionTarget(target)) {
+            vfChain *tc = vfTableGetChain(t, target);
+            if (!tc || tc->builtin)
+                FAIL("Couldn't load target `%s': %s", target, noChain);
+        }
+        pos = cmd->op == VF_OP_APPEND ? c->rules->len + 1
+                                      : (cmd->pos ? cmd->pos : 1);
+        if (pos > c->rules->len + 1)
+            FAIL("Index of insertion too big.");
+        tokens = vfNormalizeRule(layer, (const char *const *)cmd->spec);
+        g_ptr_array_insert(c->rules, pos - 1, tokens);
+        posStr = g_strdup_printf("%u", pos);
+        if (cmd->op == VF_OP_APPEND)
+            e->words = strvWithSpec("-A", cmd->chain, NULL,
+                                    (const char *const *)cmd->spec);
+        else
+            e->words = strvWithSpec("-I", cmd->chain,
+                                    cmd->pos ? posStr : NULL,
+                                    (const char *const *)cmd->spec);
+        e->target = g_strdup(target);
+        addUndo(e, strvFromList("-D", cmd->chain, posStr, NULL));
+        return VIR_FIREWALL_EXEC_OK;
+    }
+
+    case VF_OP_DELETE:
+    case VF_OP_DELETE_NUM: {
+        guint idx = G_MAXUINT;
+        GStrv removed;
+        if (!c)
+            FAIL("%s", noChain);
+        if (cmd->op == VF_OP_DELETE_NUM) {
+            if (cmd->pos > c->rules->len)
+                FAIL("Index of deletion too big.");
+            idx = cmd->pos - 1;
+            posStr = g_strdup_printf("%u", cmd->pos);
+            e->words = strvFromList("-D", cmd->chain, posStr, NULL);
+        } else {
+            g_auto(GStrv) want = vfNormalizeRule(layer, (const char *const *)cmd->spec);
+            for (guint i = 0; i < c->rules->len; i++) {
+                if (specEqual((const char *const *)want,
+                              g_ptr_array_index(c->rules, i))) {
+                    idx = i;
+                    break;
+                }
+            }
+            if (idx == G_MAXUINT)
+                FAIL("Bad rule (does a matching rule exist in that chain?).");
+            e->words = strvWithSpec("-D", cmd->chain, NULL,
+                                    (const char *const *)cmd->spec);
+        }
+        removed = g_ptr_array_steal_index(c->rules, idx);
+        e->target = g_strdup(vfSpecTarget((const char *const *)removed));
+        g_free(posStr);
+        posStr = g_strdup_printf("%u", idx + 1);
+        addUndo(e, strvWithSpec("-I", cmd->chain, posStr,
+                                (const char *const *)removed));
+        g_strfreev(removed);
+        return VIR_FIREWALL_EXEC_OK;
+    }
+
+    case VF_OP_NEW_CHAIN:
+        if (c)
+            FAIL("Chain already exists.");
+        if (!checkChainName(cmd->chain, error))
+            return VIR_FIREWALL_EXEC_FAILED;
+        t = vfTableSetEnsure(set, cmd->table);
+        if (vfTableGetChain(t, cmd->chain))
+            FAIL("Chain already exists.");
+        vfTableAddChain(t, cmd->chain, FALSE, eb ? "ACCEPT" : NULL);
+        e->words = strvFromList("-N", cmd->chain, NULL);
+        addUndo(e, strvFromList("-X", cmd->chain, NULL));
+        return VIR_FIREWALL_EXEC_OK;
+
+    case VF_OP_DELETE_CHAIN:
+        if (!c || c->builtin)
+            FAIL("%s", noChain);
+        if (vfTableCountReferences(t, cmd->chain) > 0)
+            FAIL("CHAIN_DEL failed (Device or resource busy): chain %s", cmd->chain);
+        if (c->rules->len > 0)
+            FAIL("CHAIN_DEL failed (Directory not empty): chain %s", cmd->chain);
+        e->words = strvFromList("-X", cmd->chain, NULL);
+        addUndo(e, strvFromList("-N", cmd->chain, NULL));
+        if (eb && c->policy && !g_str_equal(c->policy, "ACCEPT"))
+            addUndo(e, strvFromList("-P", cmd->chain, c->policy, NULL));
+        vfTableRemoveChain(t, cmd->chain);
+        return VIR_FIREWALL_EXEC_OK;
+
+    case VF_OP_FLUSH:
+        if (cmd->chain && !c)
+            FAIL("%s", noChain);
+        e->words = cmd->chain ? strvFromList("-F", cmd->chain, NULL)
+                              : strvFromList("-F", NULL);
+        for (guint i = 0; t && i < t->chains->len; i++) {
+            vfChain *fc = g_ptr_array_index(t->chains, i);
+            if (c && fc != c)
+                continue;
+            for (guint j = 0; j < fc->rules->len; j++)
+                addUndo(e, strvWithSpec("-A", fc->name, NULL,
+                                        g_ptr_array_index(fc->rules, j)));
+            g_ptr_array_set_size(fc->rules, 0);
+        }
+        return VIR_FIREWALL_EXEC_OK;
+
+    case VF_OP_RENAME:
+        if (!c || c->builtin)
+            FAIL("%s", noChain);
+        if (!checkChainName(cmd->arg, error))
+            return VIR_FIREWALL_EXEC_FAILED;
+        if (vfTableGetChain(t, cmd->arg))
+            FAIL("File exists.");
+        vfTableRenameChain(t, cmd->chain, cmd->arg);
+        e->words = strvFromList("-E", cmd->chain, cmd->arg, NULL);
+        e->chain2 = g_strdup(cmd->arg);
+        addUndo(e, strvFromList("-E", cmd->arg, cmd->chain, NULL));
+        return VIR_FIREWALL_EXEC_OK;
+
+    case VF_OP_POLICY: {
+        g_autofree char *old = NULL;
+        if (!c && !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain)) {
+            t = vfTableSetEnsure(set, cmd->table);
+            c = vfTableGetChain(t, cmd->chain);
+        }
+        if (!c || (!eb && !c->builtin))
+            FAIL("Bad built-in chain name.");
+        old = g_strdup(c->policy ? c->policy : "ACCEPT");
+        g_free(c->policy);
+        c->policy = g_strdup(cmd->arg);
+        e->words = strvFromList("-P", cmd->chain, cmd->arg, NULL);
+        addUndo(e, strvFromList("-P", cmd->chain, old, NULL));
+        return VIR_FIREWALL_EXEC_OK;
+    }
+    }
+    FAIL("unknown operation");
+}
+
+static virFirewallExecResult
+simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
+             char **output, GError **error)
+{
+    vfSimulation *sim = opaque;
+    guint seq = sim->seq++;
+    g_autofree char *key = vfSimulationFactKey(sim->program, seq);
+    g_autofree char *describe = virFirewallRuleToString(rule);
+    g_autoptr(vfCommand) cmd = NULL;
+    g_autoptr(GError) why = NULL;
+    const char *fact;
+    vfTableSet *set = sim->sets[rule->layer];
+    vfLogEntry *e;
+    virFirewallExecResult res;
+
+    if (!vfRuleCheckRepresentable(rule, &why)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "Refusing firewall command %s (program '%s'): %s",
+                    describe, virFirewallGetName(fw), why->message);
+        return VIR_FIREWALL_EXEC_ABORT;
+    }
+    if (!(cmd = vfCommandParse(rule->layer, virFirewallRuleGetArgs(rule), &why))) {
+        g_set_error(error, VF_ERROR, why->code,
+                    "Failed to apply firewall command %s (program '%s'): %s",
+                    describe, virFirewallGetName(fw), why->message);
+        return why->code == VF_ERROR_UNSUPPORTED ? VIR_FIREWALL_EXEC_ABORT
+                                                 : VIR_FIREWALL_EXEC_FAILED;
+    }
+    if (!set) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "no snapshot of layer %s for command %s",
+                    virFirewallLayerToString(rule->layer), describe);
+        return VIR_FIREWALL_EXEC_ABORT;
+    }
+    if ((fact = g_hash_table_lookup(sim->facts, key))) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Failed to apply firewall command %s (program '%s'): %s",
+                    describe, virFirewallGetName(fw), fact);
+        return VIR_FIREWALL_EXEC_FAILED;
+    }
+
+    e = g_new0(vfLogEntry, 1);
+    e->layer = rule->layer;
+    e->table = g_strdup(cmd->table);
+    e->op = cmd->op;
+    e->chain = g_strdup(cmd->chain);
+    e->program = sim->program;
+    e->seq = seq;
+    e->ignorable = rule->ignoreErrors;
+    e->describe = g_steal_pointer(&describe);
+    e->undo = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
+    res = simulateCommand(set, cmd, e, output, &why);
+    if (res == VIR_FIREWALL_EXEC_OK && vfCommandIsWrite(cmd)) {
+        g_ptr_array_add(sim->log, e);
+        return res;
+    }
+    if (res != VIR_FIREWALL_EXEC_OK)
+        g_set_error(error, VF_ERROR, why->code,
+                    "Failed to apply firewall command %s (program '%s'): %s",
+                    e->describe, virFirewallGetName(fw), why->message);
+    logEntryFree(e);
+    return res;
+}
+
+static gboolean
+checkProgram(virFirewall *fw, GError **error)
+{
+    for (gsize g = 0; g < virFirewallGetGroupCount(fw); g++) {
+        virFirewallGroup *group = virFirewallGetGroup(fw, g);
+        GPtrArray *lists[2] = { group->action, group->rollback };
+        for (int l = 0; l < 2; l++) {
+            for (guint i = 0; i < lists[l]->len; i++) {
+                virFirewallRule *rule = g_ptr_array_index(lists[l], i);
+                g_autoptr(GError) why = NULL;
+                if (!vfRuleCheckRepresentable(rule, &why)) {
+                    g_autofree char *cmd = virFirewallRuleToString(rule);
+                    g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                                "Refusing firewall program '%s': command %s: %s",
+                                virFirewallGetName(fw), cmd, why->message);
+                    return FALSE;
+                }
+            }
+        }
+    }
+    return TRUE;
+}
+
+void
+vfSimulationRun(vfSimulation *sim, virFirewall *const *fws, gsize n,
+                GError **errors)
+{
+    for (gsize i = 0; i < n; i++) {
+        g_clear_error(&errors[i]);
+        if (!checkProgram(fws[i], &errors[i]))
+            continue;
+        sim->program = i;
+        sim->seq = 0;
+        virFirewallWalk(fws[i], simulateRule, sim, &errors[i]);
+    }
+}

@@ -1,0 +1,52 @@
+/*
+ * table.h: an in-memory copy of the kernel's tables for one layer
+ *
+ * Rules are held as the tokens *-save prints after "-A CHAIN".
+ */
+#pragma once
+
+#include "firewall.h"
+
+typedef struct {
+    char *name;
+    gboolean builtin;
+    char *policy;       /* builtins and ebtables chains; NULL for "-" */
+    GPtrArray *rules;   /* of GStrv */
+} vfChain;
+
+typedef struct {
+    char *name;
+    GPtrArray *chains;  /* of vfChain*, builtins first in kernel order */
+} vfTable;
+
+typedef struct {
+    virFirewallLayer layer;
+    GPtrArray *tables;  /* of vfTable* */
+} vfTableSet;
+
+vfTableSet *vfTableSetNew(virFirewallLayer layer);
+vfTableSet *vfTableSetCopy(const vfTableSet *set);
+void vfTableSetFree(vfTableSet *set);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfTableSet, vfTableSetFree)
+
+vfTable *vfTableSetGet(const vfTableSet *set, const char *table);
+/* Creates the table with its builtin chains, as the tools do on the first
+ * successful write. NULL for a table name the layer does not have. */
+vfTable *vfTableSetEnsure(vfTableSet *set, const char *table);
+gboolean vfTableNameValid(virFirewallLayer layer, const char *table);
+gboolean vfChainIsBuiltin(virFirewallLayer layer, const char *table,
+                          const char *chain);
+
+vfChain *vfTableGetChain(const vfTable *table, const char *name);
+gssize vfTableChainIndex(const vfTable *table, const char *name);
+vfChain *vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
+                         const char *policy);
+void vfTableRemoveChain(vfTable *table, const char *name);
+/* How many rules jump or go to @name. */
+guint vfTableCountReferences(const vfTable *table, const char *name);
+void vfTableRenameChain(vfTable *table, const char *from, const char *to);
+
+/* *-save text of the whole set (without the #-comment lines). */
+char *vfTableSetFormat(const vfTableSet *set);
+/* One rule as *-save prints it, without "-A CHAIN ". */
+void vfRuleFormat(GString *out, const char *const *tokens);

@@ -1,0 +1,155 @@
+/*
+ * runner.c: starting firewall processes (GSubprocess) and recording them
+ */
+#include "runner.h"
+
+#include <gio/gio.h>
+#include <sched.h>
+#include <unistd.h>
+
+void
+vfRunResultClear(vfRunResult *res)
+{
+    g_clear_pointer(&res->out, g_free);
+    g_clear_pointer(&res->err, g_free);
+    res->status = 0;
+}
+
+gboolean
+vfRunnerRun(vfRunner *runner, const char *const *argv, const char *input,
+            vfRunResult *res, GError **error)
+{
+    vfRunResultClear(res);
+    runner->spawned++;
+    return runner->run(runner, argv, input, res, error);
+}
+
+void
+vfRunnerFree(vfRunner *runner)
+{
+    if (!runner)
+        return;
+    if (runner->free)
+        runner->free(runner);
+    else
+        g_free(runner);
+}
+
+/* ---- GSubprocess ---- */
+
+typedef struct {
+    vfRunner parent;
+    int netns_fd;
+} vfSubprocessRunner;
+
+static void
+enterNetns(gpointer data)
+{
+    int fd = GPOINTER_TO_INT(data);
+
+    /* in the child, before exec: a failure must not run the tool in the
+     * caller's namespace */
+    if (setns(fd, CLONE_NEWNET) < 0)
+        _exit(126);
+}
+
+static gboolean
+subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
+              vfRunResult *res, GError **error)
+{
+    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+    GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                             G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                             G_SUBPROCESS_FLAGS_STDIN_PIPE;
+
+    launcher = g_subprocess_launcher_new(flags);
+    /* tools print messages we parse: keep them in English */
+    g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+    if (self->netns_fd >= 0)
+        g_subprocess_launcher_set_child_setup(launcher, enterNetns,
+                                              GINT_TO_POINTER(self->netns_fd),
+                                              NULL);
+    if (!(proc = g_subprocess_launcher_spawnv(launcher, argv, error)))
+        return FALSE;
+    if (!g_subprocess_communicate_utf8(proc, input ? input : "", NULL,
+                                       &res->out, &res->err, error))
+        return FALSE;
+    if (g_subprocess_get_if_exited(proc))
+        res->status = g_subprocess_get_exit_status(proc);
+    else
+        res->status = 128 + g_subprocess_get_term_sig(proc);
+    if (!res->out)
+        res->out = g_strdup("");
+    if (!res->err)
+        res->err = g_strdup("");
+    return TRUE;
+}
+
+vfRunner *
+vfRunnerNewSubprocess(int netns_fd)
+{
+    vfSubprocessRunner *self = g_new0(vfSubprocessRunner, 1);
+
+    self->parent.run = subprocessRun;
+    self->netns_fd = netns_fd;
+    return &self->parent;
+}
+
+/* ---- recorder ---- */
+
+typedef struct {
+    vfRunner parent;
+    GPtrArray *calls;
+} vfRecorder;
+
+static void
+recordedCallFree(vfRecordedCall *call)
+{
+    g_strfreev(call->argv);
+    g_free(call->input);
+    g_free(call);
+}
+
+static gboolean
+recorderRun(vfRunner *runner, const char *const *argv, const char *input,
+            vfRunResult *res, GError **error)
+{
+    vfRecorder *self = (vfRecorder *)runner;
+    vfRecordedCall *call = g_new0(vfRecordedCall, 1);
+
+    call->argv = g_strdupv((char **)argv);
+    call->input = g_strdup(input);
+    g_ptr_array_add(self->calls, call);
+    res->status = 0;
+    res->out = g_strdup("");
+    res->err = g_strdup("");
+    return TRUE;
+}
+
+static void
+recorderFree(vfRunner *runner)
+{
+    vfRecorder *self = (vfRecorder *)runner;
+
+    g_ptr_array_unref(self->calls);
+    g_free(self);
+}
+
+vfRunner *
+vfRunnerNewRecorder(void)
+{
+    vfRecorder *self = g_new0(vfRecorder, 1);
+
+    self->parent.run = recorderRun;
+    self->parent.free = recorderFree;
+    self->calls = g_ptr_array_new_with_free_func((GDestroyNotify)recordedCallFree);
+    return &self->parent;
+}
+
+GPtrArray *
+vfRunnerRecorderCalls(vfRunner *runner)
+{
+    return ((vfRecorder *)runner)->calls;
+}

@@ -1,0 +1,55 @@
+/*
+ * runner.h: the only place where firewall processes are started.
+ *
+ * Backends never fork themselves; they hand an argv (and optional stdin
+ * text) to a runner. The real runner uses GSubprocess; tests inject a fake
+ * that records and replays; dry-run is a recording runner.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct _vfRunner vfRunner;
+
+typedef struct {
+    int status;      /* exit status, or 128+signal when killed */
+    char *out;       /* captured stdout (never NULL after success) */
+    char *err;       /* captured stderr (never NULL after success) */
+} vfRunResult;
+
+void vfRunResultClear(vfRunResult *res);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfRunResult, vfRunResultClear)
+
+/* Returns FALSE only when the process could not be run at all (missing
+ * binary, spawn failure); a non-zero exit is reported in res->status. */
+typedef gboolean (*vfRunFunc)(vfRunner *runner,
+                              const char *const *argv,
+                              const char *input,
+                              vfRunResult *res,
+                              GError **error);
+
+struct _vfRunner {
+    vfRunFunc run;
+    void (*free)(vfRunner *runner);   /* NULL: g_free */
+    guint spawned;   /* processes started through this runner */
+};
+
+gboolean vfRunnerRun(vfRunner *runner, const char *const *argv,
+                     const char *input, vfRunResult *res, GError **error);
+
+/* Real processes via GSubprocess. @netns_fd: -1, or an fd of a network
+ * namespace every child enters before exec. */
+vfRunner *vfRunnerNewSubprocess(int netns_fd);
+
+/* A runner that runs nothing: it records each argv and stdin and answers
+ * exit 0 with empty output (libvirt's dry-run hook does the same). */
+typedef struct {
+    char **argv;
+    char *input;
+} vfRecordedCall;
+
+vfRunner *vfRunnerNewRecorder(void);
+GPtrArray *vfRunnerRecorderCalls(vfRunner *runner); /* of vfRecordedCall* */
+
+void vfRunnerFree(vfRunner *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfRunner, vfRunnerFree)

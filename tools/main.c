@@ -1,0 +1,42 @@
+/*
+ * virt-firewall: apply libvirt's firewall programs in batches
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const vfSubcommand subcommands[] = {
+    { "program", "apply or dump firewall programs written in the text format", vfCmdProgram },
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "Usage: virt-firewall COMMAND [OPTION...]\n\nCommands:\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out, "\nRun 'virt-firewall COMMAND --help' for a command's options.\n"
+                 "Exit codes: 0 success, 1 a program failed, 2 bad usage or input,\n"
+                 "3 drift found (verify), 4 the batch itself failed.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VF_EXIT_USAGE;
+    }
+    if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {
+        if (g_str_equal(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "virt-firewall: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return VF_EXIT_USAGE;
+}

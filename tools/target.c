@@ -1,0 +1,90 @@
+/*
+ * target.c: where a command's rules go (kernel, a namespace, dry-run)
+ */
+#include "cli.h"
+#include "netns.h"
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void
+vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
+{
+    GOptionEntry entries[] = {
+        { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts->backend,
+          "exec (one process per rule) or restore (batched)", "KIND" },
+        { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts->dry_run,
+          "print what would run, run nothing", NULL },
+        { "netns", 0, 0, G_OPTION_ARG_STRING, &opts->netns,
+          "run inside the named network namespace (ip netns)", "NAME" },
+        { "private-netns", 0, 0, G_OPTION_ARG_NONE, &opts->private_netns,
+          "run inside a new namespace, deleted at exit (demos, tests)", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
+          "machine-readable output", NULL },
+        { NULL }
+    };
+    GOptionGroup *group = g_option_group_new("target", "Where rules go:",
+                                             "Show target options", NULL, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_add_group(ctx, group);
+}
+
+vfRunner *
+vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
+{
+    *netns_fd = -1;
+    if (opts->dry_run)
+        return vfRunnerNewRecorder();
+    if (opts->private_netns) {
+        if ((*netns_fd = vfNetnsCreatePrivate(error)) < 0)
+            return NULL;
+    } else if (opts->netns) {
+        if ((*netns_fd = vfNetnsOpenNamed(opts->netns, error)) < 0)
+            return NULL;
+    }
+    return vfRunnerNewSubprocess(*netns_fd);
+}
+
+void
+vfPrintRecording(vfRunner *recorder, gboolean json)
+{
+    GPtrArray *calls = vfRunnerRecorderCalls(recorder);
+
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_array(b);
+        for (guint i = 0; i < calls->len; i++) {
+            vfRecordedCall *c = g_ptr_array_index(calls, i);
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "argv");
+            json_builder_begin_array(b);
+            for (gsize k = 0; c->argv[k]; k++)
+                json_builder_add_string_value(b, c->argv[k]);
+            json_builder_end_array(b);
+            if (c->input) {
+                json_builder_set_member_name(b, "stdin");
+                json_builder_add_string_value(b, c->input);
+            }
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        json_generator_set_pretty(gen, TRUE);
+        text = json_generator_to_data(gen, NULL);
+        printf("%s\n", text);
+        return;
+    }
+    for (guint i = 0; i < calls->len; i++) {
+        vfRecordedCall *c = g_ptr_array_index(calls, i);
+        g_autofree char *line = g_strjoinv(" ", c->argv);
+        printf("%s%s\n", c->input ? "# " : "", line);
+        if (c->input)
+            fputs(c->input, stdout);
+    }
+}
