@@ -102,14 +102,23 @@ vfPlanBuild(GPtrArray *log)
 
         /* the tools' limits: a chain made in this input cannot be renamed
          * (nft), nor deleted or made again (ebtables-nft) */
+        if (e->op == VF_OP_RENAME) {
+            /* nft renames what it has cached before this input: a chain
+             * changed earlier in the same input (even a builtin) must be
+             * committed first */
+            guint used = lookup(st->touched, e->chain);
+            if (used)
+                pass = MAX(pass, used);
+        }
         if (e->op == VF_OP_RENAME ||
             (eb && (e->op == VF_OP_DELETE_CHAIN || e->op == VF_OP_NEW_CHAIN))) {
             guint made = lookup(st->created, e->chain);
             if (made)
                 pass = MAX(pass, made);  /* made in pass made-1 */
         }
-        if (eb && e->op == VF_OP_NEW_CHAIN) {
-            /* re-creating a name deleted in this input: keep them apart */
+        if (e->op == VF_OP_NEW_CHAIN) {
+            /* re-creating a name deleted or renamed away in this input:
+             * nft resolves names against its cache, keep them apart */
             guint gone = lookup(st->touched, e->chain);
             if (gone)
                 pass = MAX(pass, gone);
@@ -123,7 +132,7 @@ vfPlanBuild(GPtrArray *log)
         if (e->op == VF_OP_NEW_CHAIN)
             g_hash_table_insert(st->created, g_strdup(e->chain),
                                 GUINT_TO_POINTER(pass + 1));
-        if (e->op == VF_OP_RENAME)
+        if (e->op == VF_OP_RENAME && e->chain2)
             g_hash_table_insert(st->created, g_strdup(e->chain2),
                                 GUINT_TO_POINTER(pass + 1));
         if (!e->chain)

@@ -388,8 +388,14 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         return VIR_FIREWALL_EXEC_OK;
 
     case VF_OP_FLUSH:
+        if (!t && cmd->chain && vfChainIsBuiltin(layer, cmd->table, cmd->chain)) {
+            t = vfTableSetEnsure(set, cmd->table);
+            c = vfTableGetChain(t, cmd->chain);
+        }
         if (cmd->chain && !c)
             FAIL("%s", noChain);
+        if (!t)
+            return VIR_FIREWALL_EXEC_OK;  /* succeeds, creates nothing */
         e->words = cmd->chain ? strvFromList("-F", cmd->chain, NULL)
                               : strvFromList("-F", NULL);
         for (guint i = 0; t && i < t->chains->len; i++) {
@@ -404,8 +410,26 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         return VIR_FIREWALL_EXEC_OK;
 
     case VF_OP_RENAME:
-        if (!c || c->builtin)
+        if (!c)
             FAIL("%s", noChain);
+        if (c->builtin) {
+            /* nf_tables takes the base chain away under the new name,
+             * where no tool can see it, and the tools show an empty
+             * builtin with policy ACCEPT (iptables 1.8.9; measured) */
+            if (vfTableGetChain(t, cmd->arg))
+                FAIL("File exists.");
+            e->words = strvFromList("-E", cmd->chain, cmd->arg, NULL);
+            e->chain2 = g_strdup(cmd->arg);
+            addUndo(e, strvFromList("-P", cmd->chain,
+                                    c->policy ? c->policy : "ACCEPT", NULL));
+            for (guint j = 0; j < c->rules->len; j++)
+                addUndo(e, strvWithSpec("-A", c->name, NULL,
+                                        g_ptr_array_index(c->rules, j)));
+            g_ptr_array_set_size(c->rules, 0);
+            g_free(c->policy);
+            c->policy = g_strdup("ACCEPT");
+            return VIR_FIREWALL_EXEC_OK;
+        }
         if (!checkChainName(cmd->arg, error))
             return VIR_FIREWALL_EXEC_FAILED;
         if (vfTableGetChain(t, cmd->arg))
@@ -488,7 +512,7 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
     e->undo = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 
     res = simulateCommand(set, cmd, e, output, &why);
-    if (res == VIR_FIREWALL_EXEC_OK && vfCommandIsWrite(cmd)) {
+    if (res == VIR_FIREWALL_EXEC_OK && e->words) {
         g_ptr_array_add(sim->log, e);
         return res;
     }

@@ -1,0 +1,318 @@
+/*
+ * test-differential: the restore backend must leave the kernel exactly as
+ * the exec backend does.
+ *
+ * A seeded generator writes random batches of programs (chains, rules,
+ * ignore-errors deletes, queries, rollbacks, several VMs, VMs that fail in
+ * ways the simulation can and cannot foresee) in the text format. Each
+ * batch runs on top of a random pre-existing state, once with each backend
+ * in its own private network namespace; the *-save outputs and the set of
+ * failing programs must be identical.
+ *
+ *   VF_DIFF_COUNT=N   how many batches (default 200)
+ *   VF_DIFF_SEED=S    run only seed S (prints the program)
+ */
+#include "backend.h"
+#include "netns.h"
+#include "text.h"
+#include "restore/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct {
+    GRand *rand;
+    GString *out;
+    guint prog;
+} Gen;
+
+static guint
+pick(Gen *g, guint n)
+{
+    return g_rand_int_range(g->rand, 0, n);
+}
+
+static gboolean
+chance(Gen *g, guint percent)
+{
+    return pick(g, 100) < percent;
+}
+
+static const char *const ipSpecs[] = {
+    "-s 10.0.0.1/32 -j ACCEPT",
+    "-d 192.168.1.0/24 -j DROP",
+    "-p tcp -m tcp --dport 22 -j ACCEPT",
+    "-p udp -m udp --sport 53 -j RETURN",
+    "-i eth0 -j DROP",
+    "-m comment --comment \"hello world\" -j ACCEPT",
+    "-m comment --comment \"quote \\\" back\\\\slash # COMMIT *filter\" -j ACCEPT",
+    "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    "! -s 10.9.9.9/32 -j REJECT --reject-with icmp-port-unreachable",
+    "-j ACCEPT",
+};
+
+static const char *const ip6Specs[] = {
+    "-s 2001:db8::1/128 -j ACCEPT",
+    "-d fd00::/64 -j DROP",
+    "-p tcp -m tcp --dport 443 -j ACCEPT",
+    "-m comment --comment \"v6 rule\" -j RETURN",
+    "-j ACCEPT",
+};
+
+static const char *const ebSpecs[] = {
+    "-s 52:54:00:00:00:01 -j RETURN",
+    "-p IPv4 --ip-src 10.0.0.1 -j ACCEPT",
+    "-p ARP --arp-ip-src 10.0.0.2 -j RETURN",
+    "-d Broadcast -j DROP",
+    "-p IPv6 -j ACCEPT",
+    "-j DROP",
+    "-j ACCEPT",
+};
+
+/* Lines no simulation can foresee failing: the kernel or the tool
+ * refuses them. */
+static const char *const ipBad[] = {
+    "-m set --match-set vf-no-such-set src -j ACCEPT",
+    "-p tcp -m tcp --dport 99999 -j ACCEPT",
+};
+static const char *const ebBad[] = {
+    "-p IPv4 --ip-src 10.0.0.300 -j ACCEPT",
+};
+
+typedef struct {
+    const char *layer;
+    const char *table;
+    const char *const *specs;
+    guint nspecs;
+    const char *const *bad;
+    guint nbad;
+    const char *builtin;
+    const char *list;        /* -L or -S */
+} LayerInfo;
+
+static const LayerInfo layers[] = {
+    { "ethernet", "nat", ebSpecs, G_N_ELEMENTS(ebSpecs), ebBad, G_N_ELEMENTS(ebBad),
+      "PREROUTING", "-L" },
+    { "ipv4", "filter", ipSpecs, G_N_ELEMENTS(ipSpecs), ipBad, G_N_ELEMENTS(ipBad),
+      "FORWARD", "-S" },
+    { "ipv6", "filter", ip6Specs, G_N_ELEMENTS(ip6Specs), ipBad, 1,
+      "INPUT", "-S" },
+};
+
+static void
+chainName(Gen *g, char *buf, gsize len, gboolean shared)
+{
+    /* a few names per VM, a few shared between VMs */
+    if (shared)
+        g_snprintf(buf, len, "shared-%u", pick(g, 2));
+    else
+        g_snprintf(buf, len, "%s-vm%u-%u", pick(g, 2) ? "tmp" : "fin",
+                   g->prog, pick(g, 3));
+}
+
+static void
+genRule(Gen *g, gboolean allowBad, gboolean inRollback)
+{
+    const LayerInfo *L = &layers[pick(g, G_N_ELEMENTS(layers))];
+    char chain[32], other[32];
+    const char *ign = (!inRollback && chance(g, 30)) ? "ignore " : "";
+    guint op = pick(g, 100);
+
+    chainName(g, chain, sizeof(chain), chance(g, 15));
+    if (chance(g, 25))
+        g_strlcpy(chain, L->builtin, sizeof(chain));
+
+    g_string_append_printf(g->out, "%s %s", L->layer, ign);
+    if (op < 25) {
+        g_string_append_printf(g->out, "-t %s -A %s %s\n", L->table, chain,
+                               L->specs[pick(g, L->nspecs)]);
+    } else if (op < 32) {
+        chainName(g, other, sizeof(other), FALSE);
+        g_string_append_printf(g->out, "-t %s -A %s -j %s\n", L->table, chain, other);
+    } else if (op < 40) {
+        g_string_append_printf(g->out, "-t %s -I %s %s\n", L->table, chain,
+                               L->specs[pick(g, L->nspecs)]);
+    } else if (op < 52) {
+        g_string_append_printf(g->out, "-t %s -D %s %s\n", L->table, chain,
+                               L->specs[pick(g, L->nspecs)]);
+    } else if (op < 55) {
+        chainName(g, other, sizeof(other), FALSE);
+        g_string_append_printf(g->out, "-t %s -D %s -j %s\n", L->table, chain, other);
+    } else if (op < 68) {
+        g_string_append_printf(g->out, "-t %s -N %s\n", L->table, chain);
+    } else if (op < 76) {
+        g_string_append_printf(g->out, "-t %s -F %s\n", L->table, chain);
+    } else if (op < 84) {
+        g_string_append_printf(g->out, "-t %s -X %s\n", L->table, chain);
+    } else if (op < 90) {
+        chainName(g, other, sizeof(other), FALSE);
+        g_string_append_printf(g->out, "-t %s -E %s %s\n", L->table, chain, other);
+    } else if (op < 96 && !inRollback) {
+        /* a query whose callback removes what the chain jumps to */
+        g_string_truncate(g->out, g->out->len - strlen(ign));
+        g_string_append_printf(g->out, "ignore query=cleanup -t %s %s %s\n",
+                               L->table, L->list, chain);
+    } else if (allowBad) {
+        g_string_append_printf(g->out, "-t %s -A %s %s\n", L->table, L->builtin,
+                               L->bad[pick(g, L->nbad)]);
+    } else {
+        g_string_append_printf(g->out, "-t %s -N %s\n", L->table, chain);
+    }
+}
+
+static char *
+genBatch(guint32 seed, gboolean setup)
+{
+    Gen g = { g_rand_new_with_seed(seed), g_string_new(NULL), 0 };
+    guint nprog = setup ? 1 : 1 + pick(&g, 4);
+    gint badProg = (!setup && chance(&g, 50)) ? (gint)pick(&g, nprog) : -1;
+
+    for (g.prog = 0; g.prog < nprog; g.prog++) {
+        guint ngroups = 1 + pick(&g, 3);
+        g_string_append_printf(g.out, "program vm%u\n", g.prog);
+        for (guint grp = 0; grp < ngroups; grp++) {
+            guint nrules = 1 + pick(&g, setup ? 12 : 7);
+            g_string_append_printf(g.out, "transaction%s\n",
+                                   chance(&g, 30) ? " ignore-errors" : "");
+            for (guint r = 0; r < nrules; r++)
+                genRule(&g, (gint)g.prog == badProg && chance(&g, 40), FALSE);
+            if (chance(&g, 50)) {
+                g_string_append_printf(g.out, "rollback%s\n",
+                                       chance(&g, 40) ? " inherit-previous" : "");
+                for (guint r = 0, nr = 1 + pick(&g, 3); r < nr; r++)
+                    genRule(&g, FALSE, TRUE);
+            }
+        }
+    }
+    g_rand_free(g.rand);
+    return g_string_free(g.out, FALSE);
+}
+
+static char *
+saveAll(vfRunner *runner)
+{
+    GString *all = g_string_new(NULL);
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        const char *argv[] = { vfSnapshotSaveBinary(l), NULL };
+        g_auto(vfRunResult) res = { 0 };
+        g_auto(GStrv) lines = NULL;
+
+        g_assert_true(vfRunnerRun(runner, argv, NULL, &res, NULL));
+        lines = g_strsplit(res.out, "\n", -1);
+        for (gsize i = 0; lines[i]; i++) {
+            if (*lines[i] && *lines[i] != '#')
+                g_string_append_printf(all, "%s\n", lines[i]);
+        }
+    }
+    return g_string_free(all, FALSE);
+}
+
+/* Applies @setup then @batch with @kind in a fresh namespace. */
+static char *
+runOne(vfBackendKind kind, const char *setup, const char *batch,
+       GString *failures, guint *processes)
+{
+    g_autoptr(GError) err = NULL;
+    int fd = vfNetnsCreatePrivate(&err);
+    g_autoptr(vfRunner) runner = NULL;
+    g_autoptr(vfBackend) setupBackend = NULL;
+    g_autoptr(vfBackend) backend = NULL;
+    g_autoptr(vfProgramSet) s = vfProgramSetParse(setup, "setup", &err);
+    g_autoptr(vfProgramSet) b = NULL;
+    g_autofree GError **errors = NULL;
+    vfApplyStats stats = { 0 };
+    char *state;
+
+    g_assert_no_error(err);
+    g_assert_cmpint(fd, >=, 0);
+    runner = vfRunnerNewSubprocess(fd);
+
+    /* the pre-existing state always comes from exec, so both start alike */
+    setupBackend = vfBackendNew(VF_BACKEND_EXEC, runner);
+    errors = g_new0(GError *, vfProgramSetCount(s) + 1);
+    vfBackendApply(setupBackend, vfProgramSetPrograms(s), vfProgramSetCount(s),
+                   errors, NULL, &err);
+    g_assert_no_error(err);
+    g_clear_error(&errors[0]);
+    g_free(errors);
+
+    b = vfProgramSetParse(batch, "batch", &err);
+    g_assert_no_error(err);
+    errors = g_new0(GError *, vfProgramSetCount(b) + 1);
+    backend = vfBackendNew(kind, runner);
+    vfBackendApply(backend, vfProgramSetPrograms(b), vfProgramSetCount(b),
+                   errors, &stats, &err);
+    g_assert_no_error(err);
+    for (gsize i = 0; i < vfProgramSetCount(b); i++) {
+        g_string_append_printf(failures, "vm%zu:%s ", i, errors[i] ? "failed" : "ok");
+        g_clear_error(&errors[i]);
+    }
+    *processes = stats.processes;
+    state = saveAll(runner);
+    close(fd);
+    return state;
+}
+
+static guint totalExec, totalRestore, failingPrograms;
+
+static void
+checkSeed(guint32 seed, gboolean verbose)
+{
+    g_autofree char *setup = genBatch(seed * 2 + 1, TRUE);
+    g_autofree char *batch = genBatch(seed * 2, FALSE);
+    g_autoptr(GString) fe = g_string_new(NULL);
+    g_autoptr(GString) fr = g_string_new(NULL);
+    guint pe, pr;
+    g_autofree char *se = runOne(VF_BACKEND_EXEC, setup, batch, fe, &pe);
+    g_autofree char *sr = runOne(VF_BACKEND_RESTORE, setup, batch, fr, &pr);
+
+    totalExec += pe;
+    totalRestore += pr;
+    if (strstr(fe->str, "failed"))
+        failingPrograms++;
+    if (verbose || !g_str_equal(se, sr) || !g_str_equal(fe->str, fr->str)) {
+        g_printerr("seed %u\n--- setup\n%s--- batch\n%s--- exec (%s)\n%s--- restore (%s)\n%s",
+                   seed, setup, batch, fe->str, se, fr->str, sr);
+    }
+    g_assert_cmpstr(fe->str, ==, fr->str);
+    g_assert_cmpstr(se, ==, sr);
+}
+
+static void
+testRandom(void)
+{
+    const char *only = g_getenv("VF_DIFF_SEED");
+    guint count = g_getenv("VF_DIFF_COUNT") ? atoi(g_getenv("VF_DIFF_COUNT")) : 200;
+
+    if (only) {
+        checkSeed(atoi(only), TRUE);
+        return;
+    }
+    for (guint seed = 1; seed <= count; seed++)
+        checkSeed(seed, FALSE);
+    g_test_message("%u batches: %u exec processes, %u restore processes, "
+                   "%u batches with a failing program",
+                   count, totalExec, totalRestore, failingPrograms);
+    g_print("# %u batches identical; processes exec %u, restore %u; "
+            "%u batches had a failing program\n",
+            count, totalExec, totalRestore, failingPrograms);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    int fd;
+
+    g_test_init(&argc, &argv, NULL);
+    if (geteuid() != 0 || (fd = vfNetnsCreatePrivate(&err)) < 0) {
+        g_print("1..0 # SKIP needs root and network namespaces: %s\n",
+                err ? err->message : "not root");
+        return 0;
+    }
+    close(fd);
+    g_test_add_func("/differential/random", testRandom);
+    return g_test_run();
+}
