@@ -1,0 +1,440 @@
+/*
+ * test-firewall: the model's apply semantics, as libvirt's
+ * tests/virfirewalltest.c checks them, through the exec backend with an
+ * injected fake runner; and the restore backend's process count.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "backend.h"
+#include "error.h"
+#include "text.h"
+
+/* A runner that records each argv and fails those containing "-A" followed
+ * by 192.168.122.255 (exit 127), like libvirt's test hook; listing
+ * commands get canned output. */
+typedef struct {
+    vfRunner parent;
+    GString *log;
+} FakeRunner;
+
+static const char *const canned =
+    "Chain INPUT (policy ACCEPT)\n"
+    "target     prot opt source               destination\n"
+    "\n"
+    "Chain FORWARD (policy ACCEPT)\n"
+    "target     prot opt source               destination\n";
+
+static gboolean
+fakeRun(vfRunner *runner, const char *const *argv, const char *input,
+        vfRunResult *res, GError **error)
+{
+    FakeRunner *self = (FakeRunner *)runner;
+    g_autofree char *line = g_strjoinv(" ", (char **)argv);
+    gboolean fail = FALSE, list = FALSE;
+
+    g_string_append_printf(self->log, "%s\n", line);
+    for (gsize i = 0; argv[i]; i++) {
+        if (g_str_equal(argv[i], "-A") && argv[i + 1] &&
+            argv[i + 2] && g_str_equal(argv[i + 3] ? argv[i + 3] : "", "192.168.122.255"))
+            fail = TRUE;
+        if (g_str_equal(argv[i], "-L"))
+            list = TRUE;
+    }
+    res->status = fail ? 127 : 0;
+    res->out = g_strdup(list ? canned : "");
+    res->err = g_strdup(fail ? "failed" : "");
+    return TRUE;
+}
+
+static FakeRunner *
+fakeNew(void)
+{
+    FakeRunner *r = g_new0(FakeRunner, 1);
+    r->parent.run = fakeRun;
+    r->log = g_string_new(NULL);
+    return r;
+}
+
+static void
+fakeFree(FakeRunner *r)
+{
+    g_string_free(r->log, TRUE);
+    g_free(r);
+}
+
+static gboolean
+applyExec(virFirewall *fw, FakeRunner *r, GError **error)
+{
+    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_EXEC, &r->parent);
+    return vfBackendApplyOne(b, fw, NULL, error);
+}
+
+#define ADD(fw, src) \
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "INPUT", \
+                       "--source", src, "--jump", "ACCEPT", NULL)
+#define DEL(fw, src) \
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-D", "INPUT", \
+                       "--source", src, "--jump", "ACCEPT", NULL)
+#define LINE(op, src) "iptables -w " op " INPUT --source " src " --jump ACCEPT\n"
+
+static void
+test_single_group(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "INPUT",
+                       "--source", "!192.168.122.1", "--jump", "REJECT", NULL);
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1")
+                        "iptables -w -A INPUT --source !192.168.122.1 --jump REJECT\n");
+    fakeFree(r);
+}
+
+static void
+test_remove_rule(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+    virFirewallRule *rule;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    rule = virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "INPUT", NULL);
+    virFirewallRuleAddArg(fw, rule, "--source");
+    virFirewallRemoveRule(fw, rule);
+    rule = virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "INPUT", NULL);
+    virFirewallRuleAddArg(fw, rule, "--source");
+    virFirewallRuleAddArgFormat(fw, rule, "%s", "!192.168.122.1");
+    virFirewallRuleAddArgList(fw, rule, "--jump", "REJECT", NULL);
+    assert_int_equal(virFirewallRuleGetArgCount(rule), 6);
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1")
+                        "iptables -w -A INPUT --source !192.168.122.1 --jump REJECT\n");
+    fakeFree(r);
+}
+
+static void
+test_many_groups(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.2");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.3");
+    ADD(fw, "192.168.122.4");
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.2")
+                        LINE("-A", "192.168.122.3") LINE("-A", "192.168.122.4"));
+    fakeFree(r);
+}
+
+static void
+test_ignore_fail_group(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.255");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.3");
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255")
+                        LINE("-A", "192.168.122.3"));
+    fakeFree(r);
+}
+
+static void
+test_ignore_fail_rule(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    virFirewallAddRuleFull(fw, VIR_FIREWALL_LAYER_IPV4, true, NULL, NULL,
+                           "-A", "INPUT", "--source", "192.168.122.255",
+                           "--jump", "ACCEPT", NULL);
+    ADD(fw, "192.168.122.3");
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255")
+                        LINE("-A", "192.168.122.3"));
+    fakeFree(r);
+}
+
+static void
+test_no_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.255");
+    ADD(fw, "192.168.122.3");
+    assert_false(applyExec(fw, r, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "192.168.122.255"));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255"));
+    fakeFree(r);
+}
+
+static void
+test_single_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.255");
+    ADD(fw, "192.168.122.3");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.1");
+    DEL(fw, "192.168.122.255");
+    DEL(fw, "192.168.122.3");
+    assert_false(applyExec(fw, r, &err));
+    /* the whole rollback block runs, undo of the never-run 3rd too */
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255")
+                        LINE("-D", "192.168.122.1") LINE("-D", "192.168.122.255")
+                        LINE("-D", "192.168.122.3"));
+    fakeFree(r);
+}
+
+static void
+test_many_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.1");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.255");
+    ADD(fw, "192.168.122.3");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.255");
+    DEL(fw, "192.168.122.3");
+    assert_false(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255")
+                        LINE("-D", "192.168.122.255") LINE("-D", "192.168.122.3"));
+    fakeFree(r);
+}
+
+static void
+test_chained_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.1");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.2");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.2");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.255");
+    virFirewallStartRollback(fw, VIR_FIREWALL_ROLLBACK_INHERIT_PREVIOUS);
+    DEL(fw, "192.168.122.255");
+    assert_false(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.2")
+                        LINE("-A", "192.168.122.255")
+                        LINE("-D", "192.168.122.2") LINE("-D", "192.168.122.255"));
+    fakeFree(r);
+}
+
+static int
+queryCallback(virFirewall *fw, virFirewallLayer layer,
+              const char *const *lines, void *opaque)
+{
+    /* the callback sees the listing split per line, blank lines too */
+    assert_string_equal(lines[0], "Chain INPUT (policy ACCEPT)");
+    assert_string_equal(lines[2], "");
+    virFirewallAddRule(fw, layer, "-A", "INPUT", "--source",
+                       "!192.168.122.129", "--jump", "REJECT", NULL);
+    return 0;
+}
+
+static void
+test_query_transaction(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.127");
+    virFirewallAddRuleFull(fw, VIR_FIREWALL_LAYER_IPV4, false, queryCallback,
+                           NULL, "-L", NULL);
+    virFirewallAddRuleFull(fw, VIR_FIREWALL_LAYER_IPV4, false, queryCallback,
+                           NULL, "-t", "nat", "-L", NULL);
+    ADD(fw, "192.168.122.130");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.128");
+    assert_true(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.127")
+                        "iptables -w -L\n"
+                        "iptables -w -t nat -L\n"
+                        LINE("-A", "192.168.122.130")
+                        "iptables -w -A INPUT --source !192.168.122.129 --jump REJECT\n"
+                        "iptables -w -A INPUT --source !192.168.122.129 --jump REJECT\n"
+                        LINE("-A", "192.168.122.128"));
+    fakeFree(r);
+}
+
+static void
+test_auto_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    /* only applied rules get their --delete twin, in applied order */
+    virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_AUTO_ROLLBACK);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.2");
+    ADD(fw, "192.168.122.255");
+    ADD(fw, "192.168.122.3");
+    assert_false(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str,
+                        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.2")
+                        LINE("-A", "192.168.122.255")
+                        LINE("--delete", "192.168.122.1")
+                        LINE("--delete", "192.168.122.2"));
+    /* a second apply starts from the program as built */
+    g_string_truncate(r->log, 0);
+    g_clear_error(&err);
+    assert_false(applyExec(fw, r, &err));
+    {
+        guint deletes = 0;
+        for (const char *p = r->log->str; (p = strstr(p, "--delete")); p++)
+            deletes++;
+        assert_int_equal(deletes, 2);
+    }
+    fakeFree(r);
+}
+
+static void
+test_rule_outside_transaction(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+
+    /* builders never fail; the misuse surfaces once, at apply */
+    ADD(fw, "192.168.122.1");
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.2");
+    assert_false(applyExec(fw, r, &err));
+    assert_non_null(strstr(err->message, "outside a transaction"));
+    assert_string_equal(r->log->str, "");
+    fakeFree(r);
+}
+
+/* A restore batch of N independent programs costs the same number of
+ * processes whatever N is. */
+static void
+test_restore_processes_flat(void **state)
+{
+    guint counts[3];
+    const guint ns[3] = { 1, 10, 100 };
+
+    for (int k = 0; k < 3; k++) {
+        g_autoptr(GString) text = g_string_new(NULL);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(vfProgramSet) set = NULL;
+        g_autoptr(vfRunner) rec = vfRunnerNewRecorder();
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autofree GError **errors = g_new0(GError *, ns[k]);
+        vfApplyStats stats;
+
+        for (guint i = 0; i < ns[k]; i++) {
+            g_string_append_printf(text,
+                "program vnet%u\ntransaction ignore-errors\n"
+                "ethernet -t nat -D PREROUTING -i vnet%u -j libvirt-J-vnet%u\n"
+                "ethernet query=cleanup -t nat -L libvirt-J-vnet%u\n"
+                "ethernet -t nat -F libvirt-J-vnet%u\nethernet -t nat -X libvirt-J-vnet%u\n"
+                "transaction\n"
+                "ethernet -t nat -N libvirt-J-vnet%u\n"
+                "ethernet -t nat -A libvirt-J-vnet%u -j DROP\n"
+                "ethernet -t nat -A PREROUTING -i vnet%u -j libvirt-J-vnet%u\n"
+                "ipv4 ignore -t filter -N libvirt-in\n"
+                "ipv4 -t filter -N FJ-vnet%u\n"
+                "ipv4 -t filter -A libvirt-in -m physdev --physdev-in vnet%u -g FJ-vnet%u\n"
+                "ipv6 -t filter -N FJ-vnet%u\n"
+                "transaction ignore-errors\n"
+                "ethernet -t nat -E libvirt-J-vnet%u libvirt-I-vnet%u\n"
+                "ipv4 -t filter -E FJ-vnet%u FI-vnet%u\n",
+                i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i);
+        }
+        set = vfProgramSetParse(text->str, "batch", &err);
+        assert_null(err);
+        assert_true(vfBackendApply(b, vfProgramSetPrograms(set), ns[k], errors,
+                                   &stats, &err));
+        counts[k] = stats.processes;
+        print_message("restore, %u programs: %u processes, %u passes\n",
+                      ns[k], stats.processes, stats.passes);
+    }
+    assert_int_equal(counts[0], counts[1]);
+    assert_int_equal(counts[1], counts[2]);
+    /* 3 *-save; ebtables and iptables take 2 passes (the renames), ip6tables 1 */
+    assert_int_equal(counts[0], 8);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_group),
+        cmocka_unit_test(test_remove_rule),
+        cmocka_unit_test(test_many_groups),
+        cmocka_unit_test(test_ignore_fail_group),
+        cmocka_unit_test(test_ignore_fail_rule),
+        cmocka_unit_test(test_no_rollback),
+        cmocka_unit_test(test_single_rollback),
+        cmocka_unit_test(test_many_rollback),
+        cmocka_unit_test(test_chained_rollback),
+        cmocka_unit_test(test_query_transaction),
+        cmocka_unit_test(test_auto_rollback),
+        cmocka_unit_test(test_rule_outside_transaction),
+        cmocka_unit_test(test_restore_processes_flat),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
