@@ -1,0 +1,45 @@
+/*
+ * nwfilter.h: libvirt's nwfilter bindings as virFirewall programs.
+ *
+ *   set = nwfLoadFilters(dirs)          filters, first directory wins
+ *   bindings = nwfBindingLoadDir(dir)   /run/libvirt/nwfilter-binding
+ *   fw = nwfBuildInstantiate(set, b)    one program per interface:
+ *                                       applyNewRules + tearOldRules
+ *   fw = nwfBuildTeardown(ifname)       allTeardown
+ *
+ * The programs carry libvirt 9.0's exact argv sequence, including the
+ * query rules (`ebtables -t nat -L CHAIN`) whose callbacks add the
+ * sub-chain cleanup/rename rules at the end of their group.
+ */
+#pragma once
+
+#include "firewall/firewall.h"
+#include "nwfilter_binding.h"
+#include "nwfilter_inst.h"
+#include "nwfilter_ebiptables.h"
+
+nwfFilterSet *nwfLoadFilters(const char *const *dirs, GError **error);
+
+/* The variables of a binding: its parameters, plus MAC from <mac>
+ * unless a MAC parameter is given. */
+GHashTable *nwfBindingVars(const nwfBinding *binding);
+
+/* One interface: applyNewRules' groups followed by tearOldRules' group.
+ * Program name = the interface name. */
+virFirewall *nwfBuildInstantiate(const nwfFilterSet *set,
+                                 const nwfBinding *binding, GError **error);
+
+/* Programs for many bindings (order kept). A binding that cannot be
+ * built gets NULL in the result and its error in @errors (same index,
+ * GPtrArray of GError*, may be NULL). */
+GPtrArray *nwfBuildInstantiateAll(const nwfFilterSet *set, GPtrArray *bindings,
+                                  GPtrArray **errors);
+
+virFirewall *nwfBuildTeardown(const char *ifname);      /* allTeardown */
+virFirewall *nwfBuildTearNew(const char *ifname);       /* tearNewRules */
+virFirewall *nwfBuildRemoveBasic(const char *ifname);   /* removeBasicRules */
+
+/* Text form of a program (one line per rule: group, kind, flags, layer,
+ * argv), stable across runs: a hash input for "did the desired rules of
+ * this interface change". */
+char *nwfFirewallSerialize(const virFirewall *fw);
