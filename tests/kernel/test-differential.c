@@ -300,6 +300,74 @@ testRandom(void)
             count, totalExec, totalRestore, failingPrograms);
 }
 
+
+/* Arguments that try to break out of a restore line: each is refused
+ * with a clear error, or reaches the kernel exactly as exec puts it. */
+static void
+testAdversarial(void)
+{
+    g_autofree char *longArg = g_strnfill(300, 'x');
+    g_autofree char *tooLong = g_strnfill(1100, 'y');
+    const char *values[] = {
+        "say \"hi\"", "back\\slash\\", "# not a comment", "COMMIT",
+        "*filter", "a\nCOMMIT\n*nat", "x\ry", "-t", "--table", "-A INPUT -j DROP",
+        "", " ", "tab\there", "it's", "$(reboot)", "\"", "\\", longArg, tooLong,
+        "\"\nCOMMIT\n", "ünïcödé",
+    };
+    const char *chains[] = { "abcdefghijklmnopqrstuvwxyz12", "abcdefghijklmnopqrstuvwxyz123" };
+    guint refused = 0, equal = 0;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(values) + G_N_ELEMENTS(chains); i++) {
+        g_autofree char *states[2] = { NULL, NULL };
+        gboolean failed[2] = { FALSE, FALSE };
+        g_autofree char *message = NULL;
+
+        for (int k = 0; k < 2; k++) {
+            g_autoptr(GError) err = NULL;
+            int fd = vfNetnsCreatePrivate(&err);
+            g_autoptr(vfRunner) runner = vfRunnerNewSubprocess(fd);
+            g_autoptr(vfBackend) b = vfBackendNew(k ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
+                                                  runner);
+            g_autoptr(virFirewall) fw = virFirewallNew("adversarial");
+
+            virFirewallStartTransaction(fw, 0);
+            if (i < G_N_ELEMENTS(values)) {
+                virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "INPUT",
+                                   "-m", "comment", "--comment", values[i],
+                                   "-j", "ACCEPT", NULL);
+                virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat",
+                                   "-N", "adv", NULL);
+                virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat",
+                                   "-A", "adv", "--log-prefix", values[i], "--log",
+                                   "-j", "ACCEPT", NULL);
+            } else {
+                const char *c = chains[i - G_N_ELEMENTS(values)];
+                virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-N", c, NULL);
+                virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-N", c, NULL);
+            }
+            failed[k] = !vfBackendApplyOne(b, fw, NULL, &err);
+            if (k == 1 && err)
+                message = g_strdup(err->message);
+            states[k] = saveAll(runner);
+            close(fd);
+        }
+        if (failed[1] && message && strstr(message, "Refusing") &&
+            g_str_equal(states[1], "")) {
+            refused++;
+            continue;
+        }
+        if (!g_str_equal(states[0], states[1]) || failed[0] != failed[1])
+            g_printerr("case %zu: exec %s restore %s (%s)\n--- exec\n%s--- restore\n%s",
+                       i, failed[0] ? "failed" : "ok", failed[1] ? "failed" : "ok",
+                       message ? message : "", states[0], states[1]);
+        g_assert_cmpint(failed[0], ==, failed[1]);
+        g_assert_cmpstr(states[0], ==, states[1]);
+        equal++;
+    }
+    g_print("# adversarial: %u refused before anything ran, %u identical to exec\n",
+            refused, equal);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -313,6 +381,7 @@ main(int argc, char **argv)
         return 0;
     }
     close(fd);
+    g_test_add_func("/differential/adversarial", testAdversarial);
     g_test_add_func("/differential/random", testRandom);
     return g_test_run();
 }

@@ -72,7 +72,9 @@ vfCommandParse(virFirewallLayer layer, const char *const *args, GError **error)
         const char *a = args[i];
         const vfOpName *found = NULL;
 
-        if (g_str_equal(a, "-t") || g_str_equal(a, "--table")) {
+        /* libvirt names the table before the command; after it, "-t"
+         * can be an option's value (a comment, a log prefix) */
+        if (!haveOp && (g_str_equal(a, "-t") || g_str_equal(a, "--table"))) {
             if (i + 1 >= n)
                 goto bad;
             g_free(cmd->table);
