@@ -418,6 +418,56 @@ test_restore_processes_flat(void **state)
     assert_int_equal(counts[0], 8);
 }
 
+
+/* A restore that meets the xtables lock (legacy, exit 4) is retried with
+ * a bounded backoff and reported as a lock problem, not a rule error. */
+typedef struct {
+    vfRunner parent;
+    guint lockedRuns;
+} LockedRunner;
+
+static gboolean
+lockedRun(vfRunner *runner, const char *const *argv, const char *input,
+          vfRunResult *res, GError **error)
+{
+    LockedRunner *self = (LockedRunner *)runner;
+
+    res->out = g_strdup("");
+    res->err = g_strdup("");
+    res->status = 0;
+    if (g_str_has_suffix(argv[0], "-restore") && self->lockedRuns > 0) {
+        self->lockedRuns--;
+        res->status = 4;
+        g_free(res->err);
+        res->err = g_strdup("Another app is currently holding the xtables lock. "
+                            "Stopped waiting after 10s.");
+    }
+    return TRUE;
+}
+
+static void
+test_restore_lock(void **state)
+{
+    for (int k = 0; k < 2; k++) {
+        LockedRunner r = { { lockedRun, NULL, 0 }, k == 0 ? 2 : 100 };
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, &r.parent);
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        vfApplyStats stats;
+
+        virFirewallStartTransaction(fw, 0);
+        ADD(fw, "192.168.122.1");
+        if (k == 0) {
+            assert_true(vfBackendApplyOne(b, fw, &stats, &err));
+            assert_int_equal(stats.lock_retries, 2);
+        } else {
+            assert_false(vfBackendApplyOne(b, fw, &stats, &err));
+            assert_true(g_error_matches(err, VF_ERROR, VF_ERROR_LOCKED));
+            assert_non_null(strstr(err->message, "xtables lock"));
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -435,6 +485,7 @@ main(void)
         cmocka_unit_test(test_auto_rollback),
         cmocka_unit_test(test_rule_outside_transaction),
         cmocka_unit_test(test_restore_processes_flat),
+        cmocka_unit_test(test_restore_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
