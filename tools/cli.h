@@ -1,6 +1,12 @@
+/*
+ * cli.h: shared pieces of the virt-firewall commands
+ */
 #pragma once
+
 #include <glib.h>
-#include "backend.h"
+#include "firewall/backend.h"
+#include "host/host.h"
+#include "state/state.h"
 
 enum {
     VF_EXIT_OK = 0,
@@ -17,10 +23,15 @@ typedef struct {
 } vfSubcommand;
 
 int vfCmdProgram(int argc, char **argv);
+int vfCmdDump(int argc, char **argv);
+int vfCmdReconnect(int argc, char **argv);
+int vfCmdApply(int argc, char **argv);
+int vfCmdTeardown(int argc, char **argv);
+int vfCmdVerify(int argc, char **argv);
 
-/* Common options for where rules go. */
+/* Where rules go. */
 typedef struct {
-    char *backend;        /* exec|restore */
+    char *backend;        /* exec|restore; NULL: network.conf */
     gboolean dry_run;
     char *netns;
     gboolean private_netns;
@@ -28,10 +39,73 @@ typedef struct {
 } vfTargetOptions;
 
 void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
-
-/* Opens the runner the options ask for; *netns_fd is closed by the caller. */
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
-
-/* Prints the dry-run recording: restore scripts or argvs. */
 void vfPrintRecording(vfRunner *recorder, gboolean json);
+
+/* Where the host's configuration comes from. */
+typedef struct {
+    char *config;
+    char **nwfilter_dirs;
+    char *binding_dir;
+    char *network_dir;
+    char *state_file;
+    char *connect;
+    gboolean quiet;
+} vfHostOptions;
+
+void vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts);
+
+/* One thing that is rebuilt or skipped as a whole. */
+typedef struct {
+    char *name;           /* "interface/vnet0", "networks" */
+    char *ifname;         /* NULL for the networks unit */
+    GPtrArray *programs;  /* of virFirewall* */
+    char *desired;        /* vfDesiredHash(programs) */
+    gboolean changed[2];  /* set by the network set-up callbacks */
+} vfUnit;
+
+void vfUnitFree(vfUnit *unit);
+
+/* A command's whole context. */
+typedef struct {
+    vfHostOptions host_opts;
+    vfTargetOptions target;
+    vfHost *host;
+    vfRunner *runner;
+    int netns_fd;
+    vfBackendKind kind;
+    char *kind_reason;
+    GTimer *timer;
+    GString *phases;      /* "load 0.012s, build 0.003s, ..." */
+    gboolean json_summary;
+} vfCli;
+
+vfCli *vfCliNew(void);
+void vfCliFree(vfCli *cli);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfCli, vfCliFree)
+
+/* Parses options (GOption) for @name; FALSE prints the error. */
+gboolean vfCliParse(vfCli *cli, const char *name, const char *params,
+                    const char *summary, int *argc, char ***argv);
+/* Loads filters, bindings, networks; picks the backend; opens the runner. */
+int vfCliOpen(vfCli *cli, gboolean needHost);
+void vfCliPhase(vfCli *cli, const char *phase);
+
+/* Units for every binding (only @only if non-NULL) and the networks. */
+GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,
+                           gboolean networks, int *ret);
+
+/* Applies the programs of @units as one batch; errors[i] per unit. */
+gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
+                         GPtrArray **errors, vfApplyStats *stats,
+                         GError **error);
+
+char *vfCliStatePath(vfCli *cli);
+
+/* Lets @ks sort its lines to the interfaces of @units. */
+void vfCliIndexKernel(GPtrArray *units, vfKernelState *ks);
+
+/* Applies @units (only changed ones when @useState) and records them. */
+int vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units,
+                 gboolean useState, gboolean pruneState);

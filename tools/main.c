@@ -7,6 +7,11 @@
 #include <string.h>
 
 static const vfSubcommand subcommands[] = {
+    { "reconnect", "re-apply all bindings and networks (the restart path), skipping what is intact", vfCmdReconnect },
+    { "dump", "print the restore scripts or commands offline, run nothing", vfCmdDump },
+    { "apply", "instantiate the named interfaces' filter bindings", vfCmdApply },
+    { "teardown", "remove the named interfaces' filter rules", vfCmdTeardown },
+    { "verify", "report drift between desired and kernel rules (exit 3)", vfCmdVerify },
     { "program", "apply or dump firewall programs written in the text format", vfCmdProgram },
 };
 

@@ -60,6 +60,8 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
         json_builder_begin_array(b);
         for (guint i = 0; i < calls->len; i++) {
             vfRecordedCall *c = g_ptr_array_index(calls, i);
+            if (g_str_has_suffix(c->argv[0], "-save"))
+                continue;
             json_builder_begin_object(b);
             json_builder_set_member_name(b, "argv");
             json_builder_begin_array(b);
@@ -83,6 +85,9 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
     for (guint i = 0; i < calls->len; i++) {
         vfRecordedCall *c = g_ptr_array_index(calls, i);
         g_autofree char *line = g_strjoinv(" ", c->argv);
+        /* reading the (empty) tables is not what a dump is about */
+        if (g_str_has_suffix(c->argv[0], "-save"))
+            continue;
         printf("%s%s\n", c->input ? "# " : "", line);
         if (c->input)
             fputs(c->input, stdout);

@@ -6,6 +6,7 @@ struct _vfBackend {
     vfBackendKind kind;
     vfRunner *runner;
     guint wait_seconds;
+    char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* handed in, used once */
 };
 
 gboolean vfExecApply(vfBackend *backend, virFirewall *const *fws, gsize n,

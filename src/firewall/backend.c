@@ -36,7 +36,19 @@ vfBackendNew(vfBackendKind kind, vfRunner *runner)
 void
 vfBackendFree(vfBackend *backend)
 {
+    if (!backend)
+        return;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_free(backend->snapshot[l]);
     g_free(backend);
+}
+
+void
+vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
+                     const char *saveText)
+{
+    g_free(backend->snapshot[layer]);
+    backend->snapshot[layer] = g_strdup(saveText);
 }
 
 vfBackendKind

@@ -35,6 +35,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfBackend, vfBackendFree)
 
 vfBackendKind vfBackendGetKind(const vfBackend *backend);
 
+/* Hands the restore backend the *-save output of @layer that the caller
+ * has just read, so the next apply does not read it again (used once). */
+void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
+                          const char *saveText);
+
 /* Lock wait (seconds) for iptables/ip6tables; default 10. */
 void vfBackendSetWait(vfBackend *backend, guint seconds);
 

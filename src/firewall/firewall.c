@@ -461,3 +461,48 @@ virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
     fw->currentGroup = fw->groups->len - 1;
     return ret;
 }
+
+static void
+formatRules(GString *out, GPtrArray *rules)
+{
+    for (guint i = 0; i < rules->len; i++) {
+        const virFirewallRule *rule = g_ptr_array_index(rules, i);
+        g_string_append(out, layerNames[rule->layer]);
+        if (rule->ignoreErrors)
+            g_string_append(out, " ignore");
+        if (rule->cb)
+            g_string_append(out, " query");
+        for (gsize j = 0; j + 1 < rule->args->len; j++) {
+            g_autofree char *q = g_shell_quote(g_ptr_array_index(rule->args, j));
+            g_string_append_c(out, ' ');
+            g_string_append(out, q);
+        }
+        g_string_append_c(out, '\n');
+    }
+}
+
+char *
+virFirewallToText(const virFirewall *fw)
+{
+    GString *out = g_string_new(NULL);
+
+    g_string_append_printf(out, "program %s\n", fw->name);
+    for (guint g = 0; g < fw->groups->len; g++) {
+        virFirewallGroup *group = g_ptr_array_index(fw->groups, g);
+        g_string_append(out, "transaction");
+        if (group->actionFlags & VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS)
+            g_string_append(out, " ignore-errors");
+        if (group->actionFlags & VIR_FIREWALL_TRANSACTION_AUTO_ROLLBACK)
+            g_string_append(out, " auto-rollback");
+        g_string_append_c(out, '\n');
+        formatRules(out, group->action);
+        if (group->rollback->len || group->rollbackFlags) {
+            g_string_append(out, "rollback");
+            if (group->rollbackFlags & VIR_FIREWALL_ROLLBACK_INHERIT_PREVIOUS)
+                g_string_append(out, " inherit-previous");
+            g_string_append_c(out, '\n');
+            formatRules(out, group->rollback);
+        }
+    }
+    return g_string_free(out, FALSE);
+}

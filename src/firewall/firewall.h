@@ -86,3 +86,9 @@ size_t virFirewallRuleGetArgCount(const virFirewallRule *rule);
 
 /* The number of groups; 0 for an empty program. */
 size_t virFirewallGetGroupCount(const virFirewall *fw);
+
+/* The program in virt-firewall's text format (text.h): stable across
+ * runs, so it serves as the hash input for "did the desired rules change".
+ * A rule with a query callback is marked "query"; callbacks themselves
+ * are code and cannot be written out. */
+char *virFirewallToText(const virFirewall *fw);

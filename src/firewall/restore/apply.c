@@ -202,8 +202,13 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (!(layers & (1u << l)))
             continue;
-        if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error)))
+        if (backend->snapshot[l]) {
+            snapshot[l] = vfTableSetNew(l);
+            if (!vfSnapshotParse(snapshot[l], backend->snapshot[l], error))
+                goto cleanup;
+        } else if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error))) {
             goto cleanup;
+        }
     }
 
     for (guint round = 0; round < VF_RESTORE_MAX_ROUNDS; round++) {
@@ -295,7 +300,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 VF_RESTORE_MAX_ROUNDS);
 
  cleanup:
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(snapshot[l]);
+        g_clear_pointer(&backend->snapshot[l], g_free);
+    }
     return ret;
 }

@@ -1,0 +1,62 @@
+/*
+ * state.h: knowing what not to rebuild, verified against the kernel
+ *
+ * For each unit (an interface, or the host's networks) the state file
+ * keeps a hash of its desired program and a hash of what the kernel
+ * showed for its chains and hooks right after the apply (from *-save, the
+ * kernel's own rendering). A unit is skipped only when both still match:
+ * a changed filter or parameter changes the first, a flush or a foreign
+ * edit (firewalld reload, an administrator) changes the second.
+ */
+#pragma once
+
+#include "firewall/runner.h"
+#include "firewall/firewall.h"
+
+/* The kernel's tables, one *-save per layer. */
+typedef struct {
+    char *save[VIR_FIREWALL_LAYER_LAST];
+    GHashTable *index;   /* unit -> its lines; built on first use */
+    GHashTable *ifnames; /* the interfaces the index knows */
+} vfKernelState;
+
+vfKernelState *vfKernelStateRead(vfRunner *runner, GError **error);
+void vfKernelStateFree(vfKernelState *ks);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfKernelState, vfKernelStateFree)
+
+/* Tells the state which interfaces exist, so one pass over the *-save
+ * text can sort every line to its owner (interface names may contain
+ * '-', so a chain name alone is ambiguous). */
+void vfKernelStateIndex(vfKernelState *ks, const char *const *ifnames);
+
+/* The lines of an interface's chains and of the hooks that name it, in
+ * every layer (root-chain jumps sorted: their order depends on the order
+ * interfaces were instantiated), hashed. Needs vfKernelStateIndex(). */
+char *vfKernelHashInterface(vfKernelState *ks, const char *ifname);
+/* The same for libvirt's network chains (LIBVIRT_*) and their hooks. */
+char *vfKernelHashNetworks(vfKernelState *ks);
+/* The lines behind the hash (tests, diagnostics). */
+char *vfKernelLinesInterface(vfKernelState *ks, const char *ifname);
+
+char *vfDesiredHash(GPtrArray *programs);  /* of virFirewall* */
+
+typedef struct _vfStateFile vfStateFile;
+
+/* A missing file is an empty state. A state written for another network
+ * namespace or another tool version is treated as empty too. */
+vfStateFile *vfStateFileLoad(const char *path, const char *netnsId,
+                             GError **error);
+gboolean vfStateFileSave(vfStateFile *st, GError **error);
+void vfStateFileFree(vfStateFile *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfStateFile, vfStateFileFree)
+
+/* NULL when unknown */
+const char *vfStateFileGetDesired(vfStateFile *st, const char *unit);
+const char *vfStateFileGetKernel(vfStateFile *st, const char *unit);
+void vfStateFileSet(vfStateFile *st, const char *unit, const char *desired,
+                    const char *kernel);
+void vfStateFileRemove(vfStateFile *st, const char *unit);
+GStrv vfStateFileUnits(vfStateFile *st);
+
+/* An id for the network namespace the runner works in ("net:[ino]"). */
+char *vfNetnsId(int netnsFd);

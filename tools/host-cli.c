@@ -1,0 +1,309 @@
+/*
+ * host-cli.c: options, host loading and batching shared by the commands
+ */
+#include "cli.h"
+#include "conf/vfconf.h"
+#include "network/network_iptables.h"
+#include "firewall/netns.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#define VF_DEFAULT_STATE_FILE "/run/virt-firewall/state.json"
+
+void
+vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts)
+{
+    GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opts->config,
+          "libvirt's network.conf (firewall_backend) [" VF_DEFAULT_CONFIG "]", "FILE" },
+        { "nwfilter-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->nwfilter_dirs,
+          "filter definitions; repeat, first match wins [" VF_DEFAULT_NWFILTER_DIR "]", "DIR" },
+        { "binding-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts->binding_dir,
+          "filter bindings [" VF_DEFAULT_BINDING_DIR "]", "DIR" },
+        { "network-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts->network_dir,
+          "active networks' status files [" VF_DEFAULT_NETWORK_DIR "]", "DIR" },
+        { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->state_file,
+          "what was applied, to skip what did not change [" VF_DEFAULT_STATE_FILE "]", "FILE" },
+        { "connect", 0, 0, G_OPTION_ARG_STRING, &opts->connect,
+          "read filters, bindings and networks from libvirt (e.g. nwfilter:///system)", "URI" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
+          "no summary", NULL },
+        { NULL }
+    };
+    GOptionGroup *group = g_option_group_new("host", "Host configuration:",
+                                             "Show host configuration options",
+                                             NULL, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_add_group(ctx, group);
+}
+
+void
+vfUnitFree(vfUnit *unit)
+{
+    g_free(unit->name);
+    g_free(unit->ifname);
+    g_ptr_array_unref(unit->programs);
+    g_free(unit->desired);
+    g_free(unit);
+}
+
+vfCli *
+vfCliNew(void)
+{
+    vfCli *cli = g_new0(vfCli, 1);
+
+    cli->netns_fd = -1;
+    cli->timer = g_timer_new();
+    cli->phases = g_string_new(NULL);
+    return cli;
+}
+
+void
+vfCliFree(vfCli *cli)
+{
+    g_free(cli->host_opts.config);
+    g_strfreev(cli->host_opts.nwfilter_dirs);
+    g_free(cli->host_opts.binding_dir);
+    g_free(cli->host_opts.network_dir);
+    g_free(cli->host_opts.state_file);
+    g_free(cli->host_opts.connect);
+    g_free(cli->target.backend);
+    g_free(cli->target.netns);
+    vfHostFree(cli->host);
+    vfRunnerFree(cli->runner);
+    if (cli->netns_fd >= 0)
+        close(cli->netns_fd);
+    g_free(cli->kind_reason);
+    g_timer_destroy(cli->timer);
+    g_string_free(cli->phases, TRUE);
+    g_free(cli);
+}
+
+void
+vfCliPhase(vfCli *cli, const char *phase)
+{
+    g_string_append_printf(cli->phases, "%s%s %.3fs", cli->phases->len ? ", " : "",
+                           phase, g_timer_elapsed(cli->timer, NULL));
+    g_timer_start(cli->timer);
+}
+
+gboolean
+vfCliParse(vfCli *cli, const char *name, const char *params,
+           const char *summary, int *argc, char ***argv)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+    g_autoptr(GError) err = NULL;
+
+    g_option_context_set_summary(ctx, summary);
+    vfHostOptionsAdd(ctx, &cli->host_opts);
+    vfTargetOptionsAdd(ctx, &cli->target);
+    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+        fprintf(stderr, "virt-firewall %s: %s\n", name, err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+vfCliStatePath(vfCli *cli)
+{
+    return g_strdup(cli->host_opts.state_file ? cli->host_opts.state_file
+                                              : VF_DEFAULT_STATE_FILE);
+}
+
+int
+vfCliOpen(vfCli *cli, gboolean needHost)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vfConf) conf = NULL;
+    const char *defaultDirs[] = { VF_DEFAULT_NWFILTER_DIR, NULL };
+    const char *config = cli->host_opts.config ? cli->host_opts.config : VF_DEFAULT_CONFIG;
+
+    if (needHost) {
+        if (cli->host_opts.connect)
+            cli->host = vfHostLoadLibvirt(cli->host_opts.connect, &err);
+        else
+            cli->host = vfHostLoadFiles(cli->host_opts.nwfilter_dirs ?
+                                        (const char *const *)cli->host_opts.nwfilter_dirs :
+                                        defaultDirs,
+                                        cli->host_opts.binding_dir ? cli->host_opts.binding_dir
+                                                                   : VF_DEFAULT_BINDING_DIR,
+                                        cli->host_opts.network_dir ? cli->host_opts.network_dir
+                                                                   : VF_DEFAULT_NETWORK_DIR,
+                                        &err);
+        if (!cli->host) {
+            fprintf(stderr, "virt-firewall: %s\n", err->message);
+            return VF_EXIT_USAGE;
+        }
+        vfCliPhase(cli, "load");
+    }
+
+    if (cli->target.backend) {
+        int kind = vfBackendKindFromString(cli->target.backend);
+        if (kind < 0) {
+            fprintf(stderr, "virt-firewall: unknown backend '%s' (exec, restore)\n",
+                    cli->target.backend);
+            return VF_EXIT_USAGE;
+        }
+        cli->kind = kind;
+        cli->kind_reason = g_strdup_printf("--backend %s", cli->target.backend);
+    } else if (cli->target.dry_run) {
+        cli->kind = VF_BACKEND_RESTORE;
+        cli->kind_reason = g_strdup("dry-run shows the restore backend unless --backend says otherwise");
+    } else {
+        if (!vfConfLoad(config, TRUE, &conf, &err) ||
+            !vfConfGetFirewallBackend(conf, NULL, &cli->kind, &cli->kind_reason, &err)) {
+            fprintf(stderr, "virt-firewall: %s\n", err->message);
+            return VF_EXIT_USAGE;
+        }
+    }
+    if (!(cli->runner = vfTargetOpenRunner(&cli->target, &cli->netns_fd, &err))) {
+        fprintf(stderr, "virt-firewall: %s\n", err->message);
+        return VF_EXIT_BATCH;
+    }
+    return VF_EXIT_OK;
+}
+
+GPtrArray *
+vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret)
+{
+    GPtrArray *units = g_ptr_array_new_with_free_func((GDestroyNotify)vfUnitFree);
+    vfHost *host = cli->host;
+
+    /* libvirtd starts the network driver before nwfilter */
+    if (networks) {
+        vfUnit *u = g_new0(vfUnit, 1);
+        u->name = g_strdup("networks");
+        u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
+        for (guint i = 0; i < host->networks->len; i++) {
+            vfNetworkDef *def = g_ptr_array_index(host->networks, i);
+            g_autoptr(GError) err = NULL;
+            virFirewall *rm, *add;
+
+            if (!vfNetworkDefNeedsFirewall(def))
+                continue;
+            if (u->programs->len == 0) {
+                g_ptr_array_add(u->programs,
+                                vfNetworkSetupPrivateChains(VIR_FIREWALL_LAYER_IPV4, &u->changed[0]));
+                g_ptr_array_add(u->programs,
+                                vfNetworkSetupPrivateChains(VIR_FIREWALL_LAYER_IPV6, &u->changed[1]));
+            }
+            /* libvirt's reload: remove what may be there, add again */
+            if (!(rm = vfNetworkRemoveFirewallRules(def, &err)) ||
+                !(add = vfNetworkAddFirewallRules(def, &err))) {
+                fprintf(stderr, "virt-firewall: network '%s' (%s): %s\n",
+                        def->name, def->source ? def->source : "", err->message);
+                *ret = VF_EXIT_FAILED;
+                continue;
+            }
+            g_ptr_array_add(u->programs, rm);
+            g_ptr_array_add(u->programs, add);
+        }
+        if (u->programs->len) {
+            u->desired = vfDesiredHash(u->programs);
+            g_ptr_array_add(units, u);
+        } else {
+            vfUnitFree(u);
+        }
+    }
+
+    for (guint i = 0; i < host->bindings->len; i++) {
+        nwfBinding *b = g_ptr_array_index(host->bindings, i);
+        g_autoptr(GError) err = NULL;
+        virFirewall *fw;
+        vfUnit *u;
+
+        if (only && !g_strv_contains(only, b->portdev))
+            continue;
+        if (!(fw = nwfBuildInstantiate(host->filters, b, &err))) {
+            fprintf(stderr, "virt-firewall: interface %s (%s): %s\n",
+                    b->portdev, b->path ? b->path : "", err->message);
+            *ret = VF_EXIT_FAILED;
+            continue;
+        }
+        u = g_new0(vfUnit, 1);
+        u->name = g_strdup_printf("interface/%s", b->portdev);
+        u->ifname = g_strdup(b->portdev);
+        u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
+        g_ptr_array_add(u->programs, fw);
+        u->desired = vfDesiredHash(u->programs);
+        g_ptr_array_add(units, u);
+    }
+    for (gsize k = 0; only && only[k]; k++) {
+        gboolean found = FALSE;
+        for (guint i = 0; i < units->len; i++) {
+            vfUnit *u = g_ptr_array_index(units, i);
+            found |= g_strcmp0(u->ifname, only[k]) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "virt-firewall: no filter binding for interface '%s'\n", only[k]);
+            *ret = VF_EXIT_FAILED;
+        }
+    }
+    vfCliPhase(cli, "build");
+    return units;
+}
+
+static void
+errorFreeNullable(gpointer err)
+{
+    if (err)
+        g_error_free(err);
+}
+
+gboolean
+vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
+                GPtrArray **errorsOut, vfApplyStats *stats, GError **error)
+{
+    g_autoptr(vfBackend) backend = vfBackendNew(cli->kind, cli->runner);
+    g_autoptr(GPtrArray) fws = g_ptr_array_new();
+    g_autofree guint *owner = NULL;
+    g_autofree GError **errors = NULL;
+    GPtrArray *perUnit = g_ptr_array_new_full(units->len, errorFreeNullable);
+    gboolean ok;
+
+    for (guint i = 0; i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        for (guint k = 0; k < u->programs->len; k++)
+            g_ptr_array_add(fws, g_ptr_array_index(u->programs, k));
+    }
+    owner = g_new0(guint, fws->len + 1);
+    for (guint i = 0, n = 0; i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        for (guint k = 0; k < u->programs->len; k++)
+            owner[n++] = i;
+        g_ptr_array_add(perUnit, NULL);
+    }
+    if (ks) {
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            vfBackendSetSnapshot(backend, l, ks->save[l]);
+    }
+    errors = g_new0(GError *, fws->len + 1);
+    ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
+                        errors, stats, error);
+    for (guint i = 0; i < fws->len; i++) {
+        if (!errors[i])
+            continue;
+        if (!g_ptr_array_index(perUnit, owner[i]))
+            perUnit->pdata[owner[i]] = errors[i];
+        else
+            g_error_free(errors[i]);
+    }
+    *errorsOut = perUnit;
+    return ok;
+}
+
+void
+vfCliIndexKernel(GPtrArray *units, vfKernelState *ks)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    for (guint i = 0; i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        if (u->ifname)
+            g_ptr_array_add(names, u->ifname);
+    }
+    g_ptr_array_add(names, NULL);
+    vfKernelStateIndex(ks, (const char *const *)names->pdata);
+}
