@@ -11,6 +11,18 @@
 
 #define VF_DEFAULT_STATE_FILE "/run/virt-firewall/state.json"
 
+/* For --dry-run: the restore tools answer the probe as if present, so a
+ * dump shows the restore backend unless network.conf names "iptables". */
+static vfRunner *
+vfDryProbeRunner(void)
+{
+    static vfRunner *recorder;
+
+    if (!recorder)
+        recorder = vfRunnerNewRecorder();
+    return recorder;
+}
+
 void
 vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts)
 {
@@ -120,6 +132,13 @@ vfCliOpen(vfCli *cli, gboolean needHost)
     const char *defaultDirs[] = { VF_DEFAULT_NWFILTER_DIR, NULL };
     const char *config = cli->host_opts.config ? cli->host_opts.config : VF_DEFAULT_CONFIG;
 
+    for (gsize i = 0; cli->host_opts.nwfilter_dirs && cli->host_opts.nwfilter_dirs[i]; i++) {
+        if (!g_file_test(cli->host_opts.nwfilter_dirs[i], G_FILE_TEST_IS_DIR)) {
+            fprintf(stderr, "virt-firewall: filter directory %s does not exist\n",
+                    cli->host_opts.nwfilter_dirs[i]);
+            return VF_EXIT_USAGE;
+        }
+    }
     if (needHost) {
         if (cli->host_opts.connect)
             cli->host = vfHostLoadLibvirt(cli->host_opts.connect, &err);
@@ -139,6 +158,12 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         vfCliPhase(cli, "load");
     }
 
+    /* read and check network.conf even when --backend overrides it: a
+     * broken file is worth knowing about */
+    if (!vfConfLoad(config, TRUE, &conf, &err)) {
+        fprintf(stderr, "virt-firewall: %s\n", err->message);
+        return VF_EXIT_USAGE;
+    }
     if (cli->target.backend) {
         int kind = vfBackendKindFromString(cli->target.backend);
         if (kind < 0) {
@@ -148,15 +173,10 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         }
         cli->kind = kind;
         cli->kind_reason = g_strdup_printf("--backend %s", cli->target.backend);
-    } else if (cli->target.dry_run) {
-        cli->kind = VF_BACKEND_RESTORE;
-        cli->kind_reason = g_strdup("dry-run shows the restore backend unless --backend says otherwise");
-    } else {
-        if (!vfConfLoad(config, TRUE, &conf, &err) ||
-            !vfConfGetFirewallBackend(conf, NULL, &cli->kind, &cli->kind_reason, &err)) {
-            fprintf(stderr, "virt-firewall: %s\n", err->message);
-            return VF_EXIT_USAGE;
-        }
+    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run ? vfDryProbeRunner() : NULL,
+                                         &cli->kind, &cli->kind_reason, &err)) {
+        fprintf(stderr, "virt-firewall: %s\n", err->message);
+        return VF_EXIT_USAGE;
     }
     if (!(cli->runner = vfTargetOpenRunner(&cli->target, &cli->netns_fd, &err))) {
         fprintf(stderr, "virt-firewall: %s\n", err->message);
@@ -217,8 +237,8 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         if (only && !g_strv_contains(only, b->portdev))
             continue;
         if (!(fw = nwfBuildInstantiate(host->filters, b, &err))) {
-            fprintf(stderr, "virt-firewall: interface %s (%s): %s\n",
-                    b->portdev, b->path ? b->path : "", err->message);
+            fprintf(stderr, "virt-firewall: interface %s: %s\n",
+                    b->portdev, err->message);
             *ret = VF_EXIT_FAILED;
             continue;
         }

@@ -1,0 +1,117 @@
+#!/bin/sh
+# virt-firewall's commands: usage errors, golden dump, and the restart path
+# against the kernel in a network namespace of its own.
+#   test-cli.sh VIRT_FIREWALL SRCDIR
+# VIR_TEST_REGENERATE_OUTPUT=1 rewrites the golden dump (and still fails).
+set -u
+VF=$1
+SRC=$2
+HOST=$SRC/tests/cli/host
+GOLDEN=$SRC/tests/restoredata/cli
+fails=0 passes=0 skips=0
+TMP=$(mktemp -d)
+NS=vf-cli-$$
+cleanup() { ip netns del "$NS" 2>/dev/null; ip netns del "$NS-x" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+fail() { fails=$((fails + 1)); echo "not ok - $1"; }
+expect_rc() { # expect_rc WANT NAME CMD...
+    want=$1 name=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
+        fail "$name: exit $rc, wanted $want"; cat "$TMP/err" | sed 's/^/#   /'; fi
+}
+expect_err() { # expect_err TEXT NAME
+    if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else fail "$2: no '$1' in:"; sed 's/^/#   /' "$TMP/err"; fi
+}
+json_field() { # json_field NAME < summary
+    sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1
+}
+
+DIRS="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $HOST/bindings --network-dir $HOST/network --config $HOST/network.conf"
+
+# --- usage and input errors (no root needed)
+expect_rc 2 "no command" "$VF"
+expect_rc 2 "unknown command" "$VF" frobnicate
+expect_rc 2 "unknown option" "$VF" reconnect --frob
+expect_rc 2 "extra argument" "$VF" reconnect extra $DIRS --dry-run
+expect_rc 2 "unknown backend" "$VF" dump $DIRS --backend nft
+expect_err "unknown backend 'nft'" "unknown backend is named"
+printf 'firewall_backend = "nftables"\n' > "$TMP/bad.conf"
+expect_rc 2 "unsupported firewall_backend" "$VF" reconnect --dry-run --config "$TMP/bad.conf" \
+    --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" --network-dir "$HOST/network"
+expect_err "bad.conf:1" "network.conf error names the line"
+mkdir -p "$TMP/badb"; printf '<filterbindingstatus>\n<filterbinding>\n<portdev name="x"\n' > "$TMP/badb/x.xml"
+expect_rc 2 "malformed binding" "$VF" dump --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$TMP/badb"
+expect_err "x.xml" "binding error names the file"
+expect_rc 2 "unreadable filter dir" "$VF" dump --nwfilter-dir "$TMP/none" --binding-dir "$HOST/bindings"
+expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
+expect_err "no filter binding for interface 'vnet99'" "unknown interface is named"
+expect_rc 0 "help" "$VF" --help
+
+# --- golden dump (offline, both backends)
+for b in restore exec; do
+    "$VF" dump $DIRS --backend $b > "$TMP/dump-$b" 2>"$TMP/err"
+    if [ -n "${VIR_TEST_REGENERATE_OUTPUT:-}" ]; then
+        mkdir -p "$GOLDEN"; cp "$TMP/dump-$b" "$GOLDEN/dump-$b.out"
+        fail "dump-$b regenerated"
+    elif cmp -s "$TMP/dump-$b" "$GOLDEN/dump-$b.out"; then ok "dump --backend $b matches golden"
+    else fail "dump --backend $b differs from golden"; diff "$GOLDEN/dump-$b.out" "$TMP/dump-$b" | head -20 | sed 's/^/#   /'; fi
+done
+"$VF" dump $DIRS --json > "$TMP/dump.json" 2>/dev/null && grep -q '"stdin"' "$TMP/dump.json" \
+    && ok "dump --json" || fail "dump --json"
+
+# --- the restart path against the kernel
+if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
+    echo "# SKIP kernel part: needs root and ip netns"; skips=1
+else
+    ip netns add "$NS-x"
+    K="$DIRS --netns $NS --state-file $TMP/state.json --json"
+    expect_rc 0 "first reconnect" "$VF" reconnect $K
+    [ "$(json_field rebuilt)" = 4 ] && ok "first reconnect rebuilt 3 interfaces + networks" || fail "rebuilt=$(json_field rebuilt)"
+    expect_rc 0 "second reconnect" "$VF" reconnect $K
+    [ "$(json_field skipped)" = 4 ] && [ "$(json_field rules_written)" = 0 ] && [ "$(json_field processes)" = 3 ] \
+        && ok "second reconnect skipped everything, wrote nothing, 3 processes" \
+        || fail "second reconnect: skipped=$(json_field skipped) written=$(json_field rules_written) processes=$(json_field processes)"
+    expect_rc 0 "verify clean" "$VF" verify $K
+
+    # the same batch with the exec backend (libvirt's way) leaves the same kernel
+    "$VF" reconnect $DIRS --netns "$NS-x" --state-file "$TMP/state-x.json" --backend exec -q
+    for t in ebtables-save iptables-save ip6tables-save; do
+        ip netns exec "$NS" $t | grep -v '^#' > "$TMP/r.$t"
+        ip netns exec "$NS-x" $t | grep -v '^#' > "$TMP/x.$t"
+        cmp -s "$TMP/r.$t" "$TMP/x.$t" && ok "restore == exec: $t" || { fail "restore != exec: $t"; diff "$TMP/x.$t" "$TMP/r.$t" | head | sed 's/^/#   /'; }
+    done
+
+    ip netns exec "$NS" ebtables -t nat -F
+    expect_rc 3 "verify sees the flushed ebtables" "$VF" verify $K
+    expect_rc 0 "reconnect after flush" "$VF" reconnect $K
+    [ "$(json_field rebuilt)" = 3 ] && [ "$(json_field skipped)" = 1 ] \
+        && ok "only the 3 interfaces were rebuilt" || fail "after flush: rebuilt=$(json_field rebuilt) skipped=$(json_field skipped)"
+    expect_rc 0 "verify clean after repair" "$VF" verify $K
+
+    ip netns exec "$NS" iptables -w -F LIBVIRT_FWO
+    expect_rc 0 "reconnect after network damage" "$VF" reconnect $K
+    [ "$(json_field rebuilt)" = 1 ] && [ "$(json_field skipped)" = 3 ] \
+        && ok "only the networks were rebuilt" || fail "network damage: rebuilt=$(json_field rebuilt)"
+
+    # a filter changed on disk: only the interface using it is rebuilt
+    cp -r "$HOST/nwfilter" "$TMP/nwf"
+    sed -i "s/dstportstart='22'/dstportstart='2222'/" "$TMP/nwf/vf-cli-l3.xml"
+    K2=$(echo "$K" | sed "s|--nwfilter-dir $HOST/nwfilter|--nwfilter-dir $TMP/nwf|")
+    expect_rc 0 "reconnect with a changed filter" "$VF" reconnect $K2
+    [ "$(json_field rebuilt)" = 1 ] && [ "$(json_field skipped)" = 3 ] \
+        && ok "only vnet2 (the changed filter) was rebuilt" || fail "changed filter: rebuilt=$(json_field rebuilt)"
+    ip netns exec "$NS" iptables-save | grep -q -- '--dport 2222' && ok "new port in the kernel" || fail "new port missing"
+
+    expect_rc 0 "teardown vnet0" "$VF" teardown vnet0 $K2
+    if ip netns exec "$NS" ebtables-save | grep -q 'vnet0'; then fail "vnet0 rules left"; else ok "vnet0 rules gone"; fi
+    expect_rc 3 "verify after teardown reports vnet0" "$VF" verify $K2
+    grep -q "drift: interface/vnet0" "$TMP/out" && ok "drift names vnet0" || fail "drift does not name vnet0"
+    expect_rc 0 "apply vnet0" "$VF" apply vnet0 $K2
+    expect_rc 0 "verify clean after apply" "$VF" verify $K2
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]
