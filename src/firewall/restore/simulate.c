@@ -310,7 +310,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         if (pos > c->rules->len + 1)
             FAIL("Index of insertion too big.");
         tokens = vfNormalizeRule(layer, (const char *const *)cmd->spec);
-        g_ptr_array_insert(c->rules, pos - 1, tokens);
+        vfTableInsertRule(t, c, pos - 1, tokens);
         posStr = g_strdup_printf("%u", pos);
         if (cmd->op == VF_OP_APPEND)
             e->words = strvWithSpec("-A", cmd->chain, NULL,
@@ -350,7 +350,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             e->words = strvWithSpec("-D", cmd->chain, NULL,
                                     (const char *const *)cmd->spec);
         }
-        removed = g_ptr_array_steal_index(c->rules, idx);
+        removed = vfTableStealRule(t, c, idx);
         e->target = g_strdup(vfSpecTarget((const char *const *)removed));
         g_free(posStr);
         posStr = g_strdup_printf("%u", idx + 1);
@@ -405,7 +405,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             for (guint j = 0; j < fc->rules->len; j++)
                 addUndo(e, strvWithSpec("-A", fc->name, NULL,
                                         g_ptr_array_index(fc->rules, j)));
-            g_ptr_array_set_size(fc->rules, 0);
+            vfTableFlushChain(t, fc);
         }
         return VIR_FIREWALL_EXEC_OK;
 
@@ -425,7 +425,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             for (guint j = 0; j < c->rules->len; j++)
                 addUndo(e, strvWithSpec("-A", c->name, NULL,
                                         g_ptr_array_index(c->rules, j)));
-            g_ptr_array_set_size(c->rules, 0);
+            vfTableFlushChain(t, c);
             g_free(c->policy);
             c->policy = g_strdup("ACCEPT");
             return VIR_FIREWALL_EXEC_OK;

@@ -69,6 +69,8 @@ static void
 tableFree(vfTable *table)
 {
     g_free(table->name);
+    g_hash_table_unref(table->byName);
+    g_hash_table_unref(table->refs);
     g_ptr_array_unref(table->chains);
     g_free(table);
 }
@@ -99,6 +101,9 @@ tableNew(const char *name)
 
     table->name = g_strdup(name);
     table->chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainFree);
+    table->byName = g_hash_table_new(g_str_hash, g_str_equal);
+    table->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)g_ptr_array_unref);
     return table;
 }
 
@@ -113,6 +118,7 @@ vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
     chain->policy = g_strdup(policy);
     chain->rules = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     g_ptr_array_add(table->chains, chain);
+    g_hash_table_insert(table->byName, chain->name, chain);
     return chain;
 }
 
@@ -128,8 +134,7 @@ vfTableSetCopy(const vfTableSet *set)
             const vfChain *c = g_ptr_array_index(t->chains, j);
             vfChain *nc = vfTableAddChain(nt, c->name, c->builtin, c->policy);
             for (guint k = 0; k < c->rules->len; k++)
-                g_ptr_array_add(nc->rules,
-                                g_strdupv(g_ptr_array_index(c->rules, k)));
+                vfTableInsertRule(nt, nc, k, g_strdupv(g_ptr_array_index(c->rules, k)));
         }
         g_ptr_array_add(copy->tables, nt);
     }
@@ -167,9 +172,12 @@ vfTableSetEnsure(vfTableSet *set, const char *name)
 gssize
 vfTableChainIndex(const vfTable *table, const char *name)
 {
+    vfChain *c = table ? g_hash_table_lookup(table->byName, name) : NULL;
+
+    if (!c)
+        return -1;
     for (guint i = 0; i < table->chains->len; i++) {
-        vfChain *c = g_ptr_array_index(table->chains, i);
-        if (g_str_equal(c->name, name))
+        if (g_ptr_array_index(table->chains, i) == c)
             return i;
     }
     return -1;
@@ -178,58 +186,104 @@ vfTableChainIndex(const vfTable *table, const char *name)
 vfChain *
 vfTableGetChain(const vfTable *table, const char *name)
 {
-    gssize i;
-
-    if (!table || (i = vfTableChainIndex(table, name)) < 0)
-        return NULL;
-    return g_ptr_array_index(table->chains, i);
+    return table ? g_hash_table_lookup(table->byName, name) : NULL;
 }
 
 void
 vfTableRemoveChain(vfTable *table, const char *name)
 {
-    gssize i = vfTableChainIndex(table, name);
+    vfChain *c = vfTableGetChain(table, name);
 
-    if (i >= 0)
-        g_ptr_array_remove_index(table->chains, i);
+    if (!c)
+        return;
+    vfTableFlushChain(table, c);
+    g_hash_table_remove(table->byName, name);
+    g_ptr_array_remove(table->chains, c);
+}
+
+static void
+refAdd(vfTable *table, GStrv rule)
+{
+    const char *target = vfSpecTarget((const char *const *)rule);
+    GPtrArray *list;
+
+    if (!target)
+        return;
+    if (!(list = g_hash_table_lookup(table->refs, target))) {
+        list = g_ptr_array_new();
+        g_hash_table_insert(table->refs, g_strdup(target), list);
+    }
+    g_ptr_array_add(list, rule);
+}
+
+static void
+refRemove(vfTable *table, GStrv rule)
+{
+    const char *target = vfSpecTarget((const char *const *)rule);
+    GPtrArray *list;
+
+    if (target && (list = g_hash_table_lookup(table->refs, target)))
+        g_ptr_array_remove_fast(list, rule);
+}
+
+void
+vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
+{
+    g_ptr_array_insert(chain->rules, index, rule);
+    refAdd(table, rule);
+}
+
+GStrv
+vfTableStealRule(vfTable *table, vfChain *chain, guint index)
+{
+    GStrv rule = g_ptr_array_steal_index(chain->rules, index);
+
+    refRemove(table, rule);
+    return rule;
+}
+
+void
+vfTableFlushChain(vfTable *table, vfChain *chain)
+{
+    for (guint i = 0; i < chain->rules->len; i++)
+        refRemove(table, g_ptr_array_index(chain->rules, i));
+    g_ptr_array_set_size(chain->rules, 0);
 }
 
 guint
 vfTableCountReferences(const vfTable *table, const char *name)
 {
-    guint refs = 0;
-
-    for (guint i = 0; i < table->chains->len; i++) {
-        vfChain *c = g_ptr_array_index(table->chains, i);
-        for (guint j = 0; j < c->rules->len; j++) {
-            const char *target = vfSpecTarget(g_ptr_array_index(c->rules, j));
-            if (target && g_str_equal(target, name))
-                refs++;
-        }
-    }
-    return refs;
+    GPtrArray *list = g_hash_table_lookup(table->refs, name);
+    return list ? list->len : 0;
 }
 
 void
 vfTableRenameChain(vfTable *table, const char *from, const char *to)
 {
     vfChain *chain = vfTableGetChain(table, from);
+    GPtrArray *list = NULL;
+    gpointer oldKey;
 
+    g_hash_table_remove(table->byName, from);
     g_free(chain->name);
     chain->name = g_strdup(to);
+    g_hash_table_insert(table->byName, chain->name, chain);
+
     /* the kernel keeps references by handle: they follow the rename */
-    for (guint i = 0; i < table->chains->len; i++) {
-        vfChain *c = g_ptr_array_index(table->chains, i);
-        for (guint j = 0; j < c->rules->len; j++) {
-            GStrv spec = g_ptr_array_index(c->rules, j);
+    if (g_hash_table_steal_extended(table->refs, from, &oldKey, (gpointer *)&list)) {
+        g_free(oldKey);
+        for (guint i = 0; i < list->len; i++) {
+            GStrv spec = g_ptr_array_index(list, i);
             for (gsize k = 0; spec[k] && spec[k + 1]; k++) {
                 if ((g_str_equal(spec[k], "-j") || g_str_equal(spec[k], "-g")) &&
                     g_str_equal(spec[k + 1], from)) {
                     g_free(spec[k + 1]);
                     spec[k + 1] = g_strdup(to);
+                    break;
                 }
             }
         }
+        g_hash_table_insert(table->refs, g_strdup(to), list);
     }
 }
 

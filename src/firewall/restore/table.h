@@ -17,6 +17,9 @@ typedef struct {
 typedef struct {
     char *name;
     GPtrArray *chains;  /* of vfChain*, builtins first in kernel order */
+    GHashTable *byName; /* name -> vfChain* */
+    GHashTable *refs;   /* chain name -> GPtrArray of the rules (GStrv)
+                         * that jump or go to it */
 } vfTable;
 
 typedef struct {
@@ -45,6 +48,11 @@ void vfTableRemoveChain(vfTable *table, const char *name);
 /* How many rules jump or go to @name. */
 guint vfTableCountReferences(const vfTable *table, const char *name);
 void vfTableRenameChain(vfTable *table, const char *from, const char *to);
+
+/* Rule edits go through these so the reference index stays true. */
+void vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule);
+GStrv vfTableStealRule(vfTable *table, vfChain *chain, guint index);
+void vfTableFlushChain(vfTable *table, vfChain *chain);
 
 /* *-save text of the whole set (without the #-comment lines). */
 char *vfTableSetFormat(const vfTableSet *set);
