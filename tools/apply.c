@@ -53,7 +53,7 @@ vfCmdTeardown(int argc, char **argv)
         return ret;
     for (int i = 1; i < argc; i++)
         g_ptr_array_add(fws, nwfBuildTeardown(argv[i]));
-    backend = vfBackendNew(cli->kind, cli->runner);
+    backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
     errors = g_new0(GError *, fws->len + 1);
     if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, &stats, &err) && err) {

@@ -36,12 +36,15 @@ typedef struct {
     char *netns;
     gboolean private_netns;
     gboolean json;
+    gint wait;            /* seconds for the xtables lock; 0 = default */
 } vfTargetOptions;
 
 void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
 void vfPrintRecording(vfRunner *recorder, gboolean json);
+vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
+                              vfRunner *runner);
 
 /* Where the host's configuration comes from. */
 typedef struct {

@@ -276,7 +276,7 @@ gboolean
 vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                 GPtrArray **errorsOut, vfApplyStats *stats, GError **error)
 {
-    g_autoptr(vfBackend) backend = vfBackendNew(cli->kind, cli->runner);
+    g_autoptr(vfBackend) backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
     g_autoptr(GPtrArray) fws = g_ptr_array_new();
     g_autofree guint *owner = NULL;
     g_autofree GError **errors = NULL;

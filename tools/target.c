@@ -22,6 +22,8 @@ vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
           "run inside a new namespace, deleted at exit (demos, tests)", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
           "machine-readable output", NULL },
+        { "wait", 'w', 0, G_OPTION_ARG_INT, &opts->wait,
+          "seconds to wait for the xtables lock (iptables -w) [10]", "SECONDS" },
         { NULL }
     };
     GOptionGroup *group = g_option_group_new("target", "Where rules go:",
@@ -92,4 +94,15 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
         if (c->input)
             fputs(c->input, stdout);
     }
+}
+
+vfBackend *
+vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
+                   vfRunner *runner)
+{
+    vfBackend *backend = vfBackendNew(kind, runner);
+
+    if (opts->wait > 0)
+        vfBackendSetWait(backend, opts->wait);
+    return backend;
 }
