@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <sched.h>
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -53,6 +54,19 @@ enterNetns(gpointer data)
         _exit(126);
 }
 
+/* A NUL-terminated copy of a pipe's bytes (NULL for none). */
+static char *
+bytesToString(GBytes *bytes)
+{
+    gsize len = 0;
+    const char *data;
+
+    if (!bytes)
+        return NULL;
+    data = g_bytes_get_data(bytes, &len);
+    return g_strndup(data ? data : "", len);
+}
+
 static gboolean
 subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
               vfRunResult *res, GError **error)
@@ -60,6 +74,9 @@ subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
     vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
     g_autoptr(GSubprocessLauncher) launcher = NULL;
     g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GBytes) stdinBytes = NULL;
+    g_autoptr(GBytes) outBytes = NULL;
+    g_autoptr(GBytes) errBytes = NULL;
     GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_PIPE |
                              G_SUBPROCESS_FLAGS_STDIN_PIPE;
@@ -73,9 +90,15 @@ subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
                                               NULL);
     if (!(proc = g_subprocess_launcher_spawnv(launcher, argv, error)))
         return FALSE;
-    if (!g_subprocess_communicate_utf8(proc, input ? input : "", NULL,
-                                       &res->out, &res->err, error))
+    /* bytes, not _utf8: *-save prints what the kernel holds, and a
+     * comment xt_comment cut at 255 bytes (or written by another tool)
+     * need not be UTF-8 */
+    stdinBytes = g_bytes_new_static(input ? input : "", input ? strlen(input) : 0);
+    if (!g_subprocess_communicate(proc, stdinBytes, NULL, &outBytes, &errBytes,
+                                  error))
         return FALSE;
+    res->out = bytesToString(outBytes);
+    res->err = bytesToString(errBytes);
     if (g_subprocess_get_if_exited(proc))
         res->status = g_subprocess_get_exit_status(proc);
     else

@@ -114,23 +114,48 @@ describeFailure(const char *text, guint line, virFirewallLayer layer,
     return g_string_free(out, FALSE);
 }
 
+/*
+ * Puts back what @committed wrote: the inverse of every entry, newest
+ * first, planned into passes like any other log so the undo never asks
+ * the tools for two steps they cannot take in one input.
+ */
 static gboolean
 revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
        GError **error)
 {
+    g_autoptr(GPtrArray) undo = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
+    g_autoptr(vfPlan) plan = NULL;
+
     for (guint i = committed->len; i-- > 0;) {
         vfCommitted *c = g_ptr_array_index(committed, i);
-        g_autofree char *text = vfRenderUndoScript(c->layer, c->table, c->entries);
-        g_auto(vfRunResult) res = { 0 };
+        for (guint k = c->entries->len; k-- > 0;) {
+            vfLogEntry *e = g_ptr_array_index(c->entries, k);
+            for (guint j = 0; j < e->undo->len; j++) {
+                vfLogEntry *u = vfLogEntryFromWords(c->layer, c->table,
+                                                    g_ptr_array_index(e->undo, j));
+                if (u)
+                    g_ptr_array_add(undo, u);
+            }
+        }
+    }
+    plan = vfPlanBuild(undo);
+    for (guint p = 0; p < plan->passes->len; p++) {
+        GPtrArray *scripts = g_ptr_array_index(plan->passes, p);
+        for (guint s = 0; s < scripts->len; s++) {
+            vfPlanScript *script = g_ptr_array_index(scripts, s);
+            g_autofree char *text = vfRenderScript(script, NULL);
+            g_auto(vfRunResult) res = { 0 };
 
-        if (!runScript(backend, c->layer, text, &res, stats, error))
-            return FALSE;
-        if (res.status != 0) {
-            g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                        "could not put back table %s (%s) after a failed "
-                        "batch; its state is unknown: %s",
-                        c->table, layerLabel(c->layer), g_strstrip(res.err));
-            return FALSE;
+            if (!runScript(backend, script->layer, text, &res, stats, error))
+                return FALSE;
+            if (res.status != 0) {
+                g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                            "could not put back table %s (%s) after a failed "
+                            "batch; its state is unknown: %s",
+                            script->table, layerLabel(script->layer),
+                            g_strstrip(res.err));
+                return FALSE;
+            }
         }
     }
     g_ptr_array_set_size(committed, 0);

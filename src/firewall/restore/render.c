@@ -40,22 +40,6 @@ vfRenderScript(const vfPlanScript *script, GPtrArray **lines)
     return g_string_free(out, FALSE);
 }
 
-char *
-vfRenderUndoScript(virFirewallLayer layer, const char *table,
-                   GPtrArray *entries)
-{
-    GString *out = g_string_new(NULL);
-
-    g_string_append_printf(out, "*%s\n", table);
-    for (guint i = entries->len; i-- > 0;) {
-        vfLogEntry *e = g_ptr_array_index(entries, i);
-        for (guint j = 0; j < e->undo->len; j++)
-            appendLine(out, g_ptr_array_index(e->undo, j));
-    }
-    g_string_append(out, "COMMIT\n");
-    return g_string_free(out, FALSE);
-}
-
 GStrv
 vfRenderRestoreArgv(virFirewallLayer layer, guint waitSeconds)
 {

@@ -9,9 +9,5 @@
  * (NULL for the table header and COMMIT). */
 char *vfRenderScript(const vfPlanScript *script, GPtrArray **lines);
 
-/* The lines that reverse @entries (applied in reverse order). */
-char *vfRenderUndoScript(virFirewallLayer layer, const char *table,
-                         GPtrArray *entries);
-
 /* The restore tool and its arguments for a layer. */
 GStrv vfRenderRestoreArgv(virFirewallLayer layer, guint waitSeconds);

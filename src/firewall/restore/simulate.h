@@ -28,6 +28,13 @@ typedef struct {
     GPtrArray *undo;    /* of GStrv: lines that reverse it, in order */
 } vfLogEntry;
 
+void vfLogEntryFree(vfLogEntry *e);
+
+/* An entry for a line we write ourselves (an undo line): NULL if the
+ * words are not a command we understand. */
+vfLogEntry *vfLogEntryFromWords(virFirewallLayer layer, const char *table,
+                                const char *const *words);
+
 typedef struct {
     vfTableSet *sets[VIR_FIREWALL_LAYER_LAST];  /* NULL: layer unused */
     GPtrArray *log;                             /* of vfLogEntry* */
