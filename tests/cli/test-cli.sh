@@ -50,6 +50,23 @@ expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
 expect_err "no filter binding for interface 'vnet99'" "unknown interface is named"
 expect_rc 0 "help" "$VF" --help
 
+# --- network.conf's firewall_backend decides the backend
+backend_of() { sed -n 's/.*"backend" *: *"\([a-z]*\)".*/\1/p' "$TMP/err" | tail -n 1; }
+for pair in 'iptables:exec' 'iptables-restore:restore'; do
+    printf 'firewall_backend = "%s"\n' "${pair%%:*}" > "$TMP/fb.conf"
+    "$VF" reconnect --dry-run --json --config "$TMP/fb.conf" --nwfilter-dir "$HOST/nwfilter" \
+        --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" \
+        --network-dir "$HOST/network" >/dev/null 2>"$TMP/err"
+    [ "$(backend_of)" = "${pair#*:}" ] && ok "firewall_backend=${pair%%:*} -> ${pair#*:}" \
+        || fail "firewall_backend=${pair%%:*} gave '$(backend_of)'"
+done
+printf '# no firewall_backend\n' > "$TMP/fb.conf"
+"$VF" reconnect --dry-run --config "$TMP/fb.conf" --nwfilter-dir "$HOST/nwfilter" \
+    --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" \
+    --network-dir "$HOST/network" >/dev/null 2>"$TMP/err"
+grep -q 'backend restore' "$TMP/err" && ok "unset firewall_backend: restore tools detected" \
+    || { fail "unset firewall_backend"; sed 's/^/#   /' "$TMP/err"; }
+
 # --- golden dump (offline, both backends)
 for b in restore exec; do
     "$VF" dump $DIRS --backend $b > "$TMP/dump-$b" 2>"$TMP/err"
