@@ -14,6 +14,7 @@
  * (nf_tables) on Debian 12; see tests/restoredata/normalize/vocabulary.txt.
  */
 #include "restore/normalize.h"
+#include "restore/syntax.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1985,44 +1986,5 @@ vfNormalizeRule(virFirewallLayer layer, const char *const *spec)
 char **
 vfNormalizeSplitSaveLine(const char *line)
 {
-    GPtrArray *out = g_ptr_array_new();
-    GString *cur = NULL;
-    bool quote = false, esc = false;
-
-    for (const char *p = line ? line : ""; *p; p++) {
-        char c = *p;
-        if (quote) {
-            if (esc) {
-                g_string_append_c(cur, c);
-                esc = false;
-            } else if (c == '\\') {
-                esc = true;
-            } else if (c == '"') {
-                quote = false;
-                g_ptr_array_add(out, g_string_free(cur, FALSE));
-                cur = NULL;
-            } else {
-                g_string_append_c(cur, c);
-            }
-            continue;
-        }
-        if (c == '"') {
-            if (!cur)
-                cur = g_string_new(NULL);
-            quote = true;
-        } else if (c == ' ' || c == '\t' || c == '\n') {
-            if (cur) {
-                g_ptr_array_add(out, g_string_free(cur, FALSE));
-                cur = NULL;
-            }
-        } else {
-            if (!cur)
-                cur = g_string_new(NULL);
-            g_string_append_c(cur, c);
-        }
-    }
-    if (cur)
-        g_ptr_array_add(out, g_string_free(cur, FALSE));
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(out, FALSE);
+    return vfSyntaxSplit(line ? line : "");
 }

@@ -81,6 +81,7 @@ vfSyntaxSplit(const char *line)
         }
         if (*p == '"') {
             inQuote = TRUE;
+            have = TRUE;   /* an unterminated quote still makes a word */
             continue;
         }
         if (*p == ' ' || *p == '\t' || *p == '\n') {
