@@ -2,7 +2,6 @@
  * nwfilter.c: the public entry points.
  */
 #include "nwfilter.h"
-#include "firewall/firewall-priv.h"
 #include "firewall/error.h"
 
 nwfFilterSet *
@@ -99,35 +98,4 @@ nwfBuildRemoveBasic(const char *ifname)
     virFirewall *fw = virFirewallNew(ifname);
     nwfAddCleanAll(fw, ifname);
     return fw;
-}
-
-static void
-serializeRules(GString *out, gsize g, const char *kind, GPtrArray *rules)
-{
-    for (guint i = 0; rules && i < rules->len; i++) {
-        const virFirewallRule *r = rules->pdata[i];
-        const char *const *args = virFirewallRuleGetArgs(r);
-        g_autofree char *line = g_strjoinv(" ", (char **)args);
-
-        g_string_append_printf(out, "%" G_GSIZE_FORMAT " %s %s%s %s %s\n", g,
-                               kind, r->ignoreErrors ? "I" : "-",
-                               r->cb ? "Q" : "-",
-                               virFirewallLayerToString(r->layer), line);
-    }
-}
-
-char *
-nwfFirewallSerialize(const virFirewall *fw)
-{
-    GString *out = g_string_new(NULL);
-    gsize n = virFirewallGetGroupCount(fw);
-
-    for (gsize g = 0; g < n; g++) {
-        virFirewallGroup *grp = virFirewallGetGroup(fw, g);
-        g_string_append_printf(out, "%" G_GSIZE_FORMAT " group %u %u\n", g,
-                               grp->actionFlags, grp->rollbackFlags);
-        serializeRules(out, g, "do", grp->action);
-        serializeRules(out, g, "undo", grp->rollback);
-    }
-    return g_string_free(out, FALSE);
 }

@@ -6,6 +6,9 @@
  *   fw = nwfBuildInstantiate(set, b)    one program per interface:
  *                                       applyNewRules + tearOldRules
  *   fw = nwfBuildTeardown(ifname)       allTeardown
+ *   virFirewallToText(fw)               stable text form (firewall.h): the
+ *                                       hash input for "did the rules of
+ *                                       this interface change"
  *
  * The programs carry libvirt 9.0's exact argv sequence, including the
  * query rules (`ebtables -t nat -L CHAIN`) whose callbacks add the
@@ -38,8 +41,3 @@ GPtrArray *nwfBuildInstantiateAll(const nwfFilterSet *set, GPtrArray *bindings,
 virFirewall *nwfBuildTeardown(const char *ifname);      /* allTeardown */
 virFirewall *nwfBuildTearNew(const char *ifname);       /* tearNewRules */
 virFirewall *nwfBuildRemoveBasic(const char *ifname);   /* removeBasicRules */
-
-/* Text form of a program (one line per rule: group, kind, flags, layer,
- * argv), stable across runs: a hash input for "did the desired rules of
- * this interface change". */
-char *nwfFirewallSerialize(const virFirewall *fw);

@@ -1213,7 +1213,14 @@ subChainCmp(gconstpointer a, gconstpointer b)
     return (int)x->order - (int)y->order;   /* stable */
 }
 
-/* distinct chain names of one direction set, in first-seen order */
+/*
+ * The distinct chain names of one direction set, in first-seen order.
+ * libvirt walks a virHashNew() table here (virHashGetItems unsorted),
+ * whose string hash is SipHash with a random per-process seed: sub-chains
+ * of equal priority come out in a different order on every daemon start
+ * (seen with the vf-eqprio oracle case, three runs, three orders). No
+ * order can match it; first-seen (definition) order is deterministic.
+ */
 static void
 collectChains(GPtrArray *insts, bool incoming, GArray *out, guint *order)
 {
@@ -1388,10 +1395,10 @@ nwfAddTearOldRules(virFirewall *fw, const char *ifname)
     ebtRenameTmpSubAndRootChains(fw, ifname);
 }
 
-void
-nwfAddTearNewRules(virFirewall *fw, const char *ifname)
+/* ebiptablesTearNewRulesFW: the temporary chains of all three layers */
+static void
+tearNewRules(virFirewall *fw, const char *ifname)
 {
-    virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
     for (int v6 = 0; v6 < 2; v6++) {
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
         iptUnlinkRootChains(fw, l, ifname, true);
@@ -1405,9 +1412,19 @@ nwfAddTearNewRules(virFirewall *fw, const char *ifname)
 }
 
 void
+nwfAddTearNewRules(virFirewall *fw, const char *ifname)
+{
+    virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
+    tearNewRules(fw, ifname);
+}
+
+/* ebiptablesAllTeardown: the temporary chains too (libvirt 9.0 starts
+ * with ebiptablesTearNewRulesFW; seen in nwfilter-binding-delete) */
+void
 nwfAddAllTeardown(virFirewall *fw, const char *ifname)
 {
     virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
+    tearNewRules(fw, ifname);
     for (int v6 = 0; v6 < 2; v6++) {
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
         iptUnlinkRootChains(fw, l, ifname, false);

@@ -27,7 +27,7 @@ main(int argc, char **argv)
         fprintf(stderr, "error: %s\n", err->message);
         return 1;
     }
-    text = nwfFirewallSerialize(fw);
+    text = virFirewallToText(fw);
     fputs(text, stdout);
     return 0;
 }

@@ -4,7 +4,11 @@
  * private network namespace and compare
  *   - the command sequence with libvirt 9.0's (create.cmds), then a second
  *     apply with the rules present against restart.cmds (query callbacks);
- *   - ebtables-save / iptables-save / ip6tables-save with after-create.
+ *   - ebtables-save / iptables-save / ip6tables-save with after-create;
+ *   - allTeardown of every interface leaves no rule or chain of them.
+ * With --restore the programs go as one batch through the restore backend
+ * and the scripts it runs must be the golden ones (restore-empty.out,
+ * restore-present.out, teardown.out; see test_nwfilter_golden.c).
  *
  * Every case runs in a fresh network namespace of its own
  * (unshare(CLONE_NEWNET) in this process; the tools inherit it); the test
@@ -16,140 +20,102 @@
  * /usr/share/libvirt/nwfilter), create.cmds, restart.cmds,
  * after-create.{ebtables,iptables,ip6tables}-save.
  */
-#include "nwfilter/nwfilter.h"
-#include "firewall/backend.h"
-#include "firewall/runner.h"
+#include "nwftest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sched.h>
 
-#define STOCK_DIR "/usr/share/libvirt/nwfilter"
+/* A case with the file "equal-priority-chains" has sub-chains of equal
+ * priority: libvirt orders them by a hash with a random per-process seed
+ * (a different order on every daemon start), so commands and golden
+ * scripts recorded against its state (restore-present.out, teardown.out)
+ * are compared as sorted lines, and in the saves every run of
+ * consecutive jumps from a libvirt-I/O root chain to sub-chains is sorted. */
+static bool eqPrio;
 
-typedef struct {
-    vfRunner parent;
-    vfRunner *inner;
-    GPtrArray *log;
-} LogRunner;
-
-static gboolean
-logRun(vfRunner *runner, const char *const *argv, const char *input,
-       vfRunResult *res, GError **error)
+static char *
+sortedLines(const char *text)
 {
-    LogRunner *self = (LogRunner *)runner;
-    g_autofree char *base = g_path_get_basename(argv[0]);
-    g_autofree char *rest = g_strjoinv(" ", (char **)argv + 1);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
+    GString *out = g_string_new(NULL);
 
-    g_ptr_array_add(self->log, g_strdup_printf("%s %s", base, rest));
-    return vfRunnerRun(self->inner, argv, input, res, error);
+    qsort(lines, n, sizeof(char *), (int (*)(const void *, const void *))nwftCmpStrPtr);
+    for (guint i = 0; i < n; i++)
+        if (*lines[i])
+            g_string_append_printf(out, "%s\n", lines[i]);
+    return g_string_free(out, FALSE);
+}
+
+static bool
+isSubChainJump(const char *l)
+{
+    return g_regex_match_simple("^-A libvirt-[IO]-\\S+ .*-j [IO]-\\S+$", l, 0, 0);
 }
 
 static char *
-readNormalized(const char *path, bool commands)
+canonEqPrio(const char *text)
 {
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     GString *out = g_string_new(NULL);
+    gsize i = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return g_string_free(out, FALSE);
-    lines = g_strsplit(text, "\n", -1);
-    for (gsize i = 0; lines[i]; i++) {
-        const char *l = lines[i];
-        if (!*l || l[0] == '#')
+    while (lines[i]) {
+        gsize j = i;
+        while (lines[j] && isSubChainJump(lines[j]))
+            j++;
+        if (j > i) {
+            qsort(lines + i, j - i, sizeof(char *),
+                  (int (*)(const void *, const void *))nwftCmpStrPtr);
+            for (; i < j; i++)
+                g_string_append_printf(out, "%s\n", lines[i]);
             continue;
-        if (commands && l[0] == '/') {
-            const char *sp = strchr(l, ' ');
-            g_autofree char *bin = g_strndup(l, sp ? (gsize)(sp - l) : strlen(l));
-            g_autofree char *base = g_path_get_basename(bin);
-            g_string_append_printf(out, "%s%s\n", base, sp ? sp : "");
-        } else {
-            g_string_append_printf(out, "%s\n", l);
         }
+        if (*lines[i])
+            g_string_append_printf(out, "%s\n", lines[i]);
+        i++;
     }
     return g_string_free(out, FALSE);
 }
 
-static char *
-saveOutput(const char *tool)
-{
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-    GString *res = g_string_new(NULL);
-    const char *argv[] = { tool, NULL };
-
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
-                      G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                      NULL, NULL))
-        return g_string_free(res, FALSE);
-    lines = g_strsplit(out, "\n", -1);
-    for (gsize i = 0; lines[i]; i++)
-        if (lines[i][0] && lines[i][0] != '#')
-            g_string_append_printf(res, "%s\n", lines[i]);
-    return g_string_free(res, FALSE);
-}
-
-static void
-showDiff(const char *what, const char *expected, const char *actual)
-{
-    g_auto(GStrv) e = g_strsplit(expected, "\n", -1);
-    g_auto(GStrv) a = g_strsplit(actual, "\n", -1);
-    gsize i;
-
-    for (i = 0; e[i] && a[i]; i++)
-        if (strcmp(e[i], a[i]) != 0)
-            break;
-    fprintf(stderr, "    %s differs at line %zu:\n      expected: %s\n"
-            "      actual:   %s\n", what, i + 1, e[i] ? e[i] : "<end>",
-            a[i] ? a[i] : "<end>");
-}
-
-static gint
-cmpStr(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static GPtrArray *
-loadBindings(const char *dir, GError **error)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, error);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    GPtrArray *res = g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
-    const char *n;
-
-    while (d && (n = g_dir_read_name(d)))
-        if (g_str_has_prefix(n, "binding-") && g_str_has_suffix(n, ".xml"))
-            g_ptr_array_add(names, g_build_filename(dir, n, NULL));
-    g_ptr_array_sort(names, cmpStr);
-    for (guint i = 0; i < names->len; i++) {
-        nwfBinding *b = nwfBindingParseFile(names->pdata[i], error);
-        if (!b) {
-            g_ptr_array_unref(res);
-            return NULL;
-        }
-        g_ptr_array_add(res, b);
-    }
-    return res;
-}
-
-static char *outerNetns;
-
-/* A new, empty network namespace for this process and the tools it
- * starts; FALSE unless we are really out of the initial one. */
+/* With --restore: the scripts run must be the golden ones of
+ * test_nwfilter_golden (the "# processes" summary line aside), so the
+ * golden files are known to produce libvirt's state in a real kernel. */
 static bool
-enterFreshNetns(void)
+checkGolden(const char *casedir, const char *name, const char *file,
+            const char *actual)
 {
-    g_autofree char *self = NULL;
+    g_autofree char *path = g_build_filename(casedir, file, NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GString) exp = g_string_new(NULL);
 
-    if (unshare(CLONE_NEWNET) < 0)
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+        fprintf(stderr, "FAIL %s: %s missing\n", name, file);
         return false;
-    self = g_file_read_link("/proc/self/ns/net", NULL);
-    return self && outerNetns && strcmp(self, outerNetns) != 0;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (gsize i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "# processes ") || (!lines[i + 1] && !*lines[i]))
+            continue;
+        g_string_append_printf(exp, "%s\n", lines[i]);
+    }
+    if (eqPrio && !g_str_equal(file, "restore-empty.out")) {
+        g_autofree char *a = sortedLines(exp->str), *b = sortedLines(actual);
+        if (strcmp(a, b) == 0)
+            return true;
+    }
+    if (strcmp(exp->str, actual) != 0) {
+        fprintf(stderr, "FAIL %s: restore scripts differ from %s\n", name, file);
+        nwftShowDiff(file, exp->str, actual);
+        return false;
+    }
+    return true;
 }
 
-/* Applies the programs once; the commands run are appended to @log. */
+/* Applies the programs one by one (exec: libvirt's order of processes). */
 static bool
 applyAll(vfBackend *backend, GPtrArray *fws, GError **error)
 {
@@ -167,7 +133,8 @@ static bool
 runCase(const char *casedir, const char *name)
 {
     g_autofree char *filters = g_build_filename(casedir, "filters", NULL);
-    const char *dirs[] = { filters, STOCK_DIR, NULL };
+    g_autofree char *eqPrioPath = g_build_filename(casedir, "equal-priority-chains", NULL);
+    const char *dirs[] = { filters, NWFT_STOCK_DIR, NULL };
     g_autoptr(GError) err = NULL;
     g_autoptr(nwfFilterSet) set = NULL;
     g_autoptr(GPtrArray) bindings = NULL;
@@ -175,25 +142,24 @@ runCase(const char *casedir, const char *name)
     g_autoptr(GPtrArray) fws2 = NULL;
     g_autoptr(GPtrArray) errors = NULL;
     g_autoptr(vfRunner) inner = vfRunnerNewSubprocess(-1);
-    LogRunner lr = { 0 };
+    NwftLogRunner lr;
     g_autoptr(vfBackend) backend = NULL;
     bool ok = true;
     static const char *const tools[] = { "ebtables", "iptables", "ip6tables" };
 
-    lr.parent.run = logRun;
-    lr.inner = inner;
-    lr.log = g_ptr_array_new_with_free_func(g_free);
+    nwftLogRunnerInit(&lr, inner);
+    eqPrio = g_file_test(eqPrioPath, G_FILE_TEST_EXISTS);
     backend = vfBackendNew(useRestore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
                            &lr.parent);
 
-    if (!enterFreshNetns()) {
+    if (!nwftEnterFreshNetns()) {
         fprintf(stderr, "FAIL %s: no private network namespace\n", name);
         abort();
     }
     if (!(set = nwfLoadFilters(dirs, &err)) ||
-        !(bindings = loadBindings(casedir, &err))) {
+        !(bindings = nwftLoadBindings(casedir, "binding-", &err))) {
         fprintf(stderr, "FAIL %s: %s\n", name, err->message);
-        g_ptr_array_unref(lr.log);
+        nwftLogRunnerClear(&lr);
         return false;
     }
     fws = nwfBuildInstantiateAll(set, bindings, &errors);
@@ -201,7 +167,7 @@ runCase(const char *casedir, const char *name)
         if (!fws->pdata[i]) {
             fprintf(stderr, "FAIL %s: %s\n", name,
                     ((GError *)errors->pdata[i])->message);
-            g_ptr_array_unref(lr.log);
+            nwftLogRunnerClear(&lr);
             return false;
         }
     }
@@ -210,7 +176,7 @@ runCase(const char *casedir, const char *name)
         g_autofree char *cmdsPath = g_build_filename(casedir,
                                                      round ? "restart.cmds" : "create.cmds",
                                                      NULL);
-        g_autofree char *expected = readNormalized(cmdsPath, true);
+        g_autofree char *expected = nwftReadNormalized(cmdsPath, true);
         g_autoptr(GString) actual = g_string_new(NULL);
         GPtrArray *progs = fws;
 
@@ -219,36 +185,85 @@ runCase(const char *casedir, const char *name)
             fws2 = nwfBuildInstantiateAll(set, bindings, NULL);
             progs = fws2;
         }
-        g_ptr_array_set_size(lr.log, 0);
-        if (!applyAll(backend, progs, &err)) {
+        nwftLogRunnerReset(&lr);
+        if (useRestore) {
+            /* one batch, as test_nwfilter_golden records it */
+            if (!nwftApplyBatch(backend, progs, NULL, &err)) {
+                fprintf(stderr, "FAIL %s: apply: %s\n", name, err->message);
+                ok = false;
+                break;
+            }
+            ok &= checkGolden(casedir, name, round ? "restore-present.out"
+                              : "restore-empty.out", lr.golden->str);
+        } else if (!applyAll(backend, progs, &err)) {
             fprintf(stderr, "FAIL %s: apply: %s\n", name, err->message);
             ok = false;
             break;
         }
         for (guint i = 0; i < lr.log->len; i++)
             g_string_append_printf(actual, "%s\n", (char *)lr.log->pdata[i]);
+        if (eqPrio) {
+            char *a = sortedLines(expected), *b = sortedLines(actual->str);
+            g_free(expected);
+            g_string_assign(actual, b);
+            expected = a;
+            g_free(b);
+        }
         if (!useRestore && *expected && strcmp(expected, actual->str) != 0) {
             fprintf(stderr, "FAIL %s: %s\n", name, round ? "restart.cmds" : "create.cmds");
-            showDiff("command sequence", expected, actual->str);
+            nwftShowDiff("command sequence", expected, actual->str);
             ok = false;
         }
         for (guint t = 0; t < G_N_ELEMENTS(tools); t++) {
             g_autofree char *file = g_strdup_printf("after-create.%s-save", tools[t]);
             g_autofree char *path = g_build_filename(casedir, file, NULL);
             g_autofree char *tool = g_strdup_printf("%s-save", tools[t]);
-            g_autofree char *exp = readNormalized(path, false);
-            g_autofree char *act = saveOutput(tool);
+            g_autofree char *exp = nwftReadNormalized(path, false);
+            g_autofree char *act = nwftSaveOutput(tool);
+            if (eqPrio) {
+                char *a = canonEqPrio(exp), *b = canonEqPrio(act);
+                g_free(exp);
+                g_free(act);
+                exp = a;
+                act = b;
+            }
             if (strcmp(exp, act) != 0) {
                 fprintf(stderr, "FAIL %s: %s (%s)\n", name, file,
                         round ? "after re-apply" : "after create");
-                showDiff(tool, exp, act);
+                nwftShowDiff(tool, exp, act);
                 ok = false;
+            }
+        }
+    }
+    if (ok) {
+        /* allTeardown of every interface: nothing of them may remain */
+        g_autoptr(GPtrArray) tear = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
+        for (guint i = 0; i < bindings->len; i++)
+            g_ptr_array_add(tear, nwfBuildTeardown(((nwfBinding *)bindings->pdata[i])->portdev));
+        g_string_truncate(lr.golden, 0);
+        if (!(useRestore ? nwftApplyBatch(backend, tear, NULL, &err) : applyAll(backend, tear, &err))) {
+            fprintf(stderr, "FAIL %s: teardown: %s\n", name, err->message);
+            ok = false;
+        } else if (useRestore) {
+            ok &= checkGolden(casedir, name, "teardown.out", lr.golden->str);
+        }
+        for (guint t = 0; ok && t < G_N_ELEMENTS(tools); t++) {
+            g_autofree char *tool = g_strdup_printf("%s-save", tools[t]);
+            g_autofree char *act = nwftSaveOutput(tool);
+            for (guint i = 0; i < bindings->len; i++) {
+                const char *dev = ((nwfBinding *)bindings->pdata[i])->portdev;
+                if (strstr(act, dev)) {
+                    fprintf(stderr, "FAIL %s: %s still mentions %s after teardown:\n%s",
+                            name, tool, dev, act);
+                    ok = false;
+                    break;
+                }
             }
         }
     }
     if (ok)
         fprintf(stderr, "PASS %s (%u processes in the last apply)\n", name, lr.log->len);
-    g_ptr_array_unref(lr.log);
+    nwftLogRunnerClear(&lr);
     return ok;
 }
 
@@ -266,16 +281,16 @@ main(int argc, char **argv)
         fprintf(stderr, "SKIP: needs root for a private network namespace\n");
         return 77;
     }
-    if (!(outerNetns = g_file_read_link("/proc/self/ns/net", NULL))) {
+    if (!nwftInit()) {
         fprintf(stderr, "SKIP: cannot read /proc/self/ns/net\n");
         return 77;
     }
-    if (!enterFreshNetns()) {
+    if (!nwftEnterFreshNetns()) {
         fprintf(stderr, "SKIP: cannot create a network namespace\n");
         return 77;
     }
-    if (!g_file_test(STOCK_DIR, G_FILE_TEST_IS_DIR)) {
-        fprintf(stderr, "SKIP: %s missing\n", STOCK_DIR);
+    if (!g_file_test(NWFT_STOCK_DIR, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "SKIP: %s missing\n", NWFT_STOCK_DIR);
         return 77;
     }
     if (argc > 1 && strcmp(argv[1], "--restore") == 0) {
@@ -292,7 +307,7 @@ main(int argc, char **argv)
             (argc < 2 || g_strv_contains((const char *const *)argv + 1, n)))
             g_ptr_array_add(cases, g_strdup(n));
     }
-    g_ptr_array_sort(cases, cmpStr);
+    g_ptr_array_sort(cases, (GCompareFunc)nwftCmpStrPtr);
     for (guint i = 0; i < cases->len; i++) {
         g_autofree char *p = g_build_filename(root, cases->pdata[i], NULL);
         if (!runCase(p, cases->pdata[i]))
