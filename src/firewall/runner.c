@@ -125,6 +125,8 @@ vfRunnerNewSubprocess(int netns_fd)
 typedef struct {
     vfRunner parent;
     GPtrArray *calls;
+    vfRecorderAnswer answer;
+    void *opaque;
 } vfRecorder;
 
 static void
@@ -146,8 +148,12 @@ recorderRun(vfRunner *runner, const char *const *argv, const char *input,
     call->input = g_strdup(input);
     g_ptr_array_add(self->calls, call);
     res->status = 0;
-    res->out = g_strdup("");
-    res->err = g_strdup("");
+    if (self->answer)
+        self->answer(argv, input, res, self->opaque);
+    if (!res->out)
+        res->out = g_strdup("");
+    if (!res->err)
+        res->err = g_strdup("");
     return TRUE;
 }
 
@@ -161,14 +167,22 @@ recorderFree(vfRunner *runner)
 }
 
 vfRunner *
-vfRunnerNewRecorder(void)
+vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque)
 {
     vfRecorder *self = g_new0(vfRecorder, 1);
 
     self->parent.run = recorderRun;
     self->parent.free = recorderFree;
     self->calls = g_ptr_array_new_with_free_func((GDestroyNotify)recordedCallFree);
+    self->answer = answer;
+    self->opaque = opaque;
     return &self->parent;
+}
+
+vfRunner *
+vfRunnerNewRecorder(void)
+{
+    return vfRunnerNewScripted(NULL, NULL);
 }
 
 GPtrArray *

@@ -49,6 +49,13 @@ typedef struct {
 } vfRecordedCall;
 
 vfRunner *vfRunnerNewRecorder(void);
+
+/* A recorder whose answers come from @answer (tests: canned listings,
+ * *-save text, failures). @answer fills res->status/out/err; fields it
+ * leaves NULL become "". */
+typedef void (*vfRecorderAnswer)(const char *const *argv, const char *input,
+                                 vfRunResult *res, void *opaque);
+vfRunner *vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque);
 GPtrArray *vfRunnerRecorderCalls(vfRunner *runner); /* of vfRecordedCall* */
 
 void vfRunnerFree(vfRunner *runner);

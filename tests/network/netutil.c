@@ -131,61 +131,35 @@ netTestRecordExec(virFirewall *const *fws, gsize n)
 }
 
 typedef struct {
-    vfRunner parent;
     NetTestAnswer answer;
     void *opaque;
-    GPtrArray *calls;
-} ScriptedRunner;
+} ScriptedAnswer;
 
 static void
-recordedCallFree(vfRecordedCall *call)
+scriptedAnswer(const char *const *argv, const char *input, vfRunResult *res,
+               void *opaque)
 {
-    g_strfreev(call->argv);
-    g_free(call->input);
-    g_free(call);
-}
-
-static gboolean
-scriptedRun(vfRunner *runner, const char *const *argv, const char *input,
-            vfRunResult *res, GError **error)
-{
-    ScriptedRunner *self = (ScriptedRunner *)runner;
-    vfRecordedCall *call = g_new0(vfRecordedCall, 1);
+    ScriptedAnswer *a = opaque;
     const char *out = "";
 
-    call->argv = g_strdupv((char **)argv);
-    call->input = g_strdup(input);
-    g_ptr_array_add(self->calls, call);
-    res->status = self->answer(argv, &out, self->opaque);
+    res->status = a->answer(argv, &out, a->opaque);
     res->out = g_strdup(out);
     res->err = g_strdup(res->status ? "scripted failure" : "");
-    return TRUE;
-}
-
-static void
-scriptedFree(vfRunner *runner)
-{
-    ScriptedRunner *self = (ScriptedRunner *)runner;
-
-    g_ptr_array_unref(self->calls);
-    g_free(self);
 }
 
 vfRunner *
 netTestScriptedRunnerNew(NetTestAnswer answer, void *opaque)
 {
-    ScriptedRunner *self = g_new0(ScriptedRunner, 1);
+    /* the answer's closure lives as long as the test process */
+    ScriptedAnswer *a = g_new0(ScriptedAnswer, 1);
 
-    self->parent.run = scriptedRun;
-    self->parent.free = scriptedFree;
-    self->answer = answer;
-    self->opaque = opaque;
-    self->calls = g_ptr_array_new_with_free_func((GDestroyNotify)recordedCallFree);
-    return &self->parent;
+    a->answer = answer;
+    a->opaque = opaque;
+    return vfRunnerNewScripted(scriptedAnswer, a);
 }
 
 GPtrArray *
 netTestScriptedRunnerCalls(vfRunner *runner)
 {
-    return ((ScriptedRunner *)runner)->calls;
+    return vfRunnerRecorderCalls(runner);
 }

@@ -16,31 +16,36 @@
 #include <stdlib.h>
 
 typedef struct {
-    vfRunner parent;
     const char *dir;
     const char *name;
-    GString *log;
-} ReplayRunner;
+} Replay;
 
-static gboolean
-replayRun(vfRunner *runner, const char *const *argv, const char *input,
-          vfRunResult *res, GError **error)
+/* *-save answers with the case's snapshot files; the rest is recorded. */
+static void
+replayAnswer(const char *const *argv, const char *input, vfRunResult *res,
+             void *opaque)
 {
-    ReplayRunner *self = (ReplayRunner *)runner;
-    g_autofree char *line = g_strjoinv(" ", (char **)argv);
+    Replay *r = opaque;
 
-    res->status = 0;
-    res->err = g_strdup("");
     if (g_str_has_suffix(argv[0], "-save")) {
-        g_autofree char *path = g_strdup_printf("%s/%s.%s", self->dir,
-                                                self->name, argv[0]);
-        if (!g_file_get_contents(path, &res->out, NULL, NULL))
-            res->out = g_strdup("");
-        return TRUE;
+        g_autofree char *path = g_strdup_printf("%s/%s.%s", r->dir, r->name, argv[0]);
+        g_file_get_contents(path, &res->out, NULL, NULL);
     }
-    g_string_append_printf(self->log, "# %s\n%s", line, input ? input : "");
-    res->out = g_strdup("");
-    return TRUE;
+}
+
+static char *
+formatRestoreCalls(GPtrArray *calls)
+{
+    GString *log = g_string_new(NULL);
+
+    for (guint i = 0; i < calls->len; i++) {
+        vfRecordedCall *c = g_ptr_array_index(calls, i);
+        g_autofree char *line = g_strjoinv(" ", c->argv);
+        if (g_str_has_suffix(c->argv[0], "-save"))
+            continue;
+        g_string_append_printf(log, "# %s\n%s", line, c->input ? c->input : "");
+    }
+    return g_string_free(log, FALSE);
 }
 
 static gboolean
@@ -52,7 +57,9 @@ checkOne(const char *dir, const char *name, gboolean regenerate)
     g_autoptr(GError) err = NULL;
     g_autoptr(vfProgramSet) set = NULL;
     g_autoptr(vfBackend) backend = NULL;
-    ReplayRunner runner = { { replayRun, NULL, 0 }, dir, name, g_string_new(NULL) };
+    Replay replay = { dir, name };
+    g_autoptr(vfRunner) runner = vfRunnerNewScripted(replayAnswer, &replay);
+    g_autoptr(GString) log = NULL;
     g_autofree GError **errors = NULL;
     vfApplyStats stats;
     gsize n;
@@ -63,32 +70,34 @@ checkOne(const char *dir, const char *name, gboolean regenerate)
     g_assert_no_error(err);
     n = vfProgramSetCount(set);
     errors = g_new0(GError *, n + 1);
-    backend = vfBackendNew(VF_BACKEND_RESTORE, &runner.parent);
+    backend = vfBackendNew(VF_BACKEND_RESTORE, runner);
     vfBackendApply(backend, vfProgramSetPrograms(set), n, errors, &stats, &err);
+    {
+        g_autofree char *calls = formatRestoreCalls(vfRunnerRecorderCalls(runner));
+        log = g_string_new(calls);
+    }
     if (err)
-        g_string_append_printf(runner.log, "# batch error: %s\n", err->message);
+        g_string_append_printf(log, "# batch error: %s\n", err->message);
     for (gsize i = 0; i < n; i++) {
         if (errors[i])
-            g_string_append_printf(runner.log, "# program %zu failed: %s\n",
+            g_string_append_printf(log, "# program %zu failed: %s\n",
                                    i, errors[i]->message);
         g_clear_error(&errors[i]);
     }
-    g_string_append_printf(runner.log, "# processes %u passes %u lines %u\n",
+    g_string_append_printf(log, "# processes %u passes %u lines %u\n",
                            stats.processes, stats.passes, stats.lines);
 
     if (regenerate) {
-        g_assert_true(g_file_set_contents(outPath, runner.log->str, -1, NULL));
+        g_assert_true(g_file_set_contents(outPath, log->str, -1, NULL));
         g_printerr("regenerated %s\n", outPath);
-        g_string_free(runner.log, TRUE);
         return FALSE;
     }
     if (!g_file_get_contents(outPath, &expected, NULL, NULL))
         expected = g_strdup("");
-    ok = g_str_equal(expected, runner.log->str);
+    ok = g_str_equal(expected, log->str);
     if (!ok)
         g_printerr("%s differs; got:\n%s\nexpected:\n%s\n", outPath,
-                   runner.log->str, expected);
-    g_string_free(runner.log, TRUE);
+                   log->str, expected);
     return ok;
 }
 
