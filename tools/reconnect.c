@@ -37,6 +37,8 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
         json_builder_add_int_value(b, o->stats.passes);
         json_builder_set_member_name(b, "rules_written");
         json_builder_add_int_value(b, o->stats.lines);
+        json_builder_set_member_name(b, "retries");
+        json_builder_add_int_value(b, o->stats.retries);
         json_builder_set_member_name(b, "skipped");
         json_builder_add_int_value(b, o->skipped);
         json_builder_set_member_name(b, "rebuilt");
@@ -53,10 +55,10 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
     fprintf(stderr,
             "virt-firewall %s: backend %s (%s)\n"
             "  time: %s\n"
-            "  processes spawned: %u, restore passes: %u, rules written: %u\n"
+            "  processes spawned: %u, restore passes: %u, rules written: %u, retries: %u\n"
             "  units: %u rebuilt, %u skipped, %u failed\n",
             cmd, vfBackendKindToString(cli->kind), cli->kind_reason,
-            cli->phases->str, spawned, o->stats.passes, o->stats.lines,
+            cli->phases->str, spawned, o->stats.passes, o->stats.lines, o->stats.retries,
             o->rebuilt, o->skipped, o->failed);
 }
 

@@ -104,7 +104,8 @@ describeFailure(const char *text, guint line, virFirewallLayer layer,
     g_autofree char *msg = g_strdup(err);
 
     g_string_append_printf(out, "%s (%s-restore, table %s, line %u:",
-                           g_strstrip(msg), layerLabel(layer), table, line);
+                           *g_strstrip(msg) ? msg : "no message", layerLabel(layer),
+                           table, line);
     for (guint i = line > 2 ? line - 2 : 1; i <= line + 1 && i <= n; i++) {
         if (i - 1 < n && *lines[i - 1])
             g_string_append_printf(out, "\n  %s%u: %s", i == line ? "> " : "  ",
@@ -159,6 +160,42 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
         }
     }
     g_ptr_array_set_size(committed, 0);
+    return TRUE;
+}
+
+/* After the batch itself failed: put back what was committed, and say so
+ * in @error if that failed too. */
+static void
+revertAfterError(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
+                 GError **error)
+{
+    g_autoptr(GError) undoErr = NULL;
+
+    if (!committed->len || revert(backend, committed, stats, &undoErr))
+        return;
+    if (error && *error) {
+        GError *both = g_error_new((*error)->domain, (*error)->code,
+                                   "%s; putting back the tables committed before "
+                                   "failed too, they stay applied: %s",
+                                   (*error)->message, undoErr->message);
+        g_clear_error(error);
+        g_propagate_error(error, both);
+    } else {
+        g_propagate_error(error, g_steal_pointer(&undoErr));
+    }
+}
+
+static gboolean
+readSnapshots(vfBackend *backend, guint layers, vfTableSet **snapshot,
+              GError **error)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (!(layers & (1u << l)))
+            continue;
+        g_clear_pointer(&snapshot[l], vfTableSetFree);
+        if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error)))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -217,6 +254,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     vfTableSet *snapshot[VIR_FIREWALL_LAYER_LAST] = { NULL };
     g_autoptr(GHashTable) facts =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) suspects =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gboolean blindRetried = FALSE;
     guint layers = 0;
     gboolean ret = FALSE;
 
@@ -260,7 +300,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 guint line;
 
                 if (!runScript(backend, script->layer, text, &res, stats, error)) {
-                    revert(backend, committed, stats, NULL);
+                    revertAfterError(backend, committed, stats, error);
                     goto cleanup;
                 }
                 if (res.status == 0) {
@@ -278,35 +318,47 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 line = failedLine(res.err);
                 if (line >= 1 && line <= map->len)
                     culprit = g_ptr_array_index(map, line - 1);
-                if (culprit) {
+                if (!culprit && !blindRetried) {
+                    /* no line named (a crash, a message we do not know):
+                     * try the round once more before searching */
+                    blindRetried = TRUE;
+                } else if (culprit) {
                     reason = describeFailure(text, line, script->layer,
                                              script->table, res.err);
                 } else {
                     g_autofree char *err = NULL;
                     if (!(culprit = bisect(backend, script, stats, &err, error))) {
-                        revert(backend, committed, stats, NULL);
+                        revertAfterError(backend, committed, stats, error);
                         goto cleanup;
                     }
-                    reason = g_strdup_printf("%s (%s-restore, table %s)",
-                                             err ? g_strstrip(err) : "failed",
+                    reason = g_strdup_printf("%s (%s-restore, table %s, exit %d)",
+                                             err && *g_strstrip(err) ? err : "no message",
                                              layerLabel(script->layer),
-                                             script->table);
+                                             script->table, res.status);
                 }
 
-                {
+                if (culprit) {
                     g_autofree char *key = vfSimulationFactKey(culprit->program,
                                                                culprit->seq);
                     if (g_hash_table_contains(facts, key)) {
                         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                                     "%s keeps failing: %s", culprit->describe,
                                     reason);
-                        revert(backend, committed, stats, NULL);
+                        revertAfterError(backend, committed, stats, error);
                         goto cleanup;
                     }
-                    g_hash_table_insert(facts, g_steal_pointer(&key),
-                                        g_steal_pointer(&reason));
+                    /* a line refused once may have met a passing state
+                     * (a concurrent writer): only a second refusal of the
+                     * same line makes it a fact */
+                    if (g_hash_table_contains(suspects, key))
+                        g_hash_table_insert(facts, g_strdup(key), g_steal_pointer(&reason));
+                    else
+                        g_hash_table_add(suspects, g_steal_pointer(&key));
                 }
                 if (!revert(backend, committed, stats, error))
+                    goto cleanup;
+                /* plan the next round from what the kernel holds now */
+                if (!readSnapshots(backend, layers, snapshot, error))
                     goto cleanup;
             }
         }

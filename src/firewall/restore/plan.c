@@ -92,6 +92,10 @@ vfPlanBuild(GPtrArray *log)
         pass = st->floor;
         for (int k = 0; k < 3; k++)
             pass = MAX(pass, lookup(st->touched, objs[k]) ? lookup(st->touched, objs[k]) - 1 : 0);
+        for (guint k = 0; e->released && k < e->released->len; k++) {
+            guint t = lookup(st->touched, g_ptr_array_index(e->released, k));
+            pass = MAX(pass, t ? t - 1 : 0);
+        }
         if (!e->chain) {
             GHashTableIter it;
             gpointer v;
@@ -129,6 +133,11 @@ vfPlanBuild(GPtrArray *log)
                 g_hash_table_insert(st->touched, g_strdup(objs[k]),
                                     GUINT_TO_POINTER(pass + 1));
         }
+        /* a flush frees the chains its rules jumped to: a later -X of
+         * one of them must not run before it */
+        for (guint k = 0; e->released && k < e->released->len; k++)
+            g_hash_table_insert(st->touched, g_strdup(g_ptr_array_index(e->released, k)),
+                                GUINT_TO_POINTER(pass + 1));
         if (e->op == VF_OP_NEW_CHAIN)
             g_hash_table_insert(st->created, g_strdup(e->chain),
                                 GUINT_TO_POINTER(pass + 1));

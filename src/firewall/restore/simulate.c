@@ -22,6 +22,8 @@ vfLogEntryFree(vfLogEntry *e)
     g_free(e->describe);
     if (e->undo)
         g_ptr_array_unref(e->undo);
+    if (e->released)
+        g_ptr_array_unref(e->released);
     g_free(e);
 }
 
@@ -356,7 +358,10 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
                                     cmd->pos ? posStr : NULL,
                                     (const char *const *)cmd->spec);
         e->target = g_strdup(target);
-        addUndo(e, strvFromList("-D", cmd->chain, posStr, NULL));
+        /* by spec, not by position: a foreign rule added meanwhile must
+         * neither be deleted nor shift what is */
+        addUndo(e, strvWithSpec("-D", cmd->chain, NULL,
+                                (const char *const *)cmd->spec));
         return VIR_FIREWALL_EXEC_OK;
     }
 
@@ -438,9 +443,16 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             vfChain *fc = g_ptr_array_index(t->chains, i);
             if (c && fc != c)
                 continue;
-            for (guint j = 0; j < fc->rules->len; j++)
-                addUndo(e, strvWithSpec("-A", fc->name, NULL,
-                                        g_ptr_array_index(fc->rules, j)));
+            for (guint j = 0; j < fc->rules->len; j++) {
+                const char *const *rule = g_ptr_array_index(fc->rules, j);
+                const char *target = vfSpecTarget(rule);
+                addUndo(e, strvWithSpec("-A", fc->name, NULL, rule));
+                if (target && vfTableGetChain(t, target)) {
+                    if (!e->released)
+                        e->released = g_ptr_array_new_with_free_func(g_free);
+                    g_ptr_array_add(e->released, g_strdup(target));
+                }
+            }
             vfTableFlushChain(t, fc);
         }
         return VIR_FIREWALL_EXEC_OK;

@@ -21,6 +21,8 @@ typedef struct {
     char *chain;
     char *chain2;       /* -E target */
     char *target;       /* the chain a rule jumps to, if any */
+    GPtrArray *released; /* -F: chains its flushed rules jumped to (a
+                          * later -X of those depends on this entry) */
     gsize program;      /* index in the batch */
     guint seq;          /* rule number in the program's walk */
     gboolean ignorable;
