@@ -34,6 +34,13 @@ networkCompare(gconstpointer a, gconstpointer b)
     return g_strcmp0(x->name, y->name);
 }
 
+void
+vfHostSort(vfHost *host)
+{
+    g_ptr_array_sort(host->bindings, bindingCompare);
+    g_ptr_array_sort(host->networks, networkCompare);
+}
+
 static GPtrArray *
 loadNetworks(const char *dir, GError **error)
 {
@@ -63,7 +70,6 @@ loadNetworks(const char *dir, GError **error)
             return NULL;
         g_ptr_array_add(nets, def);
     }
-    g_ptr_array_sort(nets, networkCompare);
     return g_steal_pointer(&nets);
 }
 
@@ -81,8 +87,8 @@ vfHostLoadFiles(const char *const *nwfilterDirs, const char *bindingDir,
     } else {
         host->bindings = g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
     }
-    g_ptr_array_sort(host->bindings, bindingCompare);
     if (!(host->networks = loadNetworks(networkDir, error)))
         return NULL;
+    vfHostSort(host);
     return g_steal_pointer(&host);
 }

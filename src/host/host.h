@@ -21,6 +21,10 @@ typedef struct {
 } vfHost;
 
 void vfHostFree(vfHost *host);
+
+/* Puts bindings in portdev order and networks in name order, whichever
+ * way they were read. */
+void vfHostSort(vfHost *host);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfHost, vfHostFree)
 
 /* @nwfilterDirs: first match wins. @networkDir holds libvirt's status

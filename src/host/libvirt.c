@@ -70,23 +70,6 @@ lastErrorIsNoNetworkDriver(void)
            e->message && strstr(e->message, "virtnetworkd-sock");
 }
 
-static gint
-bindingCompare(gconstpointer a, gconstpointer b)
-{
-    const nwfBinding *x = *(nwfBinding *const *)a, *y = *(nwfBinding *const *)b;
-
-    return g_strcmp0(x->portdev, y->portdev);
-}
-
-static gint
-networkCompare(gconstpointer a, gconstpointer b)
-{
-    const vfNetworkDef *x = *(vfNetworkDef *const *)a;
-    const vfNetworkDef *y = *(vfNetworkDef *const *)b;
-
-    return g_strcmp0(x->name, y->name);
-}
-
 static nwfFilterSet *
 loadFilters(virConnectPtr conn, const char *uri, GError **error)
 {
@@ -165,7 +148,6 @@ loadBindings(virConnectPtr conn, const char *uri, GError **error)
             goto cleanup;
         g_ptr_array_add(res, b);
     }
-    g_ptr_array_sort(res, bindingCompare);
     ok = TRUE;
 
  cleanup:
@@ -215,7 +197,6 @@ loadNetworks(virConnectPtr conn, const char *uri, GError **error)
             goto cleanup;
         g_ptr_array_add(res, def);
     }
-    g_ptr_array_sort(res, networkCompare);
     ok = TRUE;
 
  cleanup:
@@ -253,6 +234,7 @@ vfHostLoadLibvirt(const char *uri, GError **error)
         goto cleanup;
     if (!(host->networks = loadNetworks(conn, actual, error)))
         goto cleanup;
+    vfHostSort(host);
     ok = TRUE;
 
  cleanup:

@@ -17,17 +17,8 @@ vfKernelStateRead(vfRunner *runner, GError **error)
     g_autoptr(vfKernelState) ks = g_new0(vfKernelState, 1);
 
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        const char *argv[] = { vfSnapshotSaveBinary(l), NULL };
-        g_auto(vfRunResult) res = { 0 };
-
-        if (!vfRunnerRun(runner, argv, NULL, &res, error))
+        if (!(ks->save[l] = vfSnapshotReadText(runner, l, error)))
             return NULL;
-        if (res.status != 0) {
-            g_set_error(error, VF_ERROR, VF_ERROR_TOOL, "%s failed (exit %d): %s",
-                        argv[0], res.status, g_strstrip(res.err));
-            return NULL;
-        }
-        ks->save[l] = g_steal_pointer(&res.out);
     }
     return g_steal_pointer(&ks);
 }

@@ -75,11 +75,10 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
     return TRUE;
 }
 
-vfTableSet *
-vfSnapshotRead(vfRunner *runner, virFirewallLayer layer, GError **error)
+char *
+vfSnapshotReadText(vfRunner *runner, virFirewallLayer layer, GError **error)
 {
     const char *argv[] = { vfSnapshotSaveBinary(layer), NULL };
-    g_autoptr(vfTableSet) set = vfTableSetNew(layer);
     g_auto(vfRunResult) res = { 0 };
 
     if (!vfRunnerRun(runner, argv, NULL, &res, error))
@@ -89,7 +88,16 @@ vfSnapshotRead(vfRunner *runner, virFirewallLayer layer, GError **error)
                     argv[0], res.status, g_strstrip(res.err));
         return NULL;
     }
-    if (!vfSnapshotParse(set, res.out, error))
+    return g_steal_pointer(&res.out);
+}
+
+vfTableSet *
+vfSnapshotRead(vfRunner *runner, virFirewallLayer layer, GError **error)
+{
+    g_autoptr(vfTableSet) set = vfTableSetNew(layer);
+    g_autofree char *text = vfSnapshotReadText(runner, layer, error);
+
+    if (!text || !vfSnapshotParse(set, text, error))
         return NULL;
     return g_steal_pointer(&set);
 }
