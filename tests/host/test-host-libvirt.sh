@@ -23,8 +23,10 @@
 # stock filters / tools missing, namespaces not available).
 set -euo pipefail
 
-HELPER=${1:?usage: $0 HELPER}
+HELPER=${1:?usage: $0 HELPER [VIRT_FIREWALL]}
 HELPER=$(readlink -f "$HELPER")
+VF=${2:-}
+[ -z "$VF" ] || VF=$(readlink -f "$VF")
 URI='nwfilter:///system'
 LIBVIRTD=/usr/sbin/libvirtd
 STOCK=/usr/share/libvirt/nwfilter
@@ -279,6 +281,26 @@ sb "$HELPER" check "$URI" \
     -b "$B0" -b "$B1" -b "$B2" | sed 's/^/# /' >&2 ||
     fail "host-libvirt-check: vfHostLoadLibvirt and vfHostLoadFiles disagree"
 # (pipefail: the helper's status counts)
+
+# the CLI's --connect reads the same host as the files libvirt keeps
+if [ -n "$VF" ]; then
+    sb "$VF" dump --connect "$URI" --config /dev/null > "$WORK/dump-connect" 2>"$WORK/dump-connect.err" ||
+        { cat "$WORK/dump-connect.err" >&2; fail "virt-firewall dump --connect failed"; }
+    sb "$VF" dump --config /dev/null --nwfilter-dir /etc/libvirt/nwfilter \
+        --binding-dir /run/libvirt/nwfilter-binding --network-dir /nonexistent \
+        > "$WORK/dump-files" 2>"$WORK/dump-files.err" ||
+        { cat "$WORK/dump-files.err" >&2; fail "virt-firewall dump from files failed"; }
+    [ -s "$WORK/dump-connect" ] || fail "virt-firewall dump --connect printed nothing"
+    cmp -s "$WORK/dump-connect" "$WORK/dump-files" ||
+        { diff "$WORK/dump-files" "$WORK/dump-connect" | head -20 >&2; fail "dump --connect differs from dump of the files"; }
+    log "virt-firewall dump --connect equals the dump of libvirt's files ($(grep -c . "$WORK/dump-connect") lines)"
+    sb "$VF" reconnect --connect "$URI" --config /dev/null --private-netns \
+        --state-file "$SB_RUN/vf-state.json" --json 2>"$WORK/reconnect.err" >/dev/null ||
+        { cat "$WORK/reconnect.err" >&2; fail "virt-firewall reconnect --connect failed"; }
+    grep -q '"rebuilt":3' "$WORK/reconnect.err" ||
+        { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect did not rebuild the 3 interfaces"; }
+    log "virt-firewall reconnect --connect rebuilt the 3 interfaces (in a throw-away namespace)"
+fi
 
 stop_daemon
 sb "$HELPER" fail "$URI" "Failed to connect socket" | sed 's/^/# /' >&2 ||
