@@ -37,8 +37,10 @@ networkCompare(gconstpointer a, gconstpointer b)
 void
 vfHostSort(vfHost *host)
 {
-    g_ptr_array_sort(host->bindings, bindingCompare);
-    g_ptr_array_sort(host->networks, networkCompare);
+    if (host->bindings)
+        g_ptr_array_sort(host->bindings, bindingCompare);
+    if (host->networks)
+        g_ptr_array_sort(host->networks, networkCompare);
 }
 
 static GPtrArray *

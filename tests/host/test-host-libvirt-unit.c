@@ -103,6 +103,11 @@ testActiveSorted(void **state G_GNUC_UNUSED)
     assert_null(err);
     assert_non_null(nets);
     assert_int_equal(nets->len, 2);
+    {
+        /* vfHostLoadLibvirt sorts what it read, as the file loader does */
+        vfHost host = { .networks = nets };
+        vfHostSort(&host);
+    }
     a = nets->pdata[0];
     z = nets->pdata[1];
     assert_string_equal(a->name, "alpha");

@@ -150,9 +150,14 @@ scriptedAnswer(const char *const *argv, const char *input, vfRunResult *res,
 vfRunner *
 netTestScriptedRunnerNew(NetTestAnswer answer, void *opaque)
 {
-    /* the answer's closure lives as long as the test process */
+    /* the answer's closure lives as long as the test process (kept
+     * reachable, so leak checkers do not report it) */
+    static GPtrArray *closures;
     ScriptedAnswer *a = g_new0(ScriptedAnswer, 1);
 
+    if (!closures)
+        closures = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(closures, a);
     a->answer = answer;
     a->opaque = opaque;
     return vfRunnerNewScripted(scriptedAnswer, a);

@@ -402,6 +402,7 @@ int
 main(void)
 {
     g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     struct CMUnitTest t;
 
 #define ADD(fn) do { \
@@ -414,12 +415,14 @@ main(void)
         t = (struct CMUnitTest)cmocka_unit_test_prestate(test_add,
                                                          (void *)scenarios[i]);
         t.name = g_strdup_printf("add %s", scenarios[i]);
+        g_ptr_array_add(names, (char *)t.name);
         g_array_append_val(tests, t);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(scenarios); i++) {
         t = (struct CMUnitTest)cmocka_unit_test_prestate(test_remove,
                                                          (void *)scenarios[i]);
         t.name = g_strdup_printf("remove %s", scenarios[i]);
+        g_ptr_array_add(names, (char *)t.name);
         g_array_append_val(tests, t);
     }
     ADD(test_rollback);

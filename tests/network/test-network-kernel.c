@@ -246,6 +246,7 @@ int
 main(void)
 {
     g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     struct CMUnitTest t = cmocka_unit_test(test_setup);
     static const char *const tools[] = {
         "iptables", "ip6tables", "iptables-save", "ip6tables-save",
@@ -282,12 +283,14 @@ main(void)
         t = (struct CMUnitTest)cmocka_unit_test_prestate(test_network,
                                                          (void *)scenarios[i]);
         t.name = g_strdup_printf("kernel %s", scenarios[i]);
+        g_ptr_array_add(names, (char *)t.name);
         g_array_append_val(tests, t);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(scenarios); i++) {
         t = (struct CMUnitTest)cmocka_unit_test_prestate(test_network_restore,
                                                          (void *)scenarios[i]);
         t.name = g_strdup_printf("kernel restore %s", scenarios[i]);
+        g_ptr_array_add(names, (char *)t.name);
         g_array_append_val(tests, t);
     }
     return netTestExitCode(_cmocka_run_group_tests("network-kernel",
