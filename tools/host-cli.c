@@ -237,8 +237,8 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         if (only && !g_strv_contains(only, b->portdev))
             continue;
         if (!(fw = nwfBuildInstantiate(host->filters, b, &err))) {
-            fprintf(stderr, "virt-firewall: interface %s: %s\n",
-                    b->portdev, err->message);
+            /* the message names the interface and its binding file */
+            fprintf(stderr, "virt-firewall: interface %s\n", err->message);
             *ret = VF_EXIT_FAILED;
             continue;
         }
