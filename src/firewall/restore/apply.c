@@ -115,6 +115,13 @@ describeFailure(const char *text, guint line, virFirewallLayer layer,
     return g_string_free(out, FALSE);
 }
 
+static gint
+logIndexDescending(gconstpointer a, gconstpointer b)
+{
+    const vfLogEntry *x = *(vfLogEntry *const *)a, *y = *(vfLogEntry *const *)b;
+    return x->logIndex < y->logIndex ? 1 : x->logIndex > y->logIndex ? -1 : 0;
+}
+
 /*
  * Puts back what @committed wrote: the inverse of every entry, newest
  * first, planned into passes like any other log so the undo never asks
@@ -127,16 +134,24 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     g_autoptr(GPtrArray) undo = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
     g_autoptr(vfPlan) plan = NULL;
 
-    for (guint i = committed->len; i-- > 0;) {
+    g_autoptr(GPtrArray) done = g_ptr_array_new();
+
+    /* newest first in the order the simulation logged them: scripts may
+     * hold commuting steps in another order, but the inverse of the log
+     * is an inverse of any such order, and its positions are the log's */
+    for (guint i = 0; i < committed->len; i++) {
         vfCommitted *c = g_ptr_array_index(committed, i);
-        for (guint k = c->entries->len; k-- > 0;) {
-            vfLogEntry *e = g_ptr_array_index(c->entries, k);
-            for (guint j = 0; j < e->undo->len; j++) {
-                vfLogEntry *u = vfLogEntryFromWords(c->layer, c->table,
-                                                    g_ptr_array_index(e->undo, j));
-                if (u)
-                    g_ptr_array_add(undo, u);
-            }
+        for (guint k = 0; k < c->entries->len; k++)
+            g_ptr_array_add(done, g_ptr_array_index(c->entries, k));
+    }
+    g_ptr_array_sort(done, logIndexDescending);
+    for (guint k = 0; k < done->len; k++) {
+        vfLogEntry *e = g_ptr_array_index(done, k);
+        for (guint j = 0; j < e->undo->len; j++) {
+            vfLogEntry *u = vfLogEntryFromWords(e->layer, e->table,
+                                                g_ptr_array_index(e->undo, j));
+            if (u)
+                g_ptr_array_add(undo, u);
         }
     }
     plan = vfPlanBuild(undo);

@@ -24,6 +24,7 @@ vfLogEntryFree(vfLogEntry *e)
         g_ptr_array_unref(e->undo);
     if (e->released)
         g_ptr_array_unref(e->released);
+    g_free(e->ruleKey);
     g_free(e);
 }
 
@@ -348,6 +349,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         if (pos > c->rules->len + 1)
             FAIL("Index of insertion too big.");
         tokens = vfNormalizeRule(layer, (const char *const *)cmd->spec);
+        e->ruleKey = g_strjoinv(" ", tokens);
         vfTableInsertRule(t, c, pos - 1, tokens);
         posStr = g_strdup_printf("%u", pos);
         if (cmd->op == VF_OP_APPEND)
@@ -379,6 +381,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             e->words = strvFromList("-D", cmd->chain, posStr, NULL);
         } else {
             g_auto(GStrv) want = vfNormalizeRule(layer, (const char *const *)cmd->spec);
+            e->ruleKey = g_strjoinv(" ", want);
             for (guint i = 0; i < c->rules->len; i++) {
                 if (specEqual((const char *const *)want,
                               g_ptr_array_index(c->rules, i))) {
@@ -543,6 +546,7 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
 
     res = simulateCommand(set, cmd, e, output, &why);
     if (res == VIR_FIREWALL_EXEC_OK && e->words) {
+        e->logIndex = sim->log->len;
         g_ptr_array_add(sim->log, e);
         return res;
     }

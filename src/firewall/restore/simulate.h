@@ -21,10 +21,12 @@ typedef struct {
     char *chain;
     char *chain2;       /* -E target */
     char *target;       /* the chain a rule jumps to, if any */
+    char *ruleKey;      /* -A/-D by spec: the rule as *-save prints it */
     GPtrArray *released; /* -F: chains its flushed rules jumped to (a
                           * later -X of those depends on this entry) */
     gsize program;      /* index in the batch */
     guint seq;          /* rule number in the program's walk */
+    guint logIndex;     /* position in the whole batch's log */
     gboolean ignorable;
     char *describe;     /* the command as libvirt would run it */
     GPtrArray *undo;    /* of GStrv: lines that reverse it, in order */
