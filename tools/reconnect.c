@@ -128,7 +128,10 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         vfPrintRecording(cli->runner, cli->target.json);
 
     if (writeState && ret != VF_EXIT_BATCH) {
-        if (todo->len && !(after = vfKernelStateRead(cli->runner, &err))) {
+        /* the kernel's own rendering after the apply, for the layers it
+         * wrote; the others are still as read at the start */
+        if (todo->len && !(after = vfKernelStateReread(cli->runner, ks,
+                                                       o.stats.layers_written, &err))) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             return VF_EXIT_BATCH;
         }

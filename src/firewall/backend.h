@@ -24,6 +24,7 @@ typedef struct {
     guint lines;       /* rule lines written (restore) or rules run (exec) */
     guint retries;     /* table re-runs after a failing ignorable line */
     guint lock_retries;
+    guint layers_written;  /* bit per virFirewallLayer the apply may have changed */
 } vfApplyStats;
 
 typedef struct _vfBackend vfBackend;

@@ -53,6 +53,7 @@ countingExecRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
     vfApplyStats *stats = ctx[1];
 
     stats->lines++;
+    stats->layers_written |= 1u << rule->layer;
     return execRule(ctx[0], fw, rule, output, error);
 }
 

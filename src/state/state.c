@@ -23,6 +23,21 @@ vfKernelStateRead(vfRunner *runner, GError **error)
     return g_steal_pointer(&ks);
 }
 
+vfKernelState *
+vfKernelStateReread(vfRunner *runner, const vfKernelState *before,
+                    guint layers, GError **error)
+{
+    g_autoptr(vfKernelState) ks = g_new0(vfKernelState, 1);
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (!(layers & (1u << l)))
+            ks->save[l] = g_strdup(before->save[l]);
+        else if (!(ks->save[l] = vfSnapshotReadText(runner, l, error)))
+            return NULL;
+    }
+    return g_steal_pointer(&ks);
+}
+
 void
 vfKernelStateFree(vfKernelState *ks)
 {

@@ -21,6 +21,10 @@ typedef struct {
 } vfKernelState;
 
 vfKernelState *vfKernelStateRead(vfRunner *runner, GError **error);
+/* A new state: the layers in @layers read again, the others as in @before
+ * (nothing wrote to them). */
+vfKernelState *vfKernelStateReread(vfRunner *runner, const vfKernelState *before,
+                                   guint layers, GError **error);
 void vfKernelStateFree(vfKernelState *ks);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfKernelState, vfKernelStateFree)
 

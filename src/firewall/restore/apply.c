@@ -162,6 +162,7 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
             g_autofree char *text = vfRenderScript(script, NULL);
             g_auto(vfRunResult) res = { 0 };
 
+            stats->layers_written |= 1u << script->layer;
             if (!runScript(backend, script->layer, text, &res, stats, error))
                 return FALSE;
             if (res.status != 0) {
@@ -325,6 +326,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                     c->entries = g_ptr_array_ref(script->entries);
                     g_ptr_array_add(committed, c);
                     stats->lines += script->entries->len;
+                    stats->layers_written |= 1u << script->layer;
                     continue;
                 }
 
