@@ -2,7 +2,7 @@
 # Installs what virt-firewall needs to build and test on Debian 12.
 set -eu
 pkgs="meson ninja-build gcc pkg-config libglib2.0-dev libxml2-dev libjson-glib-dev
-      libcmocka-dev iptables ebtables ipset netbase iproute2 util-linux
+      libcmocka-dev libmnl-dev iptables ebtables ipset netbase iproute2 util-linux
       libvirt-daemon-config-nwfilter libvirt-dev
       libvirt-daemon libvirt-clients"
 # libvirt-dev: vfHostLoadLibvirt (src/host/libvirt.c). libvirt-daemon (the

@@ -37,6 +37,7 @@ typedef struct {
     gboolean private_netns;
     gboolean json;
     gint wait;            /* seconds for the xtables lock; 0 = default */
+    gboolean replay;      /* restore backend: libvirt's steps, pass by pass */
 } vfTargetOptions;
 
 void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);

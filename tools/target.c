@@ -24,6 +24,8 @@ vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
           "machine-readable output", NULL },
         { "wait", 'w', 0, G_OPTION_ARG_INT, &opts->wait,
           "seconds to wait for the xtables lock (iptables -w) [10]", "SECONDS" },
+        { "replay", 0, 0, G_OPTION_ARG_NONE, &opts->replay,
+          "restore: write libvirt's steps pass by pass, not the difference", NULL },
         { NULL }
     };
     GOptionGroup *group = g_option_group_new("target", "Where rules go:",
@@ -104,5 +106,6 @@ vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
 
     if (opts->wait > 0)
         vfBackendSetWait(backend, opts->wait);
+    vfBackendSetReplay(backend, opts->replay);
     return backend;
 }

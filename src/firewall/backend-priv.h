@@ -6,6 +6,7 @@ struct _vfBackend {
     vfBackendKind kind;
     vfRunner *runner;
     guint wait_seconds;
+    gboolean replay;   /* restore: write the log, not the difference */
     char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* handed in, used once */
 };
 

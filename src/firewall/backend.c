@@ -58,6 +58,12 @@ vfBackendGetKind(const vfBackend *backend)
 }
 
 void
+vfBackendSetReplay(vfBackend *backend, gboolean replay)
+{
+    backend->replay = replay;
+}
+
+void
 vfBackendSetWait(vfBackend *backend, guint seconds)
 {
     backend->wait_seconds = seconds;

@@ -41,6 +41,12 @@ vfBackendKind vfBackendGetKind(const vfBackend *backend);
 void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
                           const char *saveText);
 
+/* The restore backend writes the difference between the kernel's tables
+ * and the simulated result. With @replay it writes libvirt's steps as
+ * the programs take them instead (pass by pass), as it also does when a
+ * tool refuses the difference. */
+void vfBackendSetReplay(vfBackend *backend, gboolean replay);
+
 /* Lock wait (seconds) for iptables/ip6tables; default 10. */
 void vfBackendSetWait(vfBackend *backend, guint seconds);
 

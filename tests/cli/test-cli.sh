@@ -70,9 +70,12 @@ printf '# no firewall_backend\n' > "$TMP/fb.conf"
 grep -q 'backend restore' "$TMP/err" && ok "unset firewall_backend: restore tools detected" \
     || { fail "unset firewall_backend"; sed 's/^/#   /' "$TMP/err"; }
 
-# --- golden dump (offline, both backends)
-for b in restore exec; do
-    "$VF" dump $DIRS --backend $b > "$TMP/dump-$b" 2>"$TMP/err"
+# --- golden dump (offline, both backends, and the restore backend's replay)
+for b in restore exec replay; do
+    case $b in
+    replay) "$VF" dump $DIRS --backend restore --replay > "$TMP/dump-$b" 2>"$TMP/err" ;;
+    *) "$VF" dump $DIRS --backend $b > "$TMP/dump-$b" 2>"$TMP/err" ;;
+    esac
     if [ -n "${VIR_TEST_REGENERATE_OUTPUT:-}" ]; then
         mkdir -p "$GOLDEN"; cp "$TMP/dump-$b" "$GOLDEN/dump-$b.out"
         fail "dump-$b regenerated"

@@ -119,11 +119,12 @@ foreign_kept() { # foreign_kept NAME SNAPSHOT REFERENCE
     if cmp -s "$TMP/fr.now" "$TMP/fr.ref"; then ok "$1"; else fail "$1"; diff "$TMP/fr.ref" "$TMP/fr.now" | show; fi
 }
 # vf CMD NS STATE [VAR=VALUE...]: virt-firewall CMD, output in $TMP/out, $TMP/err, $rc
+VF_ARGS=   # extra options for the next vf call
 vf() {
     cmd=$1 n=$2 st=$3; shift 3
     rm -rf "$TMP/fd"; mkdir -p "$TMP/fd"
     env PATH="$WRAP:$BASEPATH" VF_FAULT_DIR="$TMP/fd" "$@" \
-        "$VF" "$cmd" $DIRS --netns "$n" --state-file "$st" --json >"$TMP/out" 2>"$TMP/err"
+        "$VF" "$cmd" $DIRS $VF_ARGS --netns "$n" --state-file "$st" --json >"$TMP/out" 2>"$TMP/err"
     rc=$?
 }
 expect_rc() { # expect_rc WANT NAME (after vf)
@@ -167,12 +168,13 @@ nsx "$REFLNS" iptables-legacy-save | grep -q LIBVIRT_FWO && ok "legacy reference
 if nsx "$REFLNS" iptables-nft-save 2>/dev/null | grep -q LIBVIRT; then fail "legacy reference wrote nft tables"; fi
 
 # --- fault 1: a restore fails in the middle of a pass
-# 1a: pass 2's ebtables restore refuses a line once (exit 1), after all of
-# pass 1 was committed: put back, tried again, applied in the same run
+# 1a: the second restore of the difference (iptables) refuses a line once
+# (exit 1) after the first (ebtables) was committed: ebtables put back, the
+# batch replayed step by step, applied in the same run
 newns f1a
 seed "$NS"
-vf reconnect "$NS" "$TMP/f1a.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=2 VF_FAULT_MODE=fail1
-expect_rc 0 "1a ebtables-restore refuses a line once in pass 2: applied after a retry"
+vf reconnect "$NS" "$TMP/f1a.state" VF_FAULT_AT=2 VF_FAULT_MODE=fail1
+expect_rc 0 "1a a restore of the difference refuses a line once: applied after a retry"
 [ "$(sed -n 's/.*"retries":\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1)" -ge 1 ] 2>/dev/null \
     && ok "1a the summary counts the retry" || fail "1a no retry counted"
 snap "$NS" "$TMP/s"
@@ -180,13 +182,13 @@ same "1a the same run converged" "$TMP/s" "$TMP/REF"
 foreign_kept "1a no foreign rule lost" "$TMP/s" "$TMP/REF"
 converge "1a" "$NS" "$TMP/f1a.state" "$TMP/REF"
 
-# 1a': a line ebtables-restore refuses every time (vnet0's fatal -N): only
-# vnet0 fails, named with the tool's message, table and line; the rest is
-# applied
+# 1a': a line ebtables-restore refuses every time (vnet0's -N, in the
+# difference and in the replay): only vnet0 fails, named with the tool's
+# message, table and line; the rest is applied
 newns f1ap
 seed "$NS"
 vf reconnect "$NS" "$TMP/f1ap.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_MODE=fail1 \
-    VF_FAULT_MATCH='^-N libvirt-J-vnet0$'
+    VF_FAULT_MATCH='^-N libvirt-[IJ]-vnet0$'
 expect_rc 1 "1a' a line refused every time: its program fails"
 expect_err "1a' the error names the interface" "interface/vnet0"
 expect_err "1a' the error quotes the tool's message" "Injected failure"
@@ -214,7 +216,7 @@ converge "1b" "$NS" "$TMP/f1b.state" "$TMP/REF"
 newns f1bp
 seed "$NS"
 vf reconnect "$NS" "$TMP/f1bp.state" VF_FAULT_TOOLS=iptables-restore VF_FAULT_MODE=fail4 \
-    VF_FAULT_MATCH='^-N FJ-vnet2$'
+    VF_FAULT_MATCH='^-N F[IJ]-vnet2$'
 expect_rc 1 "1b' a line the kernel rejects every time: its program fails"
 expect_err "1b' the error quotes the kernel's message" "RULE_APPEND failed"
 expect_err "1b' the error names tool and line" "iptables-restore, table [a-z]+, line [0-9]+"
@@ -244,9 +246,10 @@ snap "$NS" "$TMP/s"
 foreign_kept "2a no foreign rule lost" "$TMP/s" "$TMP/REF"
 converge "2a" "$NS" "$TMP/f2a.state" "$TMP/REF"
 
-# 2b: a good state file exists, the kernel drifted, and the repairing
-# reconnect is killed between pass 1 and pass 2. Its reference is a namespace
-# with the same history and no kill (the repaired jump goes to the end).
+# 2b: a good state file exists, the kernel drifted (an ebtables hook and an
+# iptables chain), and the repairing reconnect is killed after its ebtables
+# restore. Its reference is a namespace with the same history and no kill
+# (the repaired jump goes to the end).
 damage() {
     nsx "$1" ebtables -t nat -D PREROUTING -i vnet0 -j libvirt-I-vnet0 &&
     nsx "$1" iptables -w -F LIBVIRT_FWO || fail "2b damage"
@@ -265,22 +268,24 @@ expect_rc 0 "2b first reconnect"
 damage "$NS"
 cp "$TMP/f2b.state" "$TMP/f2b.before"
 vf reconnect "$NS" "$TMP/f2b.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=1 VF_FAULT_MODE=kill
-expect_rc 137 "2b killed between pass 1 and pass 2"
+expect_rc 137 "2b killed between the ebtables and the iptables restore"
 cmp -s "$TMP/f2b.state" "$TMP/f2b.before" && ok "2b state file untouched by the killed run" \
     || fail "2b the killed run changed the state file"
 vf verify "$NS" "$TMP/f2b.state"
-expect_rc 3 "2b verify reports the half-applied interface as drift"
-grep -q 'drift: interface/vnet0' "$TMP/out" && ok "2b drift names vnet0" || { fail "2b drift report"; show "$TMP/out"; }
+expect_rc 3 "2b verify reports the part not yet repaired as drift"
+grep -q 'drift: networks' "$TMP/out" && ok "2b drift names the networks" || { fail "2b drift report"; show "$TMP/out"; }
 snap "$NS" "$TMP/s"
 foreign_kept "2b no foreign rule lost" "$TMP/s" "$TMP/REF"
 converge "2b" "$NS" "$TMP/f2b.state" "$TMP/REF2B"
 
-# 2c: a first build of all interfaces killed between pass 1 and pass 2 (every
-# temporary chain built, none renamed)
+# 2c: a first build of all interfaces killed between pass 1 and pass 2 of
+# the replay (every temporary chain built, none renamed)
 newns f2c
 seed "$NS"
+VF_ARGS=--replay
 vf reconnect "$NS" "$TMP/f2c.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=1 VF_FAULT_MODE=kill
-expect_rc 137 "2c killed between pass 1 and pass 2 of a first build"
+VF_ARGS=
+expect_rc 137 "2c killed between pass 1 and pass 2 of a replayed first build"
 snap "$NS" "$TMP/s"
 foreign_kept "2c no foreign rule lost" "$TMP/s" "$TMP/REF"
 converge "2c" "$NS" "$TMP/f2c.state" "$TMP/REF"
@@ -384,14 +389,14 @@ vf verify "$NS" "$TMP/f4a.state"
 expect_rc 0 "4a verify is clean"
 
 # 4b: a foreign rule is appended to the ebtables nat PREROUTING between the
-# snapshot and pass 1's commit, and pass 2 then fails once: the revert of
-# pass 1 must not take the foreign rule with it, and the retry, planned
-# from a fresh snapshot, must converge around it
+# snapshot and the ebtables restore, and the next restore (iptables) then
+# fails once: putting ebtables back must not take the foreign rule with it,
+# and the replay, planned from a fresh snapshot, must converge around it
 newns f4b
 seed "$NS"
-vf reconnect "$NS" "$TMP/f4b.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=2 VF_FAULT_MODE=fail1 \
+vf reconnect "$NS" "$TMP/f4b.state" VF_FAULT_AT=2 VF_FAULT_MODE=fail1 \
     VF_FAULT_RACE_AT=1 VF_FAULT_RACE="ebtables -t nat -A PREROUTING -i frace -j ACCEPT"
-expect_rc 0 "4b pass 2 fails once after a foreign change: applied after a retry"
+expect_rc 0 "4b a restore fails once after a foreign change: applied after a retry"
 snap "$NS" "$TMP/s"
 grep -q -- '-i frace -j ACCEPT' "$TMP/s" && ok "4b the foreign rule survived the revert" \
     || fail "4b the revert deleted the foreign rule (-A PREROUTING -i frace -j ACCEPT)"
@@ -400,6 +405,41 @@ grep -v -- '-i frace ' "$TMP/s" > "$TMP/s.own"
 same "4b the same run converged (apart from the foreign rule)" "$TMP/s.own" "$TMP/REF"
 vf reconnect "$NS" "$TMP/f4b.state"
 expect_rc 0 "4b next reconnect succeeds"
+
+# 4c: the same in the replay: pass 2 fails once, pass 1's revert must keep
+# the foreign rule
+newns f4c
+seed "$NS"
+VF_ARGS=--replay
+vf reconnect "$NS" "$TMP/f4c.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=2 VF_FAULT_MODE=fail1 \
+    VF_FAULT_RACE_AT=1 VF_FAULT_RACE="ebtables -t nat -A PREROUTING -i frace -j ACCEPT"
+VF_ARGS=
+expect_rc 0 "4c replay: pass 2 fails once after a foreign change: applied after a retry"
+snap "$NS" "$TMP/s"
+grep -q -- '-i frace -j ACCEPT' "$TMP/s" && ok "4c the foreign rule survived the revert" \
+    || fail "4c the revert deleted the foreign rule (-A PREROUTING -i frace -j ACCEPT)"
+grep -v -- '-i frace ' "$TMP/s" > "$TMP/s.own"
+same "4c the same run converged (apart from the foreign rule)" "$TMP/s.own" "$TMP/REF"
+
+# 4d: a foreign rule is inserted at the top of PREROUTING between the
+# snapshot and the restore that tears vnet1 down: the delete of vnet1's hook
+# must not shift onto its neighbour
+newns f4d
+seed "$NS"
+vf reconnect "$NS" "$TMP/f4d.state"
+expect_rc 0 "4d reconnect"
+VF_ARGS=vnet1
+vf teardown "$NS" "$TMP/f4d.state" VF_FAULT_TOOLS=ebtables-restore \
+    VF_FAULT_RACE_AT=1 VF_FAULT_RACE="ebtables -t nat -I PREROUTING 1 -i frace -j ACCEPT"
+VF_ARGS=
+expect_rc 0 "4d teardown vnet1 with a foreign insert before its restore"
+snap "$NS" "$TMP/s"
+grep -q -- '-i frace -j ACCEPT' "$TMP/s" && ok "4d the foreign rule is there" \
+    || fail "4d the foreign rule is gone"
+if grep -q -- 'vnet1' "$TMP/s"; then fail "4d vnet1 left rules"; else ok "4d vnet1 torn down"; fi
+grep -q -- '-A PREROUTING -i vnet0 -j libvirt-I-vnet0' "$TMP/s" && \
+    grep -q -- '-A PREROUTING -i vnet2 -j libvirt-I-vnet2' "$TMP/s" \
+    && ok "4d the neighbours' hooks stayed" || { fail "4d a neighbour's hook was deleted"; grep PREROUTING "$TMP/s" | show; }
 
 # --- fault 5: a restore or save binary missing from PATH
 newns f5

@@ -1,15 +1,20 @@
 /*
  * apply.c: the restore backend — snapshot, simulate, plan, render, run
  *
- * Reads each layer's tables once, simulates every program of the batch
- * against that copy, and writes what the simulation logged as one restore
- * per table per pass. When a tool refuses a line the simulation did not
- * foresee, the committed tables are put back (each entry knows its
- * inverse), the line is recorded as failing, and the batch is planned
- * again: the failing program then fails and rolls back exactly as libvirt
- * would have it, and the others are applied.
+ * Reads each layer's tables once and simulates every program of the batch
+ * against that copy. What the simulation leaves behind is written as the
+ * difference to the snapshot: one restore per changed table, one pass.
+ *
+ * When a tool refuses a line of that difference (the model missed
+ * something), the tables written are put back and the batch is replayed
+ * as the simulation logged it, one restore per table per pass: there a
+ * refused line belongs to a program. The committed tables are put back
+ * (each entry knows its inverse), the line is recorded as failing, and the
+ * batch is planned again: the failing program then fails and rolls back
+ * exactly as libvirt would have it, and the others are applied.
  */
 #include "backend-priv.h"
+#include "diff.h"
 #include "error.h"
 #include "plan.h"
 #include "render.h"
@@ -201,6 +206,86 @@ revertAfterError(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     }
 }
 
+/* Puts the tables of @written (scripts of a diff) back as @before had
+ * them; a table that did not exist stays, empty. */
+static gboolean
+putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
+        vfTableSet *const *after, vfApplyStats *stats, GError **error)
+{
+    for (guint i = written->len; i > 0; i--) {
+        const vfPlanScript *done = g_ptr_array_index(written, i - 1);
+        g_autoptr(vfTableSet) empty = NULL;
+        g_autoptr(vfDiff) undo = vfDiffNew();
+        const vfTable *was = vfTableSetGet(before[done->layer], done->table);
+        const vfTable *now = vfTableSetGet(after[done->layer], done->table);
+        g_autofree char *why = NULL;
+
+        if (!was) {
+            empty = vfTableSetNew(done->layer);
+            was = vfTableSetEnsure(empty, done->table);
+        }
+        vfDiffAddTable(undo, done->layer, now, was, &why);
+        for (guint s = 0; s < undo->scripts->len; s++) {
+            vfPlanScript *script = g_ptr_array_index(undo->scripts, s);
+            g_autofree char *text = vfRenderScript(script, NULL);
+            g_auto(vfRunResult) res = { 0 };
+
+            if (!runScript(backend, script->layer, text, &res, stats, error))
+                return FALSE;
+            if (res.status != 0) {
+                g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                            "could not put back table %s (%s) after a failed "
+                            "batch; its state is unknown: %s",
+                            script->table, layerLabel(script->layer),
+                            g_strstrip(res.err));
+                return FALSE;
+            }
+        }
+    }
+    g_ptr_array_set_size(written, 0);
+    return TRUE;
+}
+
+typedef enum {
+    VF_DIFF_APPLIED,
+    VF_DIFF_REFUSED,   /* tables put back: replay the log instead */
+    VF_DIFF_ERROR,
+} vfDiffOutcome;
+
+static vfDiffOutcome
+applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
+          vfTableSet *const *after, vfApplyStats *stats, GError **error)
+{
+    g_autoptr(GPtrArray) written = g_ptr_array_new();
+
+    for (guint s = 0; s < diff->scripts->len; s++) {
+        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        g_autofree char *text = vfRenderScript(script, NULL);
+        g_auto(vfRunResult) res = { 0 };
+
+        g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
+        if (!runScript(backend, script->layer, text, &res, stats, error)) {
+            g_autoptr(GError) undoErr = NULL;
+            if (!putBack(backend, written, before, after, stats, &undoErr))
+                g_prefix_error(error, "%s; and: ", undoErr->message);
+            return VF_DIFF_ERROR;
+        }
+        stats->layers_written |= 1u << script->layer;
+        if (res.status != 0) {
+            g_debug("%s-restore refused the difference for table %s (%s); "
+                    "replaying the programs instead", layerLabel(script->layer),
+                    script->table, g_strstrip(res.err));
+            stats->retries++;
+            return putBack(backend, written, before, after, stats, error)
+                ? VF_DIFF_REFUSED : VF_DIFF_ERROR;
+        }
+        g_ptr_array_add(written, script);
+        stats->lines += script->entries->len;
+    }
+    stats->passes = diff->scripts->len ? 1 : 0;
+    return VF_DIFF_APPLIED;
+}
+
 static gboolean
 readSnapshots(vfBackend *backend, guint layers, vfTableSet **snapshot,
               GError **error)
@@ -300,6 +385,32 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
         gboolean failed = FALSE;
 
         vfSimulationRun(sim, fws, n, errors);
+
+        if (round == 0 && !backend->replay) {
+            g_autofree char *why = NULL;
+            g_autoptr(vfDiff) diff = vfDiffBuild(snapshot, sim->sets, &why);
+
+            if (!diff) {
+                g_debug("replaying the programs: %s", why);
+            } else {
+                switch (applyDiff(backend, diff, snapshot, sim->sets, stats, error)) {
+                case VF_DIFF_APPLIED:
+                    ret = TRUE;
+                    for (gsize i = 0; i < n; i++) {
+                        if (errors[i])
+                            ret = FALSE;
+                    }
+                    goto cleanup;
+                case VF_DIFF_ERROR:
+                    goto cleanup;
+                case VF_DIFF_REFUSED:
+                    if (!readSnapshots(backend, layers, snapshot, error))
+                        goto cleanup;
+                    continue;
+                }
+            }
+        }
+
         plan = vfPlanBuild(sim->log);
         stats->passes = plan->passes->len;
 

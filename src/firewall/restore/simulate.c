@@ -331,23 +331,25 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_APPEND:
     case VF_OP_INSERT: {
         const char *target = vfSpecTarget((const char *const *)cmd->spec);
+        gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
+        guint len = c ? c->rules->len : 0;
         GStrv tokens;
         guint pos;
-        if (!c && !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain)) {
-            t = vfTableSetEnsure(set, cmd->table);
-            c = vfTableGetChain(t, cmd->chain);
-        }
-        if (!c)
+        if (!c && !create)
             FAIL("%s", noChain);
         if (target && !isExtensionTarget(target)) {
             vfChain *tc = vfTableGetChain(t, target);
             if (!tc || tc->builtin)
                 FAIL("Couldn't load target `%s': %s", target, noChain);
         }
-        pos = cmd->op == VF_OP_APPEND ? c->rules->len + 1
-                                      : (cmd->pos ? cmd->pos : 1);
-        if (pos > c->rules->len + 1)
+        pos = cmd->op == VF_OP_APPEND ? len + 1 : (cmd->pos ? cmd->pos : 1);
+        if (pos > len + 1)
             FAIL("Index of insertion too big.");
+        /* the table comes into existence only with a write that succeeds */
+        if (create) {
+            t = vfTableSetEnsure(set, cmd->table);
+            c = vfTableGetChain(t, cmd->chain);
+        }
         tokens = vfNormalizeRule(layer, (const char *const *)cmd->spec);
         e->ruleKey = g_strjoinv(" ", tokens);
         vfTableInsertRule(t, c, pos - 1, tokens);
@@ -405,13 +407,11 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     }
 
     case VF_OP_NEW_CHAIN:
-        if (c)
+        if (c || vfChainIsBuiltin(layer, cmd->table, cmd->chain))
             FAIL("Chain already exists.");
         if (!checkChainName(cmd->chain, error))
             return VIR_FIREWALL_EXEC_FAILED;
         t = vfTableSetEnsure(set, cmd->table);
-        if (vfTableGetChain(t, cmd->chain))
-            FAIL("Chain already exists.");
         vfTableAddChain(t, cmd->chain, FALSE, eb ? "ACCEPT" : NULL);
         e->words = strvFromList("-N", cmd->chain, NULL);
         addUndo(e, strvFromList("-X", cmd->chain, NULL));
