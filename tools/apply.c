@@ -37,8 +37,13 @@ vfCmdTeardown(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     g_autofree GError **errors = NULL;
     g_autofree char *statePath = NULL;
+    g_autofree char *cachePath = NULL;
     g_autofree char *netnsId = NULL;
+    g_autoptr(vfKernelState) ks = NULL;
+    g_auto(vfApplyResult) result = { 0 };
     vfApplyStats stats = { 0 };
+    guint32 gen = 0, now = 0, recorded;
+    gboolean genKnown, exact;
     int ret;
 
     if (!vfCliParse(cli, "teardown", "IFACE...",
@@ -54,11 +59,28 @@ vfCmdTeardown(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         g_ptr_array_add(fws, nwfBuildTeardown(argv[i]));
     backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+    statePath = vfCliStatePath(cli);
+    cachePath = vfKernelCachePath(statePath);
+    netnsId = vfNetnsId(cli->netns_fd);
+    /* as in reconnect: the cached tables when nothing was committed since */
+    genKnown = vfCliReadGeneration(cli, &gen);
+    if (genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, gen))) {
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            vfBackendSetSnapshot(backend, l, ks->save[l]);
+    }
     errors = g_new0(GError *, fws->len + 1);
     if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, &stats, &err) && err) {
         fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
+        vfKernelCacheRemove(cachePath);
         return VF_EXIT_BATCH;
+    }
+    result.known = vfBackendGetResult(backend, result.save, &result.transactions);
+    exact = genKnown && result.known && vfCliReadGeneration(cli, &now) &&
+            now == gen + result.transactions;
+    for (int l = 0; exact && l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (!result.save[l] && !(ks && (result.save[l] = g_strdup(ks->save[l]))))
+            exact = FALSE;
     }
     for (guint i = 0; i < fws->len; i++) {
         if (errors[i]) {   /* all teardown groups ignore errors */
@@ -71,15 +93,28 @@ vfCmdTeardown(int argc, char **argv)
         vfPrintRecording(cli->runner, cli->target.json);
         return ret;
     }
-    statePath = vfCliStatePath(cli);
-    netnsId = vfNetnsId(cli->netns_fd);
     if ((st = vfStateFileLoad(statePath, netnsId, NULL))) {
+        /* the other units' hashes still hold if only this teardown
+         * committed since they were recorded */
+        gboolean asRecorded = genKnown && vfStateFileGetGeneration(st, &recorded) &&
+                              recorded == gen;
         for (int i = 1; i < argc; i++) {
             g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
             vfStateFileRemove(st, unit);
         }
+        vfStateFileSetGeneration(st, exact && asRecorded, now);
+        /* the bindings may still be on disk: the next reconnect must look */
+        vfStateFileSetInputs(st, NULL);
         if (!vfStateFileSave(st, &err))
             fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
+    }
+    if (exact) {
+        g_autoptr(vfKernelState) left = vfKernelStateNewFromText(result.save);
+        g_autoptr(GError) cacheErr = NULL;
+        if (!vfKernelCacheSave(cachePath, netnsId, now, left, &cacheErr))
+            g_debug("%s", cacheErr->message);
+    } else {
+        vfKernelCacheRemove(cachePath);
     }
     if (!cli->host_opts.quiet)
         fprintf(stderr, "virt-firewall teardown: %d interfaces, backend %s, "

@@ -82,6 +82,7 @@ typedef struct {
     char *kind_reason;
     GTimer *timer;
     GString *phases;      /* "load 0.012s, build 0.003s, ..." */
+    char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
     gboolean json_summary;
 } vfCli;
 
@@ -100,12 +101,28 @@ void vfCliPhase(vfCli *cli, const char *phase);
 GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,
                            gboolean networks, int *ret);
 
-/* Applies the programs of @units as one batch; errors[i] per unit. */
+/* What an apply left in the kernel, when the backend knows it exactly
+ * (vfBackendGetResult). */
+typedef struct {
+    gboolean known;
+    char *save[VIR_FIREWALL_LAYER_LAST];
+    guint transactions;
+} vfApplyResult;
+
+void vfApplyResultClear(vfApplyResult *res);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyResult, vfApplyResultClear)
+
+/* Applies the programs of @units as one batch; errors[i] per unit;
+ * @result (may be NULL) says what the kernel now holds, if known. */
 gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                          GPtrArray **errors, vfApplyStats *stats,
-                         GError **error);
+                         vfApplyResult *result, GError **error);
 
 char *vfCliStatePath(vfCli *cli);
+
+/* The namespace's nf_tables generation id, when the restore backend runs
+ * the nft variants of the tools (only then does the id see all they do). */
+gboolean vfCliReadGeneration(vfCli *cli, guint32 *gen);
 
 /* Lets @ks sort its lines to the interfaces of @units. */
 void vfCliIndexKernel(GPtrArray *units, vfKernelState *ks);

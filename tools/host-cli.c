@@ -2,6 +2,7 @@
  * host-cli.c: options, host loading and batching shared by the commands
  */
 #include "cli.h"
+#include "firewall/nftgen.h"
 #include "conf/vfconf.h"
 #include "network/network_iptables.h"
 #include "firewall/netns.h"
@@ -82,6 +83,7 @@ vfCliFree(vfCli *cli)
     g_free(cli->host_opts.connect);
     g_free(cli->target.backend);
     g_free(cli->target.netns);
+    g_free(cli->input_digest);
     vfHostFree(cli->host);
     vfRunnerFree(cli->runner);
     if (cli->netns_fd >= 0)
@@ -152,6 +154,16 @@ vfCliOpen(vfCli *cli, gboolean needHost)
                                                                    : VF_DEFAULT_NETWORK_DIR,
                                         &err);
         if (!cli->host) {
+            fprintf(stderr, "virt-firewall: %s\n", err->message);
+            return VF_EXIT_USAGE;
+        }
+        if (!cli->host_opts.connect &&
+            !(cli->input_digest = vfHostInputDigest(
+                  cli->host_opts.nwfilter_dirs ? (const char *const *)cli->host_opts.nwfilter_dirs
+                                               : defaultDirs,
+                  cli->host_opts.binding_dir ? cli->host_opts.binding_dir : VF_DEFAULT_BINDING_DIR,
+                  cli->host_opts.network_dir ? cli->host_opts.network_dir : VF_DEFAULT_NETWORK_DIR,
+                  config, &err))) {
             fprintf(stderr, "virt-firewall: %s\n", err->message);
             return VF_EXIT_USAGE;
         }
@@ -272,9 +284,18 @@ errorFreeNullable(gpointer err)
         g_error_free(err);
 }
 
+void
+vfApplyResultClear(vfApplyResult *res)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_clear_pointer(&res->save[l], g_free);
+    res->known = FALSE;
+}
+
 gboolean
 vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
-                GPtrArray **errorsOut, vfApplyStats *stats, GError **error)
+                GPtrArray **errorsOut, vfApplyStats *stats,
+                vfApplyResult *result, GError **error)
 {
     g_autoptr(vfBackend) backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
     g_autoptr(GPtrArray) fws = g_ptr_array_new();
@@ -302,6 +323,9 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     errors = g_new0(GError *, fws->len + 1);
     ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, stats, error);
+    if (result)
+        result->known = vfBackendGetResult(backend, result->save,
+                                           &result->transactions);
     for (guint i = 0; i < fws->len; i++) {
         if (!errors[i])
             continue;
@@ -326,4 +350,18 @@ vfCliIndexKernel(GPtrArray *units, vfKernelState *ks)
     }
     g_ptr_array_add(names, NULL);
     vfKernelStateIndex(ks, (const char *const *)names->pdata);
+}
+
+gboolean
+vfCliReadGeneration(vfCli *cli, guint32 *gen)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (cli->target.dry_run || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
+        return FALSE;
+    if (!vfNftGenerationRead(cli->netns_fd, gen, &err)) {
+        g_debug("no nf_tables generation id: %s", err->message);
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "firewall/netns.h"
+#include "firewall/nftgen.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -69,8 +70,72 @@ kernelHash(vfKernelState *ks, const vfUnit *u)
 }
 
 /*
+ * The kernel's tables: from the cache when the generation id says nothing
+ * was committed since it was written, else one *-save per layer. *gen
+ * stays known only if it did not move while the tables were read.
+ */
+static vfKernelState *
+readKernel(vfCli *cli, const char *cachePath, const char *netnsId,
+           gboolean *genKnown, guint32 *gen, GError **error)
+{
+    vfKernelState *ks;
+    guint32 after;
+
+    if (*genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, *gen)))
+        return ks;
+    if (!(ks = vfKernelStateRead(cli->runner, error)))
+        return NULL;
+    if (*genKnown && (!vfCliReadGeneration(cli, &after) || after != *gen))
+        *genKnown = FALSE;
+    return ks;
+}
+
+/*
+ * The state file may claim a generation id only if every kernel hash in
+ * it is the kernel's at that id: those of the units applied now are; the
+ * skipped ones are hashed again from @now; units of the state file not
+ * among @units (an `apply` of some interfaces) were hashed at the recorded
+ * id, still true only if nothing but this run committed since.
+ */
+static void
+recordGeneration(vfStateFile *st, GPtrArray *units, GPtrArray *todo,
+                 vfKernelState *now, gboolean genKnown, gboolean asRecorded,
+                 guint32 gen)
+{
+    g_auto(GStrv) names = vfStateFileUnits(st);
+    g_autoptr(GHashTable) mine = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < units->len; i++)
+        g_hash_table_add(mine, ((vfUnit *)g_ptr_array_index(units, i))->name);
+    for (gsize k = 0; genKnown && !asRecorded && names[k]; k++) {
+        if (!g_hash_table_contains(mine, names[k]))
+            genKnown = FALSE;
+    }
+    if (!genKnown) {
+        vfStateFileSetGeneration(st, FALSE, 0);
+        return;
+    }
+    for (guint i = 0; now && i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        g_autofree char *desired = g_strdup(vfStateFileGetDesired(st, u->name));
+        g_autofree char *kh = NULL;
+        if (!desired || g_ptr_array_find(todo, u, NULL))
+            continue;
+        kh = kernelHash(now, u);
+        vfStateFileSet(st, u->name, desired, kh);
+    }
+    vfStateFileSetGeneration(st, TRUE, gen);
+}
+
+/*
  * Applies @units (all of them if !useState, else only those whose desired
  * and kernel hashes differ from the state file) and records the result.
+ *
+ * With the nf_tables generation id the kernel is not read at all when
+ * nothing was committed since the last run (the recorded kernel hashes
+ * still hold), and not read again after the apply when the id moved by
+ * exactly the transactions the apply committed (the simulated tables are
+ * then what *-save would print: tests/kernel/test-differential checks it).
  */
 int
 vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
@@ -83,41 +148,67 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     g_autoptr(GPtrArray) todo = g_ptr_array_new();
     g_autoptr(GPtrArray) errors = NULL;
     g_autofree char *statePath = vfCliStatePath(cli);
+    g_autofree char *cachePath = vfKernelCachePath(statePath);
     g_autofree char *netnsId = vfNetnsId(cli->netns_fd);
+    g_auto(vfApplyResult) result = { 0 };
     vfOutcome o = { 0 };
     guint spawned0 = cli->runner->spawned;
     int ret = VF_EXIT_OK;
     gboolean writeState = !cli->target.dry_run;
+    gboolean genKnown, asRecorded = FALSE, cacheValid = FALSE;
+    guint32 gen = 0, recorded;
 
-    if (!(ks = vfKernelStateRead(cli->runner, &err))) {
-        fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
-        return VF_EXIT_BATCH;
-    }
-    vfCliIndexKernel(units, ks);
+    genKnown = writeState && vfCliReadGeneration(cli, &gen);
     if (writeState && !(st = vfStateFileLoad(statePath, netnsId, &err))) {
         fprintf(stderr, "virt-firewall %s: %s (ignoring it)\n", cmd, err->message);
         g_clear_error(&err);
         st = vfStateFileLoad("/nonexistent/virt-firewall-state", netnsId, NULL);
     }
+    /* nothing committed since the state was recorded: its kernel hashes
+     * are the kernel's */
+    asRecorded = genKnown && st && vfStateFileGetGeneration(st, &recorded) &&
+                 recorded == gen;
+
+    if (useState && st && asRecorded) {
+        for (guint i = 0; i < units->len; i++) {
+            vfUnit *u = g_ptr_array_index(units, i);
+            if (g_strcmp0(vfStateFileGetDesired(st, u->name), u->desired) == 0 &&
+                vfStateFileGetKernel(st, u->name))
+                o.skipped++;
+            else
+                g_ptr_array_add(todo, u);
+        }
+    }
+    if (!(useState && st && asRecorded) || todo->len) {
+        guint32 gen0 = gen;
+        if (!(ks = readKernel(cli, cachePath, netnsId, &genKnown, &gen, &err))) {
+            fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
+            return VF_EXIT_BATCH;
+        }
+        cacheValid = genKnown && gen == gen0 && spawned0 == cli->runner->spawned;
+        vfCliIndexKernel(units, ks);
+    }
     vfCliPhase(cli, "read-kernel");
 
-    for (guint i = 0; i < units->len; i++) {
-        vfUnit *u = g_ptr_array_index(units, i);
-        if (useState && st) {
-            g_autofree char *kh = kernelHash(ks, u);
-            if (g_strcmp0(vfStateFileGetDesired(st, u->name), u->desired) == 0 &&
-                g_strcmp0(vfStateFileGetKernel(st, u->name), kh) == 0) {
-                o.skipped++;
-                continue;
+    if (!(useState && st && asRecorded)) {
+        for (guint i = 0; i < units->len; i++) {
+            vfUnit *u = g_ptr_array_index(units, i);
+            if (useState && st) {
+                g_autofree char *kh = kernelHash(ks, u);
+                if (g_strcmp0(vfStateFileGetDesired(st, u->name), u->desired) == 0 &&
+                    g_strcmp0(vfStateFileGetKernel(st, u->name), kh) == 0) {
+                    o.skipped++;
+                    continue;
+                }
             }
+            g_ptr_array_add(todo, u);
         }
-        g_ptr_array_add(todo, u);
     }
     if (todo->len > 100 && !cli->host_opts.quiet)
         fprintf(stderr, "virt-firewall %s: applying %u units...\n", cmd, todo->len);
 
     if (todo->len) {
-        if (!vfCliApplyUnits(cli, todo, ks, &errors, &o.stats, &err) && err) {
+        if (!vfCliApplyUnits(cli, todo, ks, &errors, &o.stats, &result, &err) && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;
         }
@@ -128,12 +219,34 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         vfPrintRecording(cli->runner, cli->target.json);
 
     if (writeState && ret != VF_EXIT_BATCH) {
-        /* the kernel's own rendering after the apply, for the layers it
-         * wrote; the others are still as read at the start */
-        if (todo->len && !(after = vfKernelStateReread(cli->runner, ks,
-                                                       o.stats.layers_written, &err))) {
-            fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
-            return VF_EXIT_BATCH;
+        guint32 now;
+
+        if (todo->len && genKnown && result.known && vfCliReadGeneration(cli, &now) &&
+            now == gen + result.transactions) {
+            /* only our transactions since the tables were read: the
+             * simulated tables are the kernel's */
+            for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+                if (!result.save[l])
+                    result.save[l] = g_strdup(ks->save[l]);
+            }
+            after = vfKernelStateNewFromText(result.save);
+            gen = now;
+            cacheValid = FALSE;  /* the tables changed: write it again */
+        } else if (todo->len) {
+            /* the kernel's own rendering after the apply, for the layers
+             * it wrote (all of them when the generation id is to be
+             * recorded: the others are as read only if nobody wrote) */
+            guint32 before = 0;
+            gboolean bracket = genKnown && vfCliReadGeneration(cli, &before);
+            if (!(after = vfKernelStateReread(cli->runner, ks,
+                                              bracket ? ~0u : o.stats.layers_written,
+                                              &err))) {
+                fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
+                return VF_EXIT_BATCH;
+            }
+            genKnown = bracket && vfCliReadGeneration(cli, &now) && now == before;
+            gen = now;
+            cacheValid = FALSE;
         }
         if (after)
             vfCliIndexKernel(units, after);
@@ -164,9 +277,23 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
                     vfStateFileRemove(st, names[k]);
             }
         }
+        recordGeneration(st, units, todo, after ? after : ks, genKnown, asRecorded, gen);
+        /* a reconnect that left every unit applied vouches for the inputs;
+         * any failure, here or in an `apply`, withdraws that */
+        if (o.failed || ret != VF_EXIT_OK || !vfStateFileGetGeneration(st, &recorded))
+            vfStateFileSetInputs(st, NULL);
+        else if (pruneState)
+            vfStateFileSetInputs(st, cli->input_digest);
         if (!vfStateFileSave(st, &err)) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = ret ? ret : VF_EXIT_BATCH;
+        }
+        if (genKnown && !cacheValid && (after || ks)) {
+            g_autoptr(GError) cacheErr = NULL;
+            if (!vfKernelCacheSave(cachePath, netnsId, gen, after ? after : ks, &cacheErr))
+                g_debug("%s", cacheErr->message);
+        } else if (!genKnown) {
+            vfKernelCacheRemove(cachePath);
         }
         vfCliPhase(cli, "record");
     } else {
@@ -184,6 +311,36 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     }
     printSummary(cli, cmd, &o, cli->runner->spawned - spawned0);
     return ret;
+}
+
+/*
+ * Nothing to do when the files the programs are built from are those of
+ * the last reconnect that left everything applied, and nothing was
+ * committed to the kernel since: no program is built, no table read.
+ */
+static gboolean
+unchangedSinceLastRun(vfCli *cli)
+{
+    g_autofree char *statePath = vfCliStatePath(cli);
+    g_autofree char *netnsId = NULL;
+    g_autoptr(vfStateFile) st = NULL;
+    g_auto(GStrv) names = NULL;
+    vfOutcome o = { 0 };
+    guint32 gen, recorded;
+
+    if (!cli->input_digest || cli->target.dry_run)
+        return FALSE;
+    netnsId = vfNetnsId(cli->netns_fd);
+    if (!(st = vfStateFileLoad(statePath, netnsId, NULL)) ||
+        g_strcmp0(vfStateFileGetInputs(st), cli->input_digest) != 0 ||
+        !vfStateFileGetGeneration(st, &recorded) ||
+        !vfCliReadGeneration(cli, &gen) || gen != recorded)
+        return FALSE;
+    names = vfStateFileUnits(st);
+    o.skipped = g_strv_length(names);
+    vfCliPhase(cli, "check");
+    printSummary(cli, "reconnect", &o, 0);
+    return TRUE;
 }
 
 int
@@ -205,6 +362,8 @@ vfCmdReconnect(int argc, char **argv)
     }
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
+    if (unchangedSinceLastRun(cli))
+        return VF_EXIT_OK;
     units = vfCliBuildUnits(cli, NULL, TRUE, &built);
     ret = vfCliRebuild(cli, "reconnect", units, TRUE, TRUE);
     return ret ? ret : built;

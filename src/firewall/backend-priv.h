@@ -8,6 +8,10 @@ struct _vfBackend {
     guint wait_seconds;
     gboolean replay;   /* restore: write the log, not the difference */
     char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* handed in, used once */
+    /* what the last apply left, when known exactly (vfBackendGetResult) */
+    gboolean result_known;
+    char *result[VIR_FIREWALL_LAYER_LAST];
+    guint result_transactions;
 };
 
 gboolean vfExecApply(vfBackend *backend, virFirewall *const *fws, gsize n,

@@ -38,8 +38,10 @@ vfBackendFree(vfBackend *backend)
 {
     if (!backend)
         return;
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         g_free(backend->snapshot[l]);
+        g_free(backend->result[l]);
+    }
     g_free(backend);
 }
 
@@ -55,6 +57,17 @@ vfBackendKind
 vfBackendGetKind(const vfBackend *backend)
 {
     return backend->kind;
+}
+
+gboolean
+vfBackendGetResult(vfBackend *backend, char **saveText, guint *transactions)
+{
+    if (!backend->result_known)
+        return FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        saveText[l] = g_strdup(backend->result[l]);
+    *transactions = backend->result_transactions;
+    return TRUE;
 }
 
 void
@@ -80,6 +93,9 @@ vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof(*stats));
+    backend->result_known = FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_clear_pointer(&backend->result[l], g_free);
     if (backend->kind == VF_BACKEND_EXEC)
         ret = vfExecApply(backend, fws, n, errors, stats, error);
     else

@@ -47,6 +47,17 @@ void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
  * tool refuses the difference. */
 void vfBackendSetReplay(vfBackend *backend, gboolean replay);
 
+/*
+ * After an apply of the restore backend that wrote the difference in one
+ * go: the tables the kernel now holds, as *-save prints them without its
+ * comment lines (@saveText[layer], NULL for a layer the batch did not
+ * read; the caller frees them), and how many nf_tables transactions the
+ * apply committed (one per table written). FALSE when that is not known
+ * exactly: exec backend, a replay, a retry, a batch error.
+ */
+gboolean vfBackendGetResult(vfBackend *backend, char **saveText,
+                            guint *transactions);
+
 /* Lock wait (seconds) for iptables/ip6tables; default 10. */
 void vfBackendSetWait(vfBackend *backend, guint seconds);
 

@@ -209,3 +209,24 @@ vfNftToolsAreNft(void)
     }
     return TRUE;
 }
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+gboolean
+vfNetnsCookie(int netnsFd, guint64 *cookie, GError **error)
+{
+    g_autoptr(vfMnlSocket) nl = NULL;
+    socklen_t len = sizeof(*cookie);
+
+    if (!(nl = mnlSocketOpenIn(netnsFd, error)))
+        return FALSE;
+    if (getsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "cannot read the network namespace cookie: %s",
+                    g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}

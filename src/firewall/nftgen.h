@@ -21,3 +21,9 @@ gboolean vfNftGenerationRead(int netnsFd, guint32 *genid, GError **error);
  * (xtables-nft-multi), judged from the symlinks alone, without running
  * anything. Only then does the generation id see what those tools do. */
 gboolean vfNftToolsAreNft(void);
+
+/* The namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): unlike its inode
+ * number, never reused for another namespace while the machine runs, so
+ * a generation id recorded for one namespace is never compared with
+ * another's. */
+gboolean vfNetnsCookie(int netnsFd, guint64 *cookie, GError **error);

@@ -35,6 +35,12 @@ vfHost *vfHostLoadFiles(const char *const *nwfilterDirs,
                         const char *networkDir,
                         GError **error);
 
+/* A SHA-256 over every file vfHostLoadFiles() and the backend selection
+ * read (names and contents): equal digests build equal programs. */
+char *vfHostInputDigest(const char *const *nwfilterDirs, const char *bindingDir,
+                        const char *networkDir, const char *config,
+                        GError **error);
+
 /* The same, from a running libvirt (virConnectOpen(@uri)): all filters,
  * all bindings, all active networks. */
 vfHost *vfHostLoadLibvirt(const char *uri, GError **error);

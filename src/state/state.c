@@ -3,6 +3,7 @@
  */
 #include "state.h"
 #include "firewall/error.h"
+#include "firewall/nftgen.h"
 #include "firewall/restore/snapshot.h"
 #include "firewall/restore/syntax.h"
 
@@ -270,8 +271,14 @@ vfNetnsId(int netnsFd)
 {
     struct stat st;
 
+    guint64 cookie;
+
     if (netnsFd >= 0 ? fstat(netnsFd, &st) < 0 : stat("/proc/self/ns/net", &st) < 0)
         return g_strdup("net:unknown");
+    /* an inode number is reused once its namespace is gone */
+    if (vfNetnsCookie(netnsFd, &cookie, NULL))
+        return g_strdup_printf("net:[%lu]:%" G_GUINT64_FORMAT, (unsigned long)st.st_ino,
+                               cookie);
     return g_strdup_printf("net:[%lu]", (unsigned long)st.st_ino);
 }
 
@@ -281,6 +288,9 @@ struct _vfStateFile {
     char *path;
     char *netns;
     GHashTable *units;   /* name -> GStrv { desired, kernel } */
+    gboolean generationKnown;
+    guint32 generation;
+    char *inputs;
 };
 
 void
@@ -290,6 +300,7 @@ vfStateFileFree(vfStateFile *st)
         return;
     g_free(st->path);
     g_free(st->netns);
+    g_free(st->inputs);
     g_hash_table_unref(st->units);
     g_free(st);
 }
@@ -327,6 +338,14 @@ vfStateFileLoad(const char *path, const char *netnsId, GError **error)
         g_strcmp0(json_object_get_string_member_with_default(root, "tool", ""),
                   "virt-firewall " VF_VERSION) != 0)
         return g_steal_pointer(&st);
+    if (json_object_has_member(root, "generation")) {
+        gint64 g = json_object_get_int_member(root, "generation");
+        if (g >= 0 && g <= G_MAXUINT32) {
+            st->generationKnown = TRUE;
+            st->generation = g;
+        }
+    }
+    st->inputs = g_strdup(json_object_get_string_member_with_default(root, "inputs", NULL));
     if (!(units = json_object_get_object_member(root, "units")))
         return g_steal_pointer(&st);
     {
@@ -362,6 +381,14 @@ vfStateFileSave(vfStateFile *st, GError **error)
     json_builder_add_string_value(b, "virt-firewall " VF_VERSION);
     json_builder_set_member_name(b, "netns");
     json_builder_add_string_value(b, st->netns);
+    if (st->generationKnown) {
+        json_builder_set_member_name(b, "generation");
+        json_builder_add_int_value(b, st->generation);
+    }
+    if (st->inputs) {
+        json_builder_set_member_name(b, "inputs");
+        json_builder_add_string_value(b, st->inputs);
+    }
     json_builder_set_member_name(b, "units");
     json_builder_begin_object(b);
     for (gsize i = 0; names[i]; i++) {
@@ -392,6 +419,33 @@ vfStateFileSave(vfStateFile *st, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+const char *
+vfStateFileGetInputs(vfStateFile *st)
+{
+    return st->inputs;
+}
+
+void
+vfStateFileSetInputs(vfStateFile *st, const char *digest)
+{
+    g_free(st->inputs);
+    st->inputs = g_strdup(digest);
+}
+
+gboolean
+vfStateFileGetGeneration(vfStateFile *st, guint32 *generation)
+{
+    *generation = st->generation;
+    return st->generationKnown;
+}
+
+void
+vfStateFileSetGeneration(vfStateFile *st, gboolean known, guint32 generation)
+{
+    st->generationKnown = known;
+    st->generation = generation;
 }
 
 const char *

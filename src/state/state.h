@@ -25,6 +25,8 @@ vfKernelState *vfKernelStateRead(vfRunner *runner, GError **error);
  * (nothing wrote to them). */
 vfKernelState *vfKernelStateReread(vfRunner *runner, const vfKernelState *before,
                                    guint layers, GError **error);
+/* A state from *-save texts known by other means (taken). */
+vfKernelState *vfKernelStateNewFromText(char **saveText);
 void vfKernelStateFree(vfKernelState *ks);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfKernelState, vfKernelStateFree)
 
@@ -61,6 +63,28 @@ void vfStateFileSet(vfStateFile *st, const char *unit, const char *desired,
                     const char *kernel);
 void vfStateFileRemove(vfStateFile *st, const char *unit);
 GStrv vfStateFileUnits(vfStateFile *st);
+
+/* The nf_tables generation id the recorded kernel hashes were taken at
+ * (nftgen.h): while the namespace still has it, they still hold. */
+gboolean vfStateFileGetGeneration(vfStateFile *st, guint32 *generation);
+void vfStateFileSetGeneration(vfStateFile *st, gboolean known,
+                              guint32 generation);
+
+/* The digest of the host's input files (vfHostInputDigest) of the last
+ * reconnect that left every unit applied; NULL when unknown. */
+const char *vfStateFileGetInputs(vfStateFile *st);
+void vfStateFileSetInputs(vfStateFile *st, const char *digest);
+
+/* The kernel cache beside the state file (cache.c): the *-save texts as
+ * of one generation id. Load gives NULL unless the file is intact and
+ * was written in namespace @netnsId at @generation. */
+char *vfKernelCachePath(const char *statePath);
+vfKernelState *vfKernelCacheLoad(const char *path, const char *netnsId,
+                                 guint32 generation);
+gboolean vfKernelCacheSave(const char *path, const char *netnsId,
+                           guint32 generation, const vfKernelState *ks,
+                           GError **error);
+void vfKernelCacheRemove(const char *path);
 
 /* An id for the network namespace the runner works in ("net:[ino]"). */
 char *vfNetnsId(int netnsFd);

@@ -395,6 +395,13 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
             } else {
                 switch (applyDiff(backend, diff, snapshot, sim->sets, stats, error)) {
                 case VF_DIFF_APPLIED:
+                    /* the simulation's tables are now the kernel's */
+                    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+                        if (sim->sets[l])
+                            backend->result[l] = vfTableSetFormat(sim->sets[l]);
+                    }
+                    backend->result_transactions = diff->scripts->len;
+                    backend->result_known = TRUE;
                     ret = TRUE;
                     for (gsize i = 0; i < n; i++) {
                         if (errors[i])

@@ -103,7 +103,7 @@ tableNew(const char *name)
     table->chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainFree);
     table->byName = g_hash_table_new(g_str_hash, g_str_equal);
     table->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify)g_ptr_array_unref);
+                                        (GDestroyNotify)g_hash_table_unref);
     return table;
 }
 
@@ -205,25 +205,25 @@ static void
 refAdd(vfTable *table, GStrv rule)
 {
     const char *target = vfSpecTarget((const char *const *)rule);
-    GPtrArray *list;
+    GHashTable *set;
 
     if (!target)
         return;
-    if (!(list = g_hash_table_lookup(table->refs, target))) {
-        list = g_ptr_array_new();
-        g_hash_table_insert(table->refs, g_strdup(target), list);
+    if (!(set = g_hash_table_lookup(table->refs, target))) {
+        set = g_hash_table_new(NULL, NULL);
+        g_hash_table_insert(table->refs, g_strdup(target), set);
     }
-    g_ptr_array_add(list, rule);
+    g_hash_table_add(set, rule);
 }
 
 static void
 refRemove(vfTable *table, GStrv rule)
 {
     const char *target = vfSpecTarget((const char *const *)rule);
-    GPtrArray *list;
+    GHashTable *set;
 
-    if (target && (list = g_hash_table_lookup(table->refs, target)))
-        g_ptr_array_remove_fast(list, rule);
+    if (target && (set = g_hash_table_lookup(table->refs, target)))
+        g_hash_table_remove(set, rule);
 }
 
 void
@@ -253,15 +253,15 @@ vfTableFlushChain(vfTable *table, vfChain *chain)
 guint
 vfTableCountReferences(const vfTable *table, const char *name)
 {
-    GPtrArray *list = g_hash_table_lookup(table->refs, name);
-    return list ? list->len : 0;
+    GHashTable *set = g_hash_table_lookup(table->refs, name);
+    return set ? g_hash_table_size(set) : 0;
 }
 
 void
 vfTableRenameChain(vfTable *table, const char *from, const char *to)
 {
     vfChain *chain = vfTableGetChain(table, from);
-    GPtrArray *list = NULL;
+    GHashTable *set = NULL;
     gpointer oldKey;
 
     g_hash_table_remove(table->byName, from);
@@ -270,10 +270,13 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
     g_hash_table_insert(table->byName, chain->name, chain);
 
     /* the kernel keeps references by handle: they follow the rename */
-    if (g_hash_table_steal_extended(table->refs, from, &oldKey, (gpointer *)&list)) {
+    if (g_hash_table_steal_extended(table->refs, from, &oldKey, (gpointer *)&set)) {
+        GHashTableIter it;
+        gpointer key;
         g_free(oldKey);
-        for (guint i = 0; i < list->len; i++) {
-            GStrv spec = g_ptr_array_index(list, i);
+        g_hash_table_iter_init(&it, set);
+        while (g_hash_table_iter_next(&it, &key, NULL)) {
+            GStrv spec = key;
             for (gsize k = 0; spec[k] && spec[k + 1]; k++) {
                 if ((g_str_equal(spec[k], "-j") || g_str_equal(spec[k], "-g")) &&
                     g_str_equal(spec[k + 1], from)) {
@@ -283,7 +286,7 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
                 }
             }
         }
-        g_hash_table_insert(table->refs, g_strdup(to), list);
+        g_hash_table_insert(table->refs, g_strdup(to), set);
     }
 }
 
@@ -309,16 +312,46 @@ chainCompare(gconstpointer a, gconstpointer b, gpointer unused)
     return strcmp(ca->name, cb->name);
 }
 
+/* The order *-save prints tables in (the tools' own table lists), not the
+ * order they were created in. */
+static guint
+saveRank(virFirewallLayer layer, const char *name)
+{
+    static const char *const ip[] = { "mangle", "security", "raw", "filter", "nat", NULL };
+    static const char *const eb[] = { "filter", "nat", "broute", NULL };
+    const char *const *order = layer == VIR_FIREWALL_LAYER_ETHERNET ? eb : ip;
+
+    for (guint i = 0; order[i]; i++) {
+        if (g_str_equal(order[i], name))
+            return i;
+    }
+    return G_MAXUINT;
+}
+
+static gint
+tableCompare(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const vfTable *x = *(vfTable *const *)a, *y = *(vfTable *const *)b;
+    virFirewallLayer layer = GPOINTER_TO_INT(data);
+    guint rx = saveRank(layer, x->name), ry = saveRank(layer, y->name);
+
+    return rx < ry ? -1 : rx > ry ? 1 : 0;
+}
+
 char *
 vfTableSetFormat(const vfTableSet *set)
 {
     GString *out = g_string_new(NULL);
     gboolean eb = set->layer == VIR_FIREWALL_LAYER_ETHERNET;
+    g_autoptr(GPtrArray) tables = g_ptr_array_copy(set->tables, NULL, NULL);
 
-    for (guint i = 0; i < set->tables->len; i++) {
-        vfTable *t = g_ptr_array_index(set->tables, i);
+    g_ptr_array_set_free_func(tables, NULL);  /* the copy borrows */
+    g_ptr_array_sort_with_data(tables, tableCompare, GINT_TO_POINTER(set->layer));
+    for (guint i = 0; i < tables->len; i++) {
+        vfTable *t = g_ptr_array_index(tables, i);
         /* *-save lists builtins in kernel order, then user chains by name */
         g_autoptr(GPtrArray) chains = g_ptr_array_copy(t->chains, NULL, NULL);
+        g_ptr_array_set_free_func(chains, NULL);  /* the copy borrows */
         g_ptr_array_sort_with_data(chains, chainCompare, NULL);
 
         g_string_append_printf(out, "*%s\n", t->name);

@@ -18,8 +18,9 @@ typedef struct {
     char *name;
     GPtrArray *chains;  /* of vfChain*, builtins first in kernel order */
     GHashTable *byName; /* name -> vfChain* */
-    GHashTable *refs;   /* chain name -> GPtrArray of the rules (GStrv)
-                         * that jump or go to it */
+    GHashTable *refs;   /* chain name -> set (GHashTable) of the rules
+                         * (GStrv) that jump or go to it: ACCEPT and DROP
+                         * collect thousands, removal must not scan */
 } vfTable;
 
 typedef struct {
