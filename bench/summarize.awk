@@ -24,7 +24,7 @@ NR == 1 { next }
 }
 END {
     nn = split(nlist, ns, " ")
-    split("exec cold reinst skip flushed floor single", ms, " ")
+    split("exec cold reinst skip flushed floor floor-nf single", ms, " ")
     print "filter,n,measure,runs,median_s,vs_exec_x,vs_floor_x,processes,peak_rss_mib,rules_written,phases"
     for (f = 1; f <= nf; f++) {
         fl = filters[f]
@@ -49,7 +49,7 @@ END {
             }
             floorT = ""
             if (kfloor in count) { median_idx(kfloor); floorT = MED }
-            for (j = 1; j <= 7; j++) {
+            for (j = 1; j <= 8; j++) {
                 key = fl SUBSEP n SUBSEP ms[j]
                 if (ms[j] == "exec" && extrap && execT != "") {
                     printf "%s,%s,exec,extrapolated,%.1f,1.0,%s,%s,,,\"\"\n", fl, n, execT,

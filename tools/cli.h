@@ -82,6 +82,7 @@ typedef struct {
     char *kind_reason;
     GTimer *timer;
     GString *phases;      /* "load 0.012s, build 0.003s, ..." */
+    gboolean want_digest; /* reconnect: hash the input files in vfCliOpen */
     char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
     gboolean json_summary;
 } vfCli;

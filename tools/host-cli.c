@@ -157,7 +157,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
             fprintf(stderr, "virt-firewall: %s\n", err->message);
             return VF_EXIT_USAGE;
         }
-        if (!cli->host_opts.connect &&
+        if (cli->want_digest && !cli->host_opts.connect &&
             !(cli->input_digest = vfHostInputDigest(
                   cli->host_opts.nwfilter_dirs ? (const char *const *)cli->host_opts.nwfilter_dirs
                                                : defaultDirs,

@@ -360,6 +360,7 @@ vfCmdReconnect(int argc, char **argv)
         fprintf(stderr, "virt-firewall reconnect: unexpected argument '%s'\n", argv[1]);
         return VF_EXIT_USAGE;
     }
+    cli->want_digest = TRUE;
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     if (unchangedSinceLastRun(cli))

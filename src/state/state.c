@@ -205,6 +205,18 @@ buildIndex(vfKernelState *ks)
             }
             if (!g_str_has_prefix(line, "-A "))
                 continue;
+            /* *-save never quotes a chain name: most lines belong to a
+             * unit's own chain and need no tokenizing */
+            {
+                const char *sp = strchr(line + 3, ' ');
+                g_autofree char *chain = sp ? g_strndup(line + 3, sp - line - 3)
+                                            : g_strdup(line + 3);
+                if ((owner = chainOwner(ks->ifnames, chain))) {
+                    g_string_append_printf(unitLines(ks->index, owner)->own,
+                                           "%d %s %s\n", l, table, line);
+                    continue;
+                }
+            }
             w = vfSyntaxSplit(line + 3);
             if (!w[0])
                 continue;

@@ -47,6 +47,9 @@ openTest(const char *uri)
 {
     virConnectPtr conn;
 
+    /* the static loaders below call libvirt through the dlopen()ed table */
+    if (!loadLibvirt(NULL))
+        fail_msg("cannot load libvirt.so.0");
     virSetErrorFunc(NULL, quietErrorFunc);
     conn = virConnectOpen(uri);
     if (!conn)
