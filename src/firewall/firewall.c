@@ -34,13 +34,121 @@ virFirewallLayerFromString(const char *str)
     return -1;
 }
 
+/* ---------------- the argument pool ---------------- */
+
+G_LOCK_DEFINE_STATIC(pool);
+static GStringChunk *pool;
+static gsize poolRefs;
+
+void
+virFirewallPoolRef(void)
+{
+    G_LOCK(pool);
+    if (poolRefs++ == 0)
+        pool = g_string_chunk_new(32 * 1024);
+    G_UNLOCK(pool);
+}
+
+void
+virFirewallPoolUnref(void)
+{
+    G_LOCK(pool);
+    g_assert(poolRefs > 0);
+    if (--poolRefs == 0)
+        g_clear_pointer(&pool, g_string_chunk_free);
+    G_UNLOCK(pool);
+}
+
+const char *
+virFirewallIntern(const char *str)
+{
+    const char *ret;
+
+    if (!str)
+        return NULL;
+    G_LOCK(pool);
+    g_assert(poolRefs > 0);
+    ret = g_string_chunk_insert_const(pool, str);
+    G_UNLOCK(pool);
+    return ret;
+}
+
+/* ---------------- rules ---------------- */
+
 static void
 virFirewallRuleFree(virFirewallRule *rule)
 {
     if (!rule)
         return;
-    g_ptr_array_unref(rule->args);
+    g_free(rule->args);
+    g_free(rule->query);
     g_free(rule);
+}
+
+/* Slots in @rule->args: exact once trimmed, else a power of two >= 8. */
+static gsize
+ruleCapacity(gsize slots, gboolean exact)
+{
+    gsize cap = 8;
+
+    if (exact)
+        return slots;
+    while (cap < slots)
+        cap *= 2;
+    return cap;
+}
+
+/* A rule with room for exactly @nargs arguments: ruleFill() them. */
+static virFirewallRule *
+ruleNew(virFirewallLayer layer, bool ignoreErrors, gsize nargs)
+{
+    virFirewallRule *rule = g_new0(virFirewallRule, 1);
+
+    rule->layer = layer;
+    rule->ignoreErrors = ignoreErrors;
+    rule->args = g_new0(const char *, nargs + 1);
+    rule->exact = TRUE;
+    return rule;
+}
+
+/* Stores the next of the @nargs arguments ruleNew() made room for. */
+static void
+ruleFill(virFirewallRule *rule, const char *arg)
+{
+    rule->args[rule->nargs++] = virFirewallIntern(arg);
+}
+
+/* Appends a pooled copy of @arg; the array stays NULL-terminated. */
+static void
+ruleAppend(virFirewallRule *rule, const char *arg)
+{
+    gsize slots = rule->nargs + 2;
+
+    if (slots > ruleCapacity(rule->nargs + 1, rule->exact)) {
+        rule->args = g_renew(const char *, rule->args, ruleCapacity(slots, FALSE));
+        rule->exact = FALSE;
+    }
+    rule->args[rule->nargs++] = virFirewallIntern(arg);
+    rule->args[rule->nargs] = NULL;
+}
+
+/* A complete rule keeps exactly the slots it uses. */
+static void
+ruleTrim(virFirewallRule *rule)
+{
+    if (!rule || rule->exact)
+        return;
+    rule->args = g_renew(const char *, rule->args, rule->nargs + 1);
+    rule->exact = TRUE;
+}
+
+/* @rule is the one arguments go to now: the previous one is complete. */
+static void
+building(virFirewall *fw, virFirewallRule *rule)
+{
+    if (fw->building != rule)
+        ruleTrim(fw->building);
+    fw->building = rule;
 }
 
 static void
@@ -61,6 +169,7 @@ virFirewallNew(const char *name)
     fw->name = g_strdup(name ? name : "");
     fw->groups = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallGroupFree);
     fw->currentGroup = -1;
+    virFirewallPoolRef();
     return fw;
 }
 
@@ -72,6 +181,7 @@ virFirewallFree(virFirewall *fw)
     g_ptr_array_unref(fw->groups);
     g_free(fw->name);
     g_free(fw);
+    virFirewallPoolUnref();
 }
 
 const char *
@@ -107,6 +217,7 @@ virFirewallStartTransaction(virFirewall *fw, unsigned int flags)
 
     if (fw->err)
         return;
+    building(fw, NULL);
     group = g_new0(virFirewallGroup, 1);
     group->actionFlags = flags;
     group->action = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallRuleFree);
@@ -132,7 +243,7 @@ virFirewallStartRollback(virFirewall *fw, unsigned int flags)
 
 static virFirewallRule *
 addRule(virFirewall *fw, virFirewallLayer layer, bool ignoreErrors,
-        virFirewallQueryCallback cb, void *opaque)
+        virFirewallQueryCallback cb, void *opaque, gsize nargs)
 {
     virFirewallGroup *group;
     virFirewallRule *rule;
@@ -144,31 +255,23 @@ addRule(virFirewall *fw, virFirewallLayer layer, bool ignoreErrors,
         return NULL;
     }
 
-    rule = g_new0(virFirewallRule, 1);
-    rule->layer = layer;
-    rule->args = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(rule->args, NULL);
-
     if (group->addingRollback) {
         /* rollback rules always ignore errors and cannot query */
-        rule->ignoreErrors = true;
+        rule = ruleNew(layer, true, nargs);
         g_ptr_array_add(group->rollback, rule);
     } else {
-        rule->ignoreErrors = ignoreErrors ||
-            (group->actionFlags & VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
-        rule->cb = cb;
-        rule->opaque = opaque;
+        rule = ruleNew(layer, ignoreErrors ||
+                       (group->actionFlags & VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS),
+                       nargs);
+        if (cb) {
+            rule->query = g_new0(virFirewallRuleQuery, 1);
+            rule->query->cb = cb;
+            rule->query->opaque = opaque;
+        }
         g_ptr_array_add(group->action, rule);
     }
+    building(fw, rule);
     return rule;
-}
-
-static void
-ruleAppend(virFirewallRule *rule, char *arg)
-{
-    /* keep the array NULL-terminated */
-    rule->args->pdata[rule->args->len - 1] = arg;
-    g_ptr_array_add(rule->args, NULL);
 }
 
 virFirewallRule *
@@ -176,12 +279,13 @@ virFirewallAddRuleFullV(virFirewall *fw, virFirewallLayer layer,
                         bool ignoreErrors, virFirewallQueryCallback cb,
                         void *opaque, const char *const *args)
 {
-    virFirewallRule *rule = addRule(fw, layer, ignoreErrors, cb, opaque);
+    gsize n = args ? g_strv_length((char **)args) : 0;
+    virFirewallRule *rule = addRule(fw, layer, ignoreErrors, cb, opaque, n);
 
     if (!rule)
         return NULL;
-    for (gsize i = 0; args && args[i]; i++)
-        ruleAppend(rule, g_strdup(args[i]));
+    for (gsize i = 0; i < n; i++)
+        ruleFill(rule, args[i]);
     return rule;
 }
 
@@ -190,15 +294,20 @@ virFirewallAddRuleFull(virFirewall *fw, virFirewallLayer layer,
                        bool ignoreErrors, virFirewallQueryCallback cb,
                        void *opaque, ...)
 {
-    virFirewallRule *rule = addRule(fw, layer, ignoreErrors, cb, opaque);
+    virFirewallRule *rule;
     va_list ap;
     const char *arg;
+    gsize n = 0;
 
-    if (!rule)
+    va_start(ap, opaque);
+    while (va_arg(ap, const char *))
+        n++;
+    va_end(ap);
+    if (!(rule = addRule(fw, layer, ignoreErrors, cb, opaque, n)))
         return NULL;
     va_start(ap, opaque);
     while ((arg = va_arg(ap, const char *)))
-        ruleAppend(rule, g_strdup(arg));
+        ruleFill(rule, arg);
     va_end(ap);
     return rule;
 }
@@ -212,6 +321,8 @@ virFirewallRemoveRule(virFirewall *fw, virFirewallRule *rule)
         return;
     if (!(group = currentGroup(fw)))
         return;
+    if (fw->building == rule)
+        fw->building = NULL;
     if (group->addingRollback)
         g_ptr_array_remove(group->rollback, rule);
     else
@@ -223,20 +334,24 @@ virFirewallRuleAddArg(virFirewall *fw, virFirewallRule *rule, const char *arg)
 {
     if (fw->err || !rule)
         return;
-    ruleAppend(rule, g_strdup(arg));
+    building(fw, rule);
+    ruleAppend(rule, arg);
 }
 
 void
 virFirewallRuleAddArgFormat(virFirewall *fw, virFirewallRule *rule,
                             const char *fmt, ...)
 {
+    g_autofree char *arg = NULL;
     va_list ap;
 
     if (fw->err || !rule)
         return;
     va_start(ap, fmt);
-    ruleAppend(rule, g_strdup_vprintf(fmt, ap));
+    arg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    building(fw, rule);
+    ruleAppend(rule, arg);
 }
 
 void
@@ -247,7 +362,8 @@ virFirewallRuleAddArgSet(virFirewall *fw, virFirewallRule *rule,
         return;
     /* libvirt joins a set with commas into one argument */
     g_autofree char *joined = g_strjoinv(",", (char **)args);
-    ruleAppend(rule, g_steal_pointer(&joined));
+    building(fw, rule);
+    ruleAppend(rule, joined);
 }
 
 void
@@ -258,22 +374,23 @@ virFirewallRuleAddArgList(virFirewall *fw, virFirewallRule *rule, ...)
 
     if (fw->err || !rule)
         return;
+    building(fw, rule);
     va_start(ap, rule);
     while ((arg = va_arg(ap, const char *)))
-        ruleAppend(rule, g_strdup(arg));
+        ruleAppend(rule, arg);
     va_end(ap);
 }
 
 size_t
 virFirewallRuleGetArgCount(const virFirewallRule *rule)
 {
-    return rule ? rule->args->len - 1 : 0;
+    return rule ? rule->nargs : 0;
 }
 
 const char *const *
 virFirewallRuleGetArgs(const virFirewallRule *rule)
 {
-    return (const char *const *)rule->args->pdata;
+    return rule->args;
 }
 
 const char *
@@ -291,12 +408,18 @@ virFirewallLayerLockFlag(virFirewallLayer layer)
 char *
 virFirewallRuleToString(const virFirewallRule *rule)
 {
-    GString *str = g_string_new(layerBinaries[rule->layer]);
+    return virFirewallArgsToString(rule->layer, rule->args);
+}
+
+char *
+virFirewallArgsToString(virFirewallLayer layer, const char *const *args)
+{
+    GString *str = g_string_new(layerBinaries[layer]);
 
     g_string_append_c(str, ' ');
-    g_string_append(str, virFirewallLayerLockFlag(rule->layer));
-    for (gsize i = 0; i + 1 < rule->args->len; i++) {
-        const char *arg = g_ptr_array_index(rule->args, i);
+    g_string_append(str, virFirewallLayerLockFlag(layer));
+    for (gsize i = 0; args[i]; i++) {
+        const char *arg = args[i];
         g_string_append_c(str, ' ');
         if (*arg && strpbrk(arg, " \t\n'\"\\!$`*?[](){};<>|&#~") == NULL) {
             g_string_append(str, arg);
@@ -314,18 +437,13 @@ autoRollbackRule(const virFirewallRule *rule)
 {
     virFirewallRule *undo = NULL;
 
-    for (gsize i = 0; i + 1 < rule->args->len; i++) {
-        const char *arg = g_ptr_array_index(rule->args, i);
+    for (gsize i = 0; i < rule->nargs; i++) {
+        const char *arg = rule->args[i];
         if (g_str_equal(arg, "--insert") || g_str_equal(arg, "-I") ||
             g_str_equal(arg, "--append") || g_str_equal(arg, "-A")) {
-            undo = g_new0(virFirewallRule, 1);
-            undo->layer = rule->layer;
-            undo->ignoreErrors = true;
-            undo->args = g_ptr_array_new_with_free_func(g_free);
-            g_ptr_array_add(undo->args, NULL);
-            for (gsize j = 0; j + 1 < rule->args->len; j++)
-                ruleAppend(undo, g_strdup(j == i ? "--delete" :
-                                          g_ptr_array_index(rule->args, j)));
+            undo = ruleNew(rule->layer, true, rule->nargs);
+            for (gsize j = 0; j < rule->nargs; j++)
+                ruleFill(undo, j == i ? "--delete" : rule->args[j]);
             break;
         }
     }
@@ -364,10 +482,10 @@ walkRule(virFirewall *fw, virFirewallGroup *group, const virFirewallRule *rule,
             g_ptr_array_add(group->rollback, undo);
     }
 
-    if (rule->cb && output) {
+    if (rule->query && output) {
         g_auto(GStrv) lines = g_strsplit(output, "\n", -1);
-        int cbret = rule->cb(fw, rule->layer, (const char *const *)lines,
-                             rule->opaque);
+        int cbret = rule->query->cb(fw, rule->layer, (const char *const *)lines,
+                                    rule->query->opaque);
         if (cbret < 0 || fw->err) {
             g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                         "Query callback failed for firewall program '%s'",
@@ -436,6 +554,23 @@ walkGroups(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
     return TRUE;
 }
 
+/* Drops the rules a walk added; a list the walk grew gives the room back
+ * (a query's callback can add a hundred rules to a group of three). */
+static void
+truncateRules(GPtrArray **rules, guint len)
+{
+    GPtrArray *grown = *rules;
+
+    if (grown->len == len)
+        return;
+    g_ptr_array_set_size(grown, len);
+    *rules = g_ptr_array_new_full(len, (GDestroyNotify)virFirewallRuleFree);
+    for (guint i = 0; i < len; i++)
+        g_ptr_array_add(*rules, g_ptr_array_index(grown, i));
+    g_ptr_array_set_free_func(grown, NULL);
+    g_ptr_array_unref(grown);
+}
+
 gboolean
 virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
                 GError **error)
@@ -443,6 +578,9 @@ virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
     g_autofree guint *lens = g_new0(guint, 2 * fw->groups->len + 1);
     gboolean ret;
 
+    /* the program is complete; rules added while walking are dropped
+     * below */
+    building(fw, NULL);
     /* Callbacks and AUTO_ROLLBACK grow the group lists while walking. The
      * restore backend walks a program more than once (it re-plans after
      * learning that a line fails), so every walk starts from the program
@@ -453,10 +591,11 @@ virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
         lens[2 * i + 1] = group->rollback->len;
     }
     ret = walkGroups(fw, exec, opaque, error);
+    building(fw, NULL);
     for (gsize i = 0; i < fw->groups->len; i++) {
         virFirewallGroup *group = g_ptr_array_index(fw->groups, i);
-        g_ptr_array_set_size(group->action, lens[2 * i]);
-        g_ptr_array_set_size(group->rollback, lens[2 * i + 1]);
+        truncateRules(&group->action, lens[2 * i]);
+        truncateRules(&group->rollback, lens[2 * i + 1]);
     }
     fw->currentGroup = fw->groups->len - 1;
     return ret;
@@ -470,10 +609,10 @@ formatRules(GString *out, GPtrArray *rules)
         g_string_append(out, layerNames[rule->layer]);
         if (rule->ignoreErrors)
             g_string_append(out, " ignore");
-        if (rule->cb)
+        if (rule->query)
             g_string_append(out, " query");
-        for (gsize j = 0; j + 1 < rule->args->len; j++) {
-            g_autofree char *q = g_shell_quote(g_ptr_array_index(rule->args, j));
+        for (gsize j = 0; j < rule->nargs; j++) {
+            g_autofree char *q = g_shell_quote(rule->args[j]);
             g_string_append_c(out, ' ');
             g_string_append(out, q);
         }

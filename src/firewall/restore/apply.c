@@ -152,9 +152,10 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     g_ptr_array_sort(done, logIndexDescending);
     for (guint k = 0; k < done->len; k++) {
         vfLogEntry *e = g_ptr_array_index(done, k);
-        for (guint j = 0; j < e->undo->len; j++) {
+        GPtrArray *lines = vfLogEntryUndo(e);
+        for (guint j = 0; j < lines->len; j++) {
             vfLogEntry *u = vfLogEntryFromWords(e->layer, e->table,
-                                                g_ptr_array_index(e->undo, j));
+                                                g_ptr_array_index(lines, j));
             if (u)
                 g_ptr_array_add(undo, u);
         }
@@ -379,19 +380,23 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
 
     for (guint round = 0; round < VF_RESTORE_MAX_ROUNDS; round++) {
         g_autoptr(vfSimulation) sim = vfSimulationNew(snapshot, facts);
+        gboolean diffRound = round == 0 && !backend->replay;
         g_autoptr(vfPlan) plan = NULL;
         g_autoptr(GPtrArray) committed =
             g_ptr_array_new_with_free_func((GDestroyNotify)committedFree);
         gboolean failed = FALSE;
 
+        /* the difference needs only the final tables, not the log */
+        sim->keepLog = !diffRound;
         vfSimulationRun(sim, fws, n, errors);
 
-        if (round == 0 && !backend->replay) {
+        if (diffRound) {
             g_autofree char *why = NULL;
             g_autoptr(vfDiff) diff = vfDiffBuild(snapshot, sim->sets, &why);
 
             if (!diff) {
                 g_debug("replaying the programs: %s", why);
+                continue;
             } else {
                 switch (applyDiff(backend, diff, snapshot, sim->sets, stats, error)) {
                 case VF_DIFF_APPLIED:
@@ -477,7 +482,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                                                                culprit->seq);
                     if (g_hash_table_contains(facts, key)) {
                         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                                    "%s keeps failing: %s", culprit->describe,
+                                    "%s keeps failing: %s", vfLogEntryDescribe(culprit),
                                     reason);
                         revertAfterError(backend, committed, stats, error);
                         goto cleanup;

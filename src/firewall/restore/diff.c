@@ -42,6 +42,7 @@ vfDiffFree(vfDiff *diff)
     g_ptr_array_unref(diff->scripts);
     g_ptr_array_unref(diff->entries);
     g_free(diff);
+    virFirewallPoolUnref();
 }
 
 /* Takes @words. */
@@ -57,12 +58,12 @@ emit(vfDiffCtx *ctx, vfOp op, const char *chain, GStrv words)
         ctx->script->entries = g_ptr_array_new();
         g_ptr_array_add(ctx->diff->scripts, ctx->script);
     }
+    e->pooled = TRUE;
     e->layer = ctx->layer;
-    e->table = g_strdup(ctx->table);
+    e->table = (char *)virFirewallIntern(ctx->table);
     e->op = op;
-    e->chain = g_strdup(chain);
+    e->chain = (char *)virFirewallIntern(chain);
     e->words = words;
-    e->undo = g_ptr_array_new();
     g_ptr_array_add(ctx->diff->entries, e);
     g_ptr_array_add(ctx->script->entries, e);
     ctx->diff->lines++;
@@ -72,25 +73,17 @@ emit(vfDiffCtx *ctx, vfOp op, const char *chain, GStrv words)
 static GStrv
 words(const char *a, const char *b, const char *c)
 {
-    const char *const all[] = { a, b, c, NULL };
-    return g_strdupv((char **)all);
+    return vfLogLine(TRUE, a, b, c, NULL);
 }
 
 /* "-A CHAIN" / "-I CHAIN POS" followed by the rule's tokens. */
 static GStrv
 ruleWords(const char *op, const char *chain, guint pos, const char *const *rule)
 {
-    gsize n = g_strv_length((char **)rule);
-    GStrv w = g_new0(char *, n + 4);
-    gsize k = 0;
+    char num[16];
 
-    w[k++] = g_strdup(op);
-    w[k++] = g_strdup(chain);
-    if (pos)
-        w[k++] = g_strdup_printf("%u", pos);
-    for (gsize i = 0; i < n; i++)
-        w[k++] = g_strdup(rule[i]);
-    return w;
+    g_snprintf(num, sizeof(num), "%u", pos);
+    return vfLogLine(TRUE, op, chain, pos ? num : NULL, rule);
 }
 
 static gboolean
@@ -353,6 +346,8 @@ vfDiff *
 vfDiffNew(void)
 {
     vfDiff *diff = g_new0(vfDiff, 1);
+
+    virFirewallPoolRef();
 
     diff->entries = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
     diff->scripts = g_ptr_array_new_with_free_func((GDestroyNotify)scriptFree);

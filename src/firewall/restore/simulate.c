@@ -14,11 +14,15 @@
 void
 vfLogEntryFree(vfLogEntry *e)
 {
-    g_free(e->table);
-    g_strfreev(e->words);
-    g_free(e->chain);
-    g_free(e->chain2);
-    g_free(e->target);
+    if (e->pooled) {
+        g_free(e->words);
+    } else {
+        g_free(e->table);
+        g_strfreev(e->words);
+        g_free(e->chain);
+        g_free(e->chain2);
+        g_free(e->target);
+    }
     g_free(e->describe);
     if (e->undo)
         g_ptr_array_unref(e->undo);
@@ -26,6 +30,34 @@ vfLogEntryFree(vfLogEntry *e)
         g_ptr_array_unref(e->released);
     g_free(e->ruleKey);
     g_free(e);
+}
+
+GStrv
+vfLogLine(gboolean pooled, const char *a, const char *b, const char *c,
+        const char *const *spec)
+{
+    const char *head[] = { a, b, c };
+    gsize n = spec ? g_strv_length((char **)spec) : 0;
+    char **line;
+    gsize k = 0;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
+        n += head[i] != NULL;
+    line = g_new(char *, n + 1);
+    for (gsize i = 0; k < n; i++) {
+        const char *w = i < G_N_ELEMENTS(head) ? head[i] : spec[i - G_N_ELEMENTS(head)];
+        if (w)
+            line[k++] = pooled ? (char *)virFirewallIntern(w) : g_strdup(w);
+    }
+    line[k] = NULL;
+    return line;
+}
+
+/* A pooled string as an entry's field (vfLogEntry.pooled). */
+static char *
+pooledField(const char *str)
+{
+    return (char *)virFirewallIntern(str);
 }
 
 vfLogEntry *
@@ -46,8 +78,70 @@ vfLogEntryFromWords(virFirewallLayer layer, const char *table,
     if (cmd->op == VF_OP_RENAME)
         e->chain2 = g_strdup(cmd->arg);
     e->target = g_strdup(vfSpecTarget((const char *const *)cmd->spec));
-    e->describe = g_strjoinv(" ", (char **)words);
+    e->specStart = cmd->op == VF_OP_INSERT && cmd->pos ? 3 : 2;
     return e;
+}
+
+const char *
+vfLogEntryDescribe(vfLogEntry *e)
+{
+    if (!e->describe) {
+        g_autoptr(GPtrArray) args = g_ptr_array_new();
+        if (e->table) {
+            g_ptr_array_add(args, (gpointer)"-t");
+            g_ptr_array_add(args, e->table);
+        }
+        for (gsize i = 0; e->words && e->words[i]; i++)
+            g_ptr_array_add(args, e->words[i]);
+        g_ptr_array_add(args, NULL);
+        e->describe = virFirewallArgsToString(e->layer,
+                                              (const char *const *)args->pdata);
+    }
+    return e->describe;
+}
+
+/* Records a line that reverses @e and cannot be derived from it later
+ * (what a delete or a flush removed, a policy it replaced). */
+static void
+undoAdd(vfLogEntry *e, GStrv line)
+{
+    if (!e->undo)
+        e->undo = g_ptr_array_new_with_free_func(e->pooled ? g_free
+                                                 : (GDestroyNotify)g_strfreev);
+    g_ptr_array_add(e->undo, line);
+}
+
+GPtrArray *
+vfLogEntryUndo(vfLogEntry *e)
+{
+    if (e->undo)
+        return e->undo;
+    e->undo = g_ptr_array_new_with_free_func(e->pooled ? g_free
+                                             : (GDestroyNotify)g_strfreev);
+    switch (e->op) {
+    case VF_OP_APPEND:
+    case VF_OP_INSERT:
+        /* by spec, not by position: a foreign rule added meanwhile must
+         * neither be deleted nor shift what is */
+        g_ptr_array_add(e->undo, vfLogLine(e->pooled, "-D", e->chain, NULL,
+                                         (const char *const *)e->words + e->specStart));
+        break;
+    case VF_OP_NEW_CHAIN:
+        g_ptr_array_add(e->undo, vfLogLine(e->pooled, "-X", e->chain, NULL, NULL));
+        break;
+    case VF_OP_DELETE_CHAIN:
+        /* a policy to restore was recorded with the entry */
+        g_ptr_array_add(e->undo, vfLogLine(e->pooled, "-N", e->chain, NULL, NULL));
+        break;
+    case VF_OP_RENAME:
+        g_ptr_array_add(e->undo, vfLogLine(e->pooled, "-E", e->chain2, e->chain, NULL));
+        break;
+    default:
+        /* recorded when it happened (-D, -P), or nothing to undo (-F of
+         * empty chains) */
+        break;
+    }
+    return e->undo;
 }
 
 vfSimulation *
@@ -55,10 +149,12 @@ vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts)
 {
     vfSimulation *sim = g_new0(vfSimulation, 1);
 
+    virFirewallPoolRef();
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
         sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
     sim->log = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
     sim->facts = facts;
+    sim->keepLog = TRUE;
     return sim;
 }
 
@@ -71,6 +167,7 @@ vfSimulationFree(vfSimulation *sim)
         vfTableSetFree(sim->sets[l]);
     g_ptr_array_unref(sim->log);
     g_free(sim);
+    virFirewallPoolUnref();
 }
 
 char *
@@ -149,45 +246,6 @@ vfProgramLayers(virFirewall *fw)
             layers |= 1u << ((virFirewallRule *)g_ptr_array_index(group->rollback, i))->layer;
     }
     return layers;
-}
-
-static GStrv
-strvFromList(const char *first, ...)
-{
-    g_autoptr(GPtrArray) arr = g_ptr_array_new();
-    va_list ap;
-    const char *s;
-
-    g_ptr_array_add(arr, g_strdup(first));
-    va_start(ap, first);
-    while ((s = va_arg(ap, const char *)))
-        g_ptr_array_add(arr, g_strdup(s));
-    va_end(ap);
-    g_ptr_array_add(arr, NULL);
-    return (GStrv)g_ptr_array_free(g_steal_pointer(&arr), FALSE);
-}
-
-/* "-I chain N tokens..." */
-static GStrv
-strvWithSpec(const char *op, const char *chain, const char *num,
-             const char *const *spec)
-{
-    g_autoptr(GPtrArray) arr = g_ptr_array_new();
-
-    g_ptr_array_add(arr, g_strdup(op));
-    g_ptr_array_add(arr, g_strdup(chain));
-    if (num)
-        g_ptr_array_add(arr, g_strdup(num));
-    for (gsize i = 0; spec && spec[i]; i++)
-        g_ptr_array_add(arr, g_strdup(spec[i]));
-    g_ptr_array_add(arr, NULL);
-    return (GStrv)g_ptr_array_free(g_steal_pointer(&arr), FALSE);
-}
-
-static void
-addUndo(vfLogEntry *e, GStrv words)
-{
-    g_ptr_array_add(e->undo, words);
 }
 
 static gboolean
@@ -277,16 +335,17 @@ phantomTableFree(vfTable *t)
 static const char *const noChain = "No chain/target/match by that name.";
 
 /* Decides @cmd against the model; on success mutates it and fills @e
- * (for writes) or @output (for listings). */
+ * (for writes; NULL: nothing is logged) or @output (for listings). */
 static virFirewallExecResult
 simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
                 char **output, GError **error)
 {
     virFirewallLayer layer = cmd->layer;
     gboolean eb = layer == VIR_FIREWALL_LAYER_ETHERNET;
+    const char *const *spec = (const char *const *)cmd->spec;
     vfTable *t;
     vfChain *c;
-    g_autofree char *posStr = NULL;
+    char posStr[16];
 
     if (!vfTableNameValid(layer, cmd->table))
         FAIL("table '%s' does not exist", cmd->table);
@@ -330,7 +389,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
 
     case VF_OP_APPEND:
     case VF_OP_INSERT: {
-        const char *target = vfSpecTarget((const char *const *)cmd->spec);
+        const char *target = vfSpecTarget(spec);
         gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
         guint len = c ? c->rules->len : 0;
         GStrv tokens;
@@ -350,40 +409,35 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             t = vfTableSetEnsure(set, cmd->table);
             c = vfTableGetChain(t, cmd->chain);
         }
-        tokens = vfNormalizeRule(layer, (const char *const *)cmd->spec);
-        e->ruleKey = g_strjoinv(" ", tokens);
+        tokens = vfNormalizeRule(layer, spec);
+        if (e)
+            e->ruleKey = g_strjoinv(" ", tokens);
         vfTableInsertRule(t, c, pos - 1, tokens);
-        posStr = g_strdup_printf("%u", pos);
+        if (!e)
+            return VIR_FIREWALL_EXEC_OK;
+        g_snprintf(posStr, sizeof(posStr), "%u", pos);
         if (cmd->op == VF_OP_APPEND)
-            e->words = strvWithSpec("-A", cmd->chain, NULL,
-                                    (const char *const *)cmd->spec);
+            e->words = vfLogLine(TRUE, "-A", cmd->chain, NULL, spec);
         else
-            e->words = strvWithSpec("-I", cmd->chain,
-                                    cmd->pos ? posStr : NULL,
-                                    (const char *const *)cmd->spec);
-        e->target = g_strdup(target);
-        /* by spec, not by position: a foreign rule added meanwhile must
-         * neither be deleted nor shift what is */
-        addUndo(e, strvWithSpec("-D", cmd->chain, NULL,
-                                (const char *const *)cmd->spec));
+            e->words = vfLogLine(TRUE, "-I", cmd->chain, cmd->pos ? posStr : NULL, spec);
+        e->specStart = cmd->op == VF_OP_INSERT && cmd->pos ? 3 : 2;
+        e->target = pooledField(target);
+        /* undo: vfLogEntryUndo() */
         return VIR_FIREWALL_EXEC_OK;
     }
 
     case VF_OP_DELETE:
     case VF_OP_DELETE_NUM: {
         guint idx = G_MAXUINT;
-        GStrv removed;
+        g_auto(GStrv) removed = NULL;
         if (!c)
             FAIL("%s", noChain);
         if (cmd->op == VF_OP_DELETE_NUM) {
             if (cmd->pos > c->rules->len)
                 FAIL("Index of deletion too big.");
             idx = cmd->pos - 1;
-            posStr = g_strdup_printf("%u", cmd->pos);
-            e->words = strvFromList("-D", cmd->chain, posStr, NULL);
         } else {
-            g_auto(GStrv) want = vfNormalizeRule(layer, (const char *const *)cmd->spec);
-            e->ruleKey = g_strjoinv(" ", want);
+            g_auto(GStrv) want = vfNormalizeRule(layer, spec);
             for (guint i = 0; i < c->rules->len; i++) {
                 if (specEqual((const char *const *)want,
                               g_ptr_array_index(c->rules, i))) {
@@ -393,16 +447,22 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             }
             if (idx == G_MAXUINT)
                 FAIL("Bad rule (does a matching rule exist in that chain?).");
-            e->words = strvWithSpec("-D", cmd->chain, NULL,
-                                    (const char *const *)cmd->spec);
+            if (e)
+                e->ruleKey = g_strjoinv(" ", want);
         }
         removed = vfTableStealRule(t, c, idx);
-        e->target = g_strdup(vfSpecTarget((const char *const *)removed));
-        g_free(posStr);
-        posStr = g_strdup_printf("%u", idx + 1);
-        addUndo(e, strvWithSpec("-I", cmd->chain, posStr,
-                                (const char *const *)removed));
-        g_strfreev(removed);
+        if (!e)
+            return VIR_FIREWALL_EXEC_OK;
+        if (cmd->op == VF_OP_DELETE_NUM) {
+            g_snprintf(posStr, sizeof(posStr), "%u", cmd->pos);
+            e->words = vfLogLine(TRUE, "-D", cmd->chain, posStr, NULL);
+        } else {
+            e->words = vfLogLine(TRUE, "-D", cmd->chain, NULL, spec);
+        }
+        e->target = pooledField(vfSpecTarget((const char *const *)removed));
+        g_snprintf(posStr, sizeof(posStr), "%u", idx + 1);
+        undoAdd(e, vfLogLine(TRUE, "-I", cmd->chain, posStr,
+                           (const char *const *)removed));
         return VIR_FIREWALL_EXEC_OK;
     }
 
@@ -413,8 +473,8 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             return VIR_FIREWALL_EXEC_FAILED;
         t = vfTableSetEnsure(set, cmd->table);
         vfTableAddChain(t, cmd->chain, FALSE, eb ? "ACCEPT" : NULL);
-        e->words = strvFromList("-N", cmd->chain, NULL);
-        addUndo(e, strvFromList("-X", cmd->chain, NULL));
+        if (e)
+            e->words = vfLogLine(TRUE, "-N", cmd->chain, NULL, NULL);
         return VIR_FIREWALL_EXEC_OK;
 
     case VF_OP_DELETE_CHAIN:
@@ -424,10 +484,14 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             FAIL("CHAIN_DEL failed (Device or resource busy): chain %s", cmd->chain);
         if (c->rules->len > 0)
             FAIL("CHAIN_DEL failed (Directory not empty): chain %s", cmd->chain);
-        e->words = strvFromList("-X", cmd->chain, NULL);
-        addUndo(e, strvFromList("-N", cmd->chain, NULL));
-        if (eb && c->policy && !g_str_equal(c->policy, "ACCEPT"))
-            addUndo(e, strvFromList("-P", cmd->chain, c->policy, NULL));
+        if (e) {
+            e->words = vfLogLine(TRUE, "-X", cmd->chain, NULL, NULL);
+            /* -N is derived; a policy must be recorded with it */
+            if (eb && c->policy && !g_str_equal(c->policy, "ACCEPT")) {
+                undoAdd(e, vfLogLine(TRUE, "-N", cmd->chain, NULL, NULL));
+                undoAdd(e, vfLogLine(TRUE, "-P", cmd->chain, c->policy, NULL));
+            }
+        }
         vfTableRemoveChain(t, cmd->chain);
         return VIR_FIREWALL_EXEC_OK;
 
@@ -440,20 +504,20 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             FAIL("%s", noChain);
         if (!t)
             return VIR_FIREWALL_EXEC_OK;  /* succeeds, creates nothing */
-        e->words = cmd->chain ? strvFromList("-F", cmd->chain, NULL)
-                              : strvFromList("-F", NULL);
+        if (e)
+            e->words = vfLogLine(TRUE, "-F", cmd->chain, NULL, NULL);
         for (guint i = 0; t && i < t->chains->len; i++) {
             vfChain *fc = g_ptr_array_index(t->chains, i);
             if (c && fc != c)
                 continue;
-            for (guint j = 0; j < fc->rules->len; j++) {
+            for (guint j = 0; e && j < fc->rules->len; j++) {
                 const char *const *rule = g_ptr_array_index(fc->rules, j);
                 const char *target = vfSpecTarget(rule);
-                addUndo(e, strvWithSpec("-A", fc->name, NULL, rule));
+                undoAdd(e, vfLogLine(TRUE, "-A", fc->name, NULL, rule));
                 if (target && vfTableGetChain(t, target)) {
                     if (!e->released)
-                        e->released = g_ptr_array_new_with_free_func(g_free);
-                    g_ptr_array_add(e->released, g_strdup(target));
+                        e->released = g_ptr_array_new();
+                    g_ptr_array_add(e->released, pooledField(target));
                 }
             }
             vfTableFlushChain(t, fc);
@@ -468,24 +532,26 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         if (vfTableGetChain(t, cmd->arg))
             FAIL("File exists.");
         vfTableRenameChain(t, cmd->chain, cmd->arg);
-        e->words = strvFromList("-E", cmd->chain, cmd->arg, NULL);
-        e->chain2 = g_strdup(cmd->arg);
-        addUndo(e, strvFromList("-E", cmd->arg, cmd->chain, NULL));
+        if (e) {
+            e->words = vfLogLine(TRUE, "-E", cmd->chain, cmd->arg, NULL);
+            e->chain2 = pooledField(cmd->arg);
+        }
         return VIR_FIREWALL_EXEC_OK;
 
     case VF_OP_POLICY: {
-        g_autofree char *old = NULL;
         if (!c && !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain)) {
             t = vfTableSetEnsure(set, cmd->table);
             c = vfTableGetChain(t, cmd->chain);
         }
         if (!c || (!eb && !c->builtin))
             FAIL("Bad built-in chain name.");
-        old = g_strdup(c->policy ? c->policy : "ACCEPT");
+        if (e) {
+            e->words = vfLogLine(TRUE, "-P", cmd->chain, cmd->arg, NULL);
+            undoAdd(e, vfLogLine(TRUE, "-P", cmd->chain,
+                               c->policy ? c->policy : "ACCEPT", NULL));
+        }
         g_free(c->policy);
         c->policy = g_strdup(cmd->arg);
-        e->words = strvFromList("-P", cmd->chain, cmd->arg, NULL);
-        addUndo(e, strvFromList("-P", cmd->chain, old, NULL));
         return VIR_FIREWALL_EXEC_OK;
     }
     }
@@ -498,22 +564,23 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
 {
     vfSimulation *sim = opaque;
     guint seq = sim->seq++;
-    g_autofree char *key = vfSimulationFactKey(sim->program, seq);
-    g_autofree char *describe = virFirewallRuleToString(rule);
+    g_autofree char *describe = NULL;
     g_autoptr(vfCommand) cmd = NULL;
     g_autoptr(GError) why = NULL;
-    const char *fact;
+    const char *fact = NULL;
     vfTableSet *set = sim->sets[rule->layer];
-    vfLogEntry *e;
+    vfLogEntry *e = NULL;
     virFirewallExecResult res;
 
     if (!vfRuleCheckRepresentable(rule, &why)) {
+        describe = virFirewallRuleToString(rule);
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
                     "Refusing firewall command %s (program '%s'): %s",
                     describe, virFirewallGetName(fw), why->message);
         return VIR_FIREWALL_EXEC_ABORT;
     }
     if (!(cmd = vfCommandParse(rule->layer, virFirewallRuleGetArgs(rule), &why))) {
+        describe = virFirewallRuleToString(rule);
         g_set_error(error, VF_ERROR, why->code,
                     "Failed to apply firewall command %s (program '%s'): %s",
                     describe, virFirewallGetName(fw), why->message);
@@ -521,40 +588,50 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
                                                  : VIR_FIREWALL_EXEC_FAILED;
     }
     if (!set) {
+        describe = virFirewallRuleToString(rule);
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "no snapshot of layer %s for command %s",
                     virFirewallLayerToString(rule->layer), describe);
         return VIR_FIREWALL_EXEC_ABORT;
     }
-    if ((fact = g_hash_table_lookup(sim->facts, key))) {
+    if (sim->facts && g_hash_table_size(sim->facts) > 0) {
+        g_autofree char *key = vfSimulationFactKey(sim->program, seq);
+        fact = g_hash_table_lookup(sim->facts, key);
+    }
+    if (fact) {
+        describe = virFirewallRuleToString(rule);
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "Failed to apply firewall command %s (program '%s'): %s",
                     describe, virFirewallGetName(fw), fact);
         return VIR_FIREWALL_EXEC_FAILED;
     }
 
-    e = g_new0(vfLogEntry, 1);
-    e->layer = rule->layer;
-    e->table = g_strdup(cmd->table);
-    e->op = cmd->op;
-    e->chain = g_strdup(cmd->chain);
-    e->program = sim->program;
-    e->seq = seq;
-    e->ignorable = rule->ignoreErrors;
-    e->describe = g_steal_pointer(&describe);
-    e->undo = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    if (sim->keepLog) {
+        e = g_new0(vfLogEntry, 1);
+        e->pooled = TRUE;
+        e->layer = rule->layer;
+        e->table = pooledField(cmd->table);
+        e->op = cmd->op;
+        e->chain = pooledField(cmd->chain);
+        e->program = sim->program;
+        e->seq = seq;
+        e->ignorable = rule->ignoreErrors;
+    }
 
     res = simulateCommand(set, cmd, e, output, &why);
-    if (res == VIR_FIREWALL_EXEC_OK && e->words) {
+    if (res == VIR_FIREWALL_EXEC_OK && e && e->words) {
         e->logIndex = sim->log->len;
         g_ptr_array_add(sim->log, e);
         return res;
     }
-    if (res != VIR_FIREWALL_EXEC_OK)
+    if (res != VIR_FIREWALL_EXEC_OK) {
+        describe = virFirewallRuleToString(rule);
         g_set_error(error, VF_ERROR, why->code,
                     "Failed to apply firewall command %s (program '%s'): %s",
-                    e->describe, virFirewallGetName(fw), why->message);
-    vfLogEntryFree(e);
+                    describe, virFirewallGetName(fw), why->message);
+    }
+    if (e)
+        vfLogEntryFree(e);
     return res;
 }
 

@@ -13,31 +13,60 @@
 #include "command.h"
 #include "table.h"
 
+/*
+ * One change to a table. Entries of the simulation keep their strings in
+ * the argument pool (@pooled: virFirewallIntern, or literals), so an entry
+ * costs its arrays only; entries made elsewhere (the difference, undo
+ * lines) own theirs.
+ */
 typedef struct {
     virFirewallLayer layer;
+    vfOp op;
+    guint seq;          /* rule number in the program's walk */
+    guint logIndex;     /* position in the whole batch's log */
+    gsize program;      /* index in the batch */
     char *table;
     GStrv words;        /* the restore line, e.g. -A CHAIN spec... */
-    vfOp op;
     char *chain;
     char *chain2;       /* -E target */
     char *target;       /* the chain a rule jumps to, if any */
-    char *ruleKey;      /* -A/-D by spec: the rule as *-save prints it */
+    char *ruleKey;      /* -A/-D by spec: the rule as *-save prints it
+                         * (always owned) */
     GPtrArray *released; /* -F: chains its flushed rules jumped to (a
                           * later -X of those depends on this entry) */
-    gsize program;      /* index in the batch */
-    guint seq;          /* rule number in the program's walk */
-    guint logIndex;     /* position in the whole batch's log */
-    gboolean ignorable;
-    char *describe;     /* the command as libvirt would run it */
-    GPtrArray *undo;    /* of GStrv: lines that reverse it, in order */
+    char *describe;     /* NULL until vfLogEntryDescribe() */
+    GPtrArray *undo;    /* of GStrv: lines that reverse it, in order; NULL
+                         * until vfLogEntryUndo() (only what cannot be
+                         * derived from the entry is recorded at once) */
+    unsigned int ignorable : 1;
+    unsigned int pooled : 1;    /* strings are not the entry's: free the
+                                 * arrays only */
+    unsigned int specStart : 2; /* -A/-I: words[specStart] starts the spec */
 } vfLogEntry;
 
 void vfLogEntryFree(vfLogEntry *e);
+
+/*
+ * A line: the words @a, @b, @c that are not NULL, then @spec. @pooled:
+ * the words are interned (virFirewallIntern; the caller holds a pool
+ * reference) and only the array is the caller's, to free with g_free, as
+ * vfLogEntry.pooled entries do; else a GStrv of copies.
+ */
+GStrv vfLogLine(gboolean pooled, const char *a, const char *b, const char *c,
+                const char *const *spec);
 
 /* An entry for a line we write ourselves (an undo line): NULL if the
  * words are not a command we understand. */
 vfLogEntry *vfLogEntryFromWords(virFirewallLayer layer, const char *table,
                                 const char *const *words);
+
+/* The command for messages: "iptables -w -t filter -A CHAIN ..." (built on
+ * first use, kept in @e->describe). */
+const char *vfLogEntryDescribe(vfLogEntry *e);
+
+/* The lines that reverse @e, in order (built on first use, kept in
+ * @e->undo): GStrv elements. */
+GPtrArray *vfLogEntryUndo(vfLogEntry *e);
 
 typedef struct {
     vfTableSet *sets[VIR_FIREWALL_LAYER_LAST];  /* NULL: layer unused */
@@ -45,11 +74,17 @@ typedef struct {
     GHashTable *facts;                          /* "prog:seq" -> reason */
     gsize program;
     guint seq;
+    /* TRUE (the default): log every change. FALSE: every rule is decided
+     * and the tables change exactly the same, queries are answered the
+     * same, but @log stays empty (for a caller that needs only the
+     * resulting tables). */
+    gboolean keepLog;
 } vfSimulation;
 
 /* @snapshot: the tables as read (copied; NULL entries for unused
  * layers). @facts: lines the tools refused before, keyed by
- * vfSimulationFactKey(); borrowed. */
+ * vfSimulationFactKey(); borrowed. The simulation holds a reference on
+ * the argument pool (virFirewallPoolRef) for the strings of its log. */
 vfSimulation *vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts);
 void vfSimulationFree(vfSimulation *sim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfSimulation, vfSimulationFree)
