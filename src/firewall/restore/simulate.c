@@ -412,7 +412,8 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         tokens = vfNormalizeRule(layer, spec);
         if (e)
             e->ruleKey = g_strjoinv(" ", tokens);
-        vfTableInsertRule(t, c, pos - 1, tokens);
+        vfTableInsertRule(t, c, pos - 1, vfRulePack((const char *const *)tokens));
+        g_strfreev(tokens);
         if (!e)
             return VIR_FIREWALL_EXEC_OK;
         g_snprintf(posStr, sizeof(posStr), "%u", pos);
@@ -429,7 +430,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_DELETE:
     case VF_OP_DELETE_NUM: {
         guint idx = G_MAXUINT;
-        g_auto(GStrv) removed = NULL;
+        g_autofree GStrv removed = NULL;   /* packed: one block */
         if (!c)
             FAIL("%s", noChain);
         if (cmd->op == VF_OP_DELETE_NUM) {

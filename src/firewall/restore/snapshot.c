@@ -63,7 +63,8 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
             vfChain *chain;
             if (!w[0] || !(chain = vfTableGetChain(table, w[0])))
                 goto bad;
-            vfTableInsertRule(table, chain, chain->rules->len, g_strdupv(w + 1));
+            vfTableInsertRule(table, chain, chain->rules->len,
+                              vfRulePack((const char *const *)w + 1));
             continue;
         }
     bad:

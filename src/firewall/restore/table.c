@@ -72,6 +72,7 @@ tableFree(vfTable *table)
     g_hash_table_unref(table->byName);
     g_hash_table_unref(table->refs);
     g_ptr_array_unref(table->chains);
+    g_string_chunk_free(table->names);
     g_free(table);
 }
 
@@ -101,6 +102,7 @@ tableNew(const char *name)
 
     table->name = g_strdup(name);
     table->chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainFree);
+    table->names = g_string_chunk_new(256);
     table->byName = g_hash_table_new(g_str_hash, g_str_equal);
     table->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_hash_table_unref);
@@ -116,7 +118,7 @@ vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
     chain->name = g_strdup(name);
     chain->builtin = builtin;
     chain->policy = g_strdup(policy);
-    chain->rules = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    chain->rules = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(table->chains, chain);
     g_hash_table_insert(table->byName, chain->name, chain);
     return chain;
@@ -134,7 +136,7 @@ vfTableSetCopy(const vfTableSet *set)
             const vfChain *c = g_ptr_array_index(t->chains, j);
             vfChain *nc = vfTableAddChain(nt, c->name, c->builtin, c->policy);
             for (guint k = 0; k < c->rules->len; k++)
-                vfTableInsertRule(nt, nc, k, g_strdupv(g_ptr_array_index(c->rules, k)));
+                vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->rules, k)));
         }
         g_ptr_array_add(copy->tables, nt);
     }
@@ -226,6 +228,27 @@ refRemove(vfTable *table, GStrv rule)
         g_hash_table_remove(set, rule);
 }
 
+GStrv
+vfRulePack(const char *const *tokens)
+{
+    gsize n = 0, bytes = 0;
+    char **rule;
+    char *p;
+
+    for (; tokens[n]; n++)
+        bytes += strlen(tokens[n]) + 1;
+    rule = g_malloc(sizeof(char *) * (n + 1) + bytes);
+    p = (char *)(rule + n + 1);
+    for (gsize i = 0; i < n; i++) {
+        gsize len = strlen(tokens[i]) + 1;
+        memcpy(p, tokens[i], len);
+        rule[i] = p;
+        p += len;
+    }
+    rule[n] = NULL;
+    return rule;
+}
+
 void
 vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
@@ -280,8 +303,9 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
             for (gsize k = 0; spec[k] && spec[k + 1]; k++) {
                 if ((g_str_equal(spec[k], "-j") || g_str_equal(spec[k], "-g")) &&
                     g_str_equal(spec[k + 1], from)) {
-                    g_free(spec[k + 1]);
-                    spec[k + 1] = g_strdup(to);
+                    /* the packed block keeps the old bytes; the table
+                     * owns the new name */
+                    spec[k + 1] = g_string_chunk_insert_const(table->names, to);
                     break;
                 }
             }
