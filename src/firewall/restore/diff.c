@@ -196,7 +196,7 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
     guint ns = s ? s->len : 0, nf = f->len, p = 0, q = 0;
     g_autoptr(GArray) script = g_array_new(FALSE, FALSE, sizeof(vfEditKind));
     vfEditKind keep = EDIT_KEEP, del = EDIT_DELETE, ins = EDIT_INSERT;
-    guint pos = 1, si = 0, fi = 0, kept = 0, tailInserts = 0;
+    guint pos = 1, si = 0, fi = 0, kept = 0, tailInserts = 0, totalInserts = 0;
 
     while (p < ns && p < nf && ruleEqual(RULE(s, p), RULE(f, p)))
         p++;
@@ -231,17 +231,25 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
         return;
     }
 
-    /* inserts after the last kept or deleted rule are appends */
+    for (guint i = 0; i < script->len; i++) {
+        if (g_array_index(script, vfEditKind, i) == EDIT_INSERT)
+            totalInserts++;
+    }
+    /* inserts after the last kept rule are appends */
     for (guint i = script->len; i > 0 &&
-         g_array_index(script, vfEditKind, i - 1) == EDIT_INSERT; i--)
-        tailInserts++;
+         g_array_index(script, vfEditKind, i - 1) != EDIT_KEEP; i--) {
+        if (g_array_index(script, vfEditKind, i - 1) == EDIT_INSERT)
+            tailInserts++;
+    }
 
+    /* deletes first: a delete by spec then meets no rule inserted by this
+     * edit (a moved rule has the same spec), and positions count only
+     * rules that were there */
     for (guint i = 0; i < script->len; i++) {
         switch (g_array_index(script, vfEditKind, i)) {
         case EDIT_KEEP:
             pos++;
             si++;
-            fi++;
             break;
         case EDIT_DELETE:
             /* by spec where that names one rule: a rule another program
@@ -255,7 +263,21 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
             si++;
             break;
         case EDIT_INSERT:
-            if (i >= script->len - tailInserts)
+            break;
+        }
+    }
+    pos = 1;
+    for (guint i = 0, inserts = 0; i < script->len; i++) {
+        switch (g_array_index(script, vfEditKind, i)) {
+        case EDIT_KEEP:
+            pos++;
+            fi++;
+            break;
+        case EDIT_DELETE:
+            break;
+        case EDIT_INSERT:
+            inserts++;
+            if (inserts > totalInserts - tailInserts)
                 emit(ctx, VF_OP_APPEND, chain, ruleWords("-A", chain, 0, RULE(f, fi)));
             else
                 emit(ctx, VF_OP_INSERT, chain, ruleWords("-I", chain, pos, RULE(f, fi)));
