@@ -20,7 +20,7 @@ vfCmdApply(int argc, char **argv)
         fprintf(stderr, "virt-firewall apply: name at least one interface\n");
         return VF_EXIT_USAGE;
     }
-    if ((ret = vfCliOpen(cli, TRUE)))
+    if ((ret = vfCliOpen(cli, TRUE)) || (ret = vfCliLock(cli, "apply")))
         return ret;
     units = vfCliBuildUnits(cli, (const char *const *)argv + 1, FALSE, &built);
     ret = vfCliRebuild(cli, "apply", units, FALSE, FALSE);
@@ -54,7 +54,7 @@ vfCmdTeardown(int argc, char **argv)
         fprintf(stderr, "virt-firewall teardown: name at least one interface\n");
         return VF_EXIT_USAGE;
     }
-    if ((ret = vfCliOpen(cli, FALSE)))
+    if ((ret = vfCliOpen(cli, FALSE)) || (ret = vfCliLock(cli, "teardown")))
         return ret;
     for (int i = 1; i < argc; i++)
         g_ptr_array_add(fws, nwfBuildTeardown(argv[i]));

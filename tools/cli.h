@@ -78,6 +78,7 @@ typedef struct {
     vfHost *host;
     vfRunner *runner;
     int netns_fd;
+    int lock_fd;          /* vfCliLock(); -1 when not held */
     vfBackendKind kind;
     char *kind_reason;
     GTimer *timer;
@@ -97,6 +98,9 @@ gboolean vfCliParse(vfCli *cli, const char *name, const char *params,
 /* Loads filters, bindings, networks; picks the backend; opens the runner. */
 int vfCliOpen(vfCli *cli, gboolean needHost);
 void vfCliPhase(vfCli *cli, const char *phase);
+/* Serializes the commands that write (an flock on the state file's
+ * .lock), waiting up to --wait seconds; an exit code. */
+int vfCliLock(vfCli *cli, const char *cmd);
 
 /* Units for every binding (only @only if non-NULL) and the networks. */
 GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,

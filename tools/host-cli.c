@@ -9,6 +9,9 @@
 
 #include <stdio.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 
 #define VF_DEFAULT_STATE_FILE "/run/virt-firewall/state.json"
 
@@ -67,6 +70,7 @@ vfCliNew(void)
     vfCli *cli = g_new0(vfCli, 1);
 
     cli->netns_fd = -1;
+    cli->lock_fd = -1;
     cli->timer = g_timer_new();
     cli->phases = g_string_new(NULL);
     return cli;
@@ -88,6 +92,8 @@ vfCliFree(vfCli *cli)
     vfRunnerFree(cli->runner);
     if (cli->netns_fd >= 0)
         close(cli->netns_fd);
+    if (cli->lock_fd >= 0)
+        close(cli->lock_fd);   /* releases the flock */
     g_free(cli->kind_reason);
     g_timer_destroy(cli->timer);
     g_string_free(cli->phases, TRUE);
@@ -364,4 +370,45 @@ vfCliReadGeneration(vfCli *cli, guint32 *gen)
         return FALSE;
     }
     return TRUE;
+}
+
+/*
+ * Two virt-firewall processes writing the same namespace would each work
+ * from a snapshot the other makes stale (ebtables has no lock at all), and
+ * share the state file and kernel cache: the commands that write hold an
+ * flock on STATE.lock. Waits up to --wait seconds (default 10), like -w.
+ */
+int
+vfCliLock(vfCli *cli, const char *cmd)
+{
+    g_autofree char *statePath = vfCliStatePath(cli);
+    g_autofree char *path = g_strdup_printf("%s.lock", statePath);
+    g_autofree char *dir = g_path_get_dirname(statePath);
+    gint64 deadline;
+
+    if (cli->target.dry_run)
+        return VF_EXIT_OK;
+    if (g_mkdir_with_parents(dir, 0755) < 0 ||
+        (cli->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        fprintf(stderr, "virt-firewall %s: cannot open %s: %s\n", cmd, path,
+                g_strerror(errno));
+        return VF_EXIT_BATCH;
+    }
+    deadline = g_get_monotonic_time() +
+               (cli->target.wait > 0 ? cli->target.wait : 10) * G_USEC_PER_SEC;
+    while (flock(cli->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            fprintf(stderr, "virt-firewall %s: cannot lock %s: %s\n", cmd, path,
+                    g_strerror(errno));
+            return VF_EXIT_BATCH;
+        }
+        if (g_get_monotonic_time() >= deadline) {
+            fprintf(stderr, "virt-firewall %s: another virt-firewall holds %s "
+                    "(gave up after %d s)\n", cmd, path,
+                    cli->target.wait > 0 ? cli->target.wait : 10);
+            return VF_EXIT_BATCH;
+        }
+        g_usleep(G_USEC_PER_SEC / 50);
+    }
+    return VF_EXIT_OK;
 }

@@ -361,7 +361,7 @@ vfCmdReconnect(int argc, char **argv)
         return VF_EXIT_USAGE;
     }
     cli->want_digest = TRUE;
-    if ((ret = vfCliOpen(cli, TRUE)))
+    if ((ret = vfCliOpen(cli, TRUE)) || (ret = vfCliLock(cli, "reconnect")))
         return ret;
     if (unchangedSinceLastRun(cli))
         return VF_EXIT_OK;

@@ -23,7 +23,7 @@ vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
         { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
           "machine-readable output", NULL },
         { "wait", 'w', 0, G_OPTION_ARG_INT, &opts->wait,
-          "seconds to wait for the xtables lock (iptables -w) [10]", "SECONDS" },
+          "seconds to wait for the xtables lock (iptables -w) and for another virt-firewall [10]", "SECONDS" },
         { "replay", 0, 0, G_OPTION_ARG_NONE, &opts->replay,
           "restore: write libvirt's steps pass by pass, not the difference", NULL },
         { NULL }

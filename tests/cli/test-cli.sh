@@ -176,6 +176,20 @@ else
     [ "$(json_field rebuilt)" = 1 ] && ip netns exec "$NS" ebtables-save | grep -q 'libvirt-I-vnet1' \
         && ok "reconnect after teardown rebuilt vnet1" || fail "after teardown: rebuilt=$(json_field rebuilt)"
 
+    # commands that write are serialized by an flock beside the state file
+    flock "$TMP/state.json.lock" sleep 3 & holder=$!
+    sleep 0.3
+    expect_rc 4 "reconnect while another holds the lock" "$VF" reconnect $K2 --wait 1
+    grep -q "another virt-firewall holds .*state.json.lock" "$TMP/err" && ok "the lock is named" \
+        || { fail "lock message"; sed 's/^/#   /' "$TMP/err"; }
+    wait $holder
+    ip netns exec "$NS" ebtables -t nat -F
+    "$VF" reconnect $K2 -q & p1=$!
+    "$VF" apply vnet0 vnet1 $K2 -q & p2=$!
+    "$VF" reconnect $K2 -q & p3=$!
+    wait $p1 && wait $p2 && wait $p3 && ok "three writers at once all succeed" || fail "a concurrent writer failed"
+    expect_rc 0 "verify clean after concurrent writers" "$VF" verify $K2
+
     # killed between passes: only the first ebtables pass of a build is in
     # the kernel (temporary chains, linked). Both backends must repair it
     # to the same state.
