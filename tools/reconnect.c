@@ -208,6 +208,10 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         fprintf(stderr, "virt-firewall %s: applying %u units...\n", cmd, todo->len);
 
     if (todo->len) {
+        /* the per-unit lines are a copy of the tables: not needed while
+         * applying (rebuilt on demand), and the apply is the peak */
+        if (ks)
+            g_clear_pointer(&ks->index, g_hash_table_unref);
         if (!vfCliApplyUnits(cli, todo, ks, &errors, &o.stats, &result, &err) && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;

@@ -7,7 +7,7 @@ struct _vfBackend {
     vfRunner *runner;
     guint wait_seconds;
     gboolean replay;   /* restore: write the log, not the difference */
-    char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* handed in, used once */
+    const char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* borrowed, used once */
     /* what the last apply left, when known exactly (vfBackendGetResult) */
     gboolean result_known;
     char *result[VIR_FIREWALL_LAYER_LAST];

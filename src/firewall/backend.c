@@ -38,10 +38,8 @@ vfBackendFree(vfBackend *backend)
 {
     if (!backend)
         return;
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        g_free(backend->snapshot[l]);
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
         g_free(backend->result[l]);
-    }
     g_free(backend);
 }
 
@@ -49,8 +47,7 @@ void
 vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
                      const char *saveText)
 {
-    g_free(backend->snapshot[layer]);
-    backend->snapshot[layer] = g_strdup(saveText);
+    backend->snapshot[layer] = saveText;
 }
 
 vfBackendKind

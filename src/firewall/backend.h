@@ -37,7 +37,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfBackend, vfBackendFree)
 vfBackendKind vfBackendGetKind(const vfBackend *backend);
 
 /* Hands the restore backend the *-save output of @layer that the caller
- * has just read, so the next apply does not read it again (used once). */
+ * has just read (or knows from its cache), so the next apply does not
+ * read it again (used once). Borrowed: it must live until that apply
+ * returns (a 61 000-rule text is 5 MiB). */
 void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
                           const char *saveText);
 

@@ -519,7 +519,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
  cleanup:
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(snapshot[l]);
-        g_clear_pointer(&backend->snapshot[l], g_free);
+        backend->snapshot[l] = NULL;
     }
     return ret;
 }
