@@ -42,6 +42,16 @@ static struct {
 #undef X
 } lv;
 
+#ifdef VF_LIBVIRT_LINKED
+static gboolean
+loadLibvirt(GError **error G_GNUC_UNUSED)
+{
+#define X(f) lv.f = f;
+    VF_LIBVIRT_FUNCS(X)
+#undef X
+    return TRUE;
+}
+#else
 static gboolean
 loadLibvirt(GError **error)
 {
@@ -69,6 +79,7 @@ loadLibvirt(GError **error)
 #undef X
     return TRUE;
 }
+#endif
 
 /* libvirt prints every error on stderr unless a handler is set; ours
  * are reported through GError instead. */
