@@ -185,6 +185,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             return VF_EXIT_BATCH;
         }
+        /* read from the cache (no *-save ran): it is current */
         cacheValid = genKnown && gen == gen0 && spawned0 == cli->runner->spawned;
         vfCliIndexKernel(units, ks);
     }
@@ -223,7 +224,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         vfPrintRecording(cli->runner, cli->target.json);
 
     if (writeState && ret != VF_EXIT_BATCH) {
-        guint32 now;
+        guint32 now = 0;
 
         if (todo->len && genKnown && result.known && vfCliReadGeneration(cli, &now) &&
             now == gen + result.transactions) {

@@ -267,8 +267,15 @@ applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
         if (!runScript(backend, script->layer, text, &res, stats, error)) {
             g_autoptr(GError) undoErr = NULL;
-            if (!putBack(backend, written, before, after, stats, &undoErr))
-                g_prefix_error(error, "%s; and: ", undoErr->message);
+            if (!putBack(backend, written, before, after, stats, &undoErr) &&
+                error && *error) {
+                GError *both = g_error_new((*error)->domain, (*error)->code,
+                                           "%s; putting back the tables written before "
+                                           "failed too, they stay applied: %s",
+                                           (*error)->message, undoErr->message);
+                g_clear_error(error);
+                g_propagate_error(error, both);
+            }
             return VF_DIFF_ERROR;
         }
         stats->layers_written |= 1u << script->layer;
