@@ -127,6 +127,32 @@ logIndexDescending(gconstpointer a, gconstpointer b)
     return x->logIndex < y->logIndex ? 1 : x->logIndex > y->logIndex ? -1 : 0;
 }
 
+/* Runs @scripts (of vfPlanScript*) that put tables back; any refusal
+ * leaves a table in an unknown state, which the error says. */
+static gboolean
+runPutBack(vfBackend *backend, GPtrArray *scripts, vfApplyStats *stats,
+           GError **error)
+{
+    for (guint s = 0; s < scripts->len; s++) {
+        vfPlanScript *script = g_ptr_array_index(scripts, s);
+        g_autofree char *text = vfRenderScript(script, NULL);
+        g_auto(vfRunResult) res = { 0 };
+
+        stats->layers_written |= 1u << script->layer;
+        if (!runScript(backend, script->layer, text, &res, stats, error))
+            return FALSE;
+        if (res.status != 0) {
+            g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                        "could not put back table %s (%s) after a failed "
+                        "batch; its state is unknown: %s",
+                        script->table, layerLabel(script->layer),
+                        g_strstrip(res.err));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /*
  * Puts back what @committed wrote: the inverse of every entry, newest
  * first, planned into passes like any other log so the undo never asks
@@ -162,24 +188,8 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     }
     plan = vfPlanBuild(undo);
     for (guint p = 0; p < plan->passes->len; p++) {
-        GPtrArray *scripts = g_ptr_array_index(plan->passes, p);
-        for (guint s = 0; s < scripts->len; s++) {
-            vfPlanScript *script = g_ptr_array_index(scripts, s);
-            g_autofree char *text = vfRenderScript(script, NULL);
-            g_auto(vfRunResult) res = { 0 };
-
-            stats->layers_written |= 1u << script->layer;
-            if (!runScript(backend, script->layer, text, &res, stats, error))
-                return FALSE;
-            if (res.status != 0) {
-                g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                            "could not put back table %s (%s) after a failed "
-                            "batch; its state is unknown: %s",
-                            script->table, layerLabel(script->layer),
-                            g_strstrip(res.err));
-                return FALSE;
-            }
-        }
+        if (!runPutBack(backend, g_ptr_array_index(plan->passes, p), stats, error))
+            return FALSE;
     }
     g_ptr_array_set_size(committed, 0);
     return TRUE;
@@ -226,22 +236,8 @@ putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
             was = vfTableSetEnsure(empty, done->table);
         }
         vfDiffAddTable(undo, done->layer, now, was, &why);
-        for (guint s = 0; s < undo->scripts->len; s++) {
-            vfPlanScript *script = g_ptr_array_index(undo->scripts, s);
-            g_autofree char *text = vfRenderScript(script, NULL);
-            g_auto(vfRunResult) res = { 0 };
-
-            if (!runScript(backend, script->layer, text, &res, stats, error))
-                return FALSE;
-            if (res.status != 0) {
-                g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                            "could not put back table %s (%s) after a failed "
-                            "batch; its state is unknown: %s",
-                            script->table, layerLabel(script->layer),
-                            g_strstrip(res.err));
-                return FALSE;
-            }
-        }
+        if (!runPutBack(backend, undo->scripts, stats, error))
+            return FALSE;
     }
     g_ptr_array_set_size(written, 0);
     return TRUE;

@@ -26,14 +26,6 @@ typedef struct {
     vfPlanScript *script;   /* created on the first line */
 } vfDiffCtx;
 
-static void
-scriptFree(vfPlanScript *s)
-{
-    g_free(s->table);
-    g_ptr_array_unref(s->entries);
-    g_free(s);
-}
-
 void
 vfDiffFree(vfDiff *diff)
 {
@@ -372,7 +364,7 @@ vfDiffNew(void)
     virFirewallPoolRef();
 
     diff->entries = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
-    diff->scripts = g_ptr_array_new_with_free_func((GDestroyNotify)scriptFree);
+    diff->scripts = g_ptr_array_new_with_free_func((GDestroyNotify)vfPlanScriptFree);
     return diff;
 }
 

@@ -23,8 +23,8 @@ lookup(GHashTable *h, const char *key)
     return key ? GPOINTER_TO_UINT(g_hash_table_lookup(h, key)) : 0;
 }
 
-static void
-scriptFree(vfPlanScript *s)
+void
+vfPlanScriptFree(vfPlanScript *s)
 {
     g_free(s->table);
     g_ptr_array_unref(s->entries);
@@ -48,7 +48,7 @@ scriptFor(vfPlan *plan, guint pass, const vfLogEntry *e)
 
     while (plan->passes->len <= pass)
         g_ptr_array_add(plan->passes,
-                        g_ptr_array_new_with_free_func((GDestroyNotify)scriptFree));
+                        g_ptr_array_new_with_free_func((GDestroyNotify)vfPlanScriptFree));
     scripts = g_ptr_array_index(plan->passes, pass);
     for (guint i = 0; i < scripts->len; i++) {
         s = g_ptr_array_index(scripts, i);

@@ -24,5 +24,7 @@ typedef struct {
 } vfPlan;
 
 vfPlan *vfPlanBuild(GPtrArray *log);
+/* Frees the script and its entry array, not the entries (borrowed). */
+void vfPlanScriptFree(vfPlanScript *script);
 void vfPlanFree(vfPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfPlan, vfPlanFree)
