@@ -195,6 +195,24 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     return TRUE;
 }
 
+/* The batch failed (@error) and putting back the tables it had written
+ * failed too (@undoErr, taken): say both. */
+static void
+addPutBackFailure(GError **error, GError *undoErr)
+{
+    if (error && *error) {
+        GError *both = g_error_new((*error)->domain, (*error)->code,
+                                   "%s; putting back the tables committed before "
+                                   "failed too, they stay applied: %s",
+                                   (*error)->message, undoErr->message);
+        g_clear_error(error);
+        g_propagate_error(error, both);
+        g_error_free(undoErr);
+    } else {
+        g_propagate_error(error, undoErr);
+    }
+}
+
 /* After the batch itself failed: put back what was committed, and say so
  * in @error if that failed too. */
 static void
@@ -205,16 +223,7 @@ revertAfterError(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
 
     if (!committed->len || revert(backend, committed, stats, &undoErr))
         return;
-    if (error && *error) {
-        GError *both = g_error_new((*error)->domain, (*error)->code,
-                                   "%s; putting back the tables committed before "
-                                   "failed too, they stay applied: %s",
-                                   (*error)->message, undoErr->message);
-        g_clear_error(error);
-        g_propagate_error(error, both);
-    } else {
-        g_propagate_error(error, g_steal_pointer(&undoErr));
-    }
+    addPutBackFailure(error, g_steal_pointer(&undoErr));
 }
 
 /* Puts the tables of @written (scripts of a diff) back as @before had
@@ -262,16 +271,9 @@ applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
 
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
         if (!runScript(backend, script->layer, text, &res, stats, error)) {
-            g_autoptr(GError) undoErr = NULL;
-            if (!putBack(backend, written, before, after, stats, &undoErr) &&
-                error && *error) {
-                GError *both = g_error_new((*error)->domain, (*error)->code,
-                                           "%s; putting back the tables written before "
-                                           "failed too, they stay applied: %s",
-                                           (*error)->message, undoErr->message);
-                g_clear_error(error);
-                g_propagate_error(error, both);
-            }
+            GError *undoErr = NULL;
+            if (!putBack(backend, written, before, after, stats, &undoErr))
+                addPutBackFailure(error, undoErr);
             return VF_DIFF_ERROR;
         }
         stats->layers_written |= 1u << script->layer;
