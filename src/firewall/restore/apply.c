@@ -236,8 +236,8 @@ putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
         const vfPlanScript *done = g_ptr_array_index(written, i - 1);
         g_autoptr(vfTableSet) empty = NULL;
         g_autoptr(vfDiff) undo = vfDiffNew();
-        const vfTable *was = vfTableSetGet(before[done->layer], done->table);
-        const vfTable *now = vfTableSetGet(after[done->layer], done->table);
+        vfTable *was = vfTableSetGet(before[done->layer], done->table);
+        vfTable *now = vfTableSetGet(after[done->layer], done->table);
         g_autofree char *why = NULL;
 
         if (!was) {

@@ -294,20 +294,27 @@ chainByName(gconstpointer a, gconstpointer b)
 }
 
 gboolean
-vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, const vfTable *ts,
-               const vfTable *tf, char **why)
+vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
+               vfTable *tf, char **why)
 {
     vfDiffCtx ctx = { layer, tf->name, diff, NULL };
     gboolean eb = layer == VIR_FIREWALL_LAYER_ETHERNET;
-    g_autoptr(GPtrArray) byName = g_ptr_array_copy(tf->chains, NULL, NULL);
+    g_autoptr(GPtrArray) declare = g_ptr_array_new();
 
-    /* the nft tools keep their chain cache sorted by name: creating 9000
+    /* the chains to create or whose policy changes, in name order: the nft
+     * tools keep their chain cache sorted by name, and creating 9000
      * chains in name order takes ebtables-restore 1.7 s, in the programs'
      * order 3.0 s (docs/performance.md); *-save sorts them either way */
-    g_ptr_array_set_free_func(byName, NULL);  /* the copy borrows */
-    g_ptr_array_sort(byName, chainByName);
-    for (guint i = 0; i < byName->len; i++) {
-        vfChain *cf = g_ptr_array_index(byName, i);
+    for (guint i = 0; i < tf->chains->len; i++) {
+        vfChain *cf = g_ptr_array_index(tf->chains, i);
+        vfChain *cs = vfTableGetChain(ts, cf->name);
+        if ((!cs && !cf->builtin) ||
+            ((cf->builtin || eb) && !g_str_equal(policyOf(cs), policyOf(cf))))
+            g_ptr_array_add(declare, cf);
+    }
+    g_ptr_array_sort(declare, chainByName);
+    for (guint i = 0; i < declare->len; i++) {
+        vfChain *cf = g_ptr_array_index(declare, i);
         vfChain *cs = vfTableGetChain(ts, cf->name);
 
         if (!cs && !cf->builtin) {
@@ -315,8 +322,7 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, const vfTable *ts,
             if (eb && !g_str_equal(policyOf(cf), "ACCEPT"))
                 emit(&ctx, VF_OP_POLICY, cf->name,
                      words("-P", cf->name, policyOf(cf)));
-        } else if ((cf->builtin || eb) &&
-                   !g_str_equal(policyOf(cs), policyOf(cf))) {
+        } else {
             /* a builtin of a table that does not exist yet has ACCEPT */
             emit(&ctx, VF_OP_POLICY, cf->name, words("-P", cf->name, policyOf(cf)));
         }
@@ -324,12 +330,16 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, const vfTable *ts,
     for (guint i = 0; i < tf->chains->len; i++) {
         vfChain *cf = g_ptr_array_index(tf->chains, i);
         vfChain *cs = vfTableGetChain(ts, cf->name);
-        diffRules(&ctx, cf->name, cf->builtin, cs ? cs->rules : NULL, cf->rules);
+        /* untouched since *-save: equal without parsing either */
+        if (cs && vfChainSameLines(cs, cf))
+            continue;
+        diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,
+                  vfChainRules(tf, cf));
     }
     if (ts) {
         for (guint i = 0; i < ts->chains->len; i++) {
             vfChain *cs = g_ptr_array_index(ts->chains, i);
-            if (!vfTableGetChain(tf, cs->name) && cs->rules->len)
+            if (!vfTableGetChain(tf, cs->name) && !vfChainIsEmpty(cs))
                 emit(&ctx, VF_OP_FLUSH, cs->name, words("-F", cs->name, NULL));
         }
         for (guint i = 0; i < ts->chains->len; i++) {

@@ -30,6 +30,6 @@ vfDiff *vfDiffBuild(vfTableSet *const *from, vfTableSet *const *to,
  * table that does not exist yet. */
 vfDiff *vfDiffNew(void);
 gboolean vfDiffAddTable(vfDiff *diff, virFirewallLayer layer,
-                        const vfTable *from, const vfTable *to, char **why);
+                        vfTable *from, vfTable *to, char **why);
 void vfDiffFree(vfDiff *diff);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfDiff, vfDiffFree)

@@ -261,22 +261,24 @@ specEqual(const char *const *a, const char *const *b)
 }
 
 static void
-formatListing(GString *out, virFirewallLayer layer, const vfTable *table,
+formatListing(GString *out, virFirewallLayer layer, vfTable *table,
               const char *tableName, const vfChain *only)
 {
     if (layer == VIR_FIREWALL_LAYER_ETHERNET) {
         g_string_append_printf(out, "Bridge table: %s\n", tableName);
         for (guint i = 0; table && i < table->chains->len; i++) {
-            const vfChain *c = g_ptr_array_index(table->chains, i);
+            vfChain *c = g_ptr_array_index(table->chains, i);
+            GPtrArray *rules;
             if (only && c != only)
                 continue;
+            rules = vfChainRules(table, c);
             /* ebtables-nft shows RETURN for every user chain's policy */
             g_string_append_printf(out, "\nBridge chain: %s, entries: %u, policy: %s\n",
-                                   c->name, c->rules->len,
+                                   c->name, rules->len,
                                    c->builtin ? (c->policy ? c->policy : "ACCEPT")
                                               : "RETURN");
-            for (guint j = 0; j < c->rules->len; j++) {
-                vfRuleFormat(out, g_ptr_array_index(c->rules, j));
+            for (guint j = 0; j < rules->len; j++) {
+                vfRuleFormat(out, g_ptr_array_index(rules, j));
                 g_string_append_c(out, '\n');
             }
         }
@@ -285,7 +287,8 @@ formatListing(GString *out, virFirewallLayer layer, const vfTable *table,
 
     for (guint pass = 0; pass < 2; pass++) {
         for (guint i = 0; table && i < table->chains->len; i++) {
-            const vfChain *c = g_ptr_array_index(table->chains, i);
+            vfChain *c = g_ptr_array_index(table->chains, i);
+            GPtrArray *rules;
             if (only && c != only)
                 continue;
             if (pass == 0) {
@@ -296,9 +299,10 @@ formatListing(GString *out, virFirewallLayer layer, const vfTable *table,
                     g_string_append_printf(out, "-N %s\n", c->name);
                 continue;
             }
-            for (guint j = 0; j < c->rules->len; j++) {
+            rules = vfChainRules(table, c);
+            for (guint j = 0; j < rules->len; j++) {
                 g_string_append_printf(out, "-A %s ", c->name);
-                vfRuleFormat(out, g_ptr_array_index(c->rules, j));
+                vfRuleFormat(out, g_ptr_array_index(rules, j));
                 g_string_append_c(out, '\n');
             }
         }
@@ -391,7 +395,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_INSERT: {
         const char *target = vfSpecTarget(spec);
         gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
-        guint len = c ? c->rules->len : 0;
+        guint len = c ? vfChainRules(t, c)->len : 0;
         GStrv tokens;
         guint pos;
         if (!c && !create)
@@ -431,17 +435,19 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_DELETE_NUM: {
         guint idx = G_MAXUINT;
         g_autofree GStrv removed = NULL;   /* packed: one block */
+        GPtrArray *rules;
         if (!c)
             FAIL("%s", noChain);
+        rules = vfChainRules(t, c);
         if (cmd->op == VF_OP_DELETE_NUM) {
-            if (cmd->pos > c->rules->len)
+            if (cmd->pos > rules->len)
                 FAIL("Index of deletion too big.");
             idx = cmd->pos - 1;
         } else {
             g_auto(GStrv) want = vfNormalizeRule(layer, spec);
-            for (guint i = 0; i < c->rules->len; i++) {
+            for (guint i = 0; i < rules->len; i++) {
                 if (specEqual((const char *const *)want,
-                              g_ptr_array_index(c->rules, i))) {
+                              g_ptr_array_index(rules, i))) {
                     idx = i;
                     break;
                 }
@@ -483,7 +489,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             FAIL("%s", noChain);
         if (vfTableCountReferences(t, cmd->chain) > 0)
             FAIL("CHAIN_DEL failed (Device or resource busy): chain %s", cmd->chain);
-        if (c->rules->len > 0)
+        if (!vfChainIsEmpty(c))
             FAIL("CHAIN_DEL failed (Directory not empty): chain %s", cmd->chain);
         if (e) {
             e->words = vfLogLine(TRUE, "-X", cmd->chain, NULL, NULL);
@@ -509,10 +515,12 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             e->words = vfLogLine(TRUE, "-F", cmd->chain, NULL, NULL);
         for (guint i = 0; t && i < t->chains->len; i++) {
             vfChain *fc = g_ptr_array_index(t->chains, i);
+            GPtrArray *rules;
             if (c && fc != c)
                 continue;
-            for (guint j = 0; e && j < fc->rules->len; j++) {
-                const char *const *rule = g_ptr_array_index(fc->rules, j);
+            rules = vfChainRules(t, fc);
+            for (guint j = 0; e && j < rules->len; j++) {
+                const char *const *rule = g_ptr_array_index(rules, j);
                 const char *target = vfSpecTarget(rule);
                 undoAdd(e, vfLogLine(TRUE, "-A", fc->name, NULL, rule));
                 if (target && vfTableGetChain(t, target)) {

@@ -14,24 +14,83 @@ vfSnapshotSaveBinary(virFirewallLayer layer)
     return names[layer];
 }
 
+/* The chain an "-A" line appends to; NULL if the line needs the full
+ * tokenizer (quotes) to say. */
+static char *
+lineChain(const char *line, const char *end)
+{
+    const char *p = line + 3, *w;
+
+    if (memchr(line, '"', end - line))
+        return NULL;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    w = p;
+    while (p < end && *p != ' ' && *p != '\t')
+        p++;
+    return g_strndup(w, p - w);
+}
+
+/*
+ * Chains are declared from the ':' lines; each chain's "-A" lines (*-save
+ * prints them together) are handed to the table unparsed, as one run.
+ */
 gboolean
 vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
 {
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    GBytes *bytes = g_bytes_new(text, strlen(text));
+    gsize size;
+    const char *data = g_bytes_get_data(bytes, &size);
+    const char *p = data, *end = data + size;
     vfTable *table = NULL;
+    vfChain *run = NULL;
+    const char *runStart = NULL, *runEnd = NULL;
+    gsize n = 0;
+    gboolean ok = FALSE;
 
-    for (gsize n = 0; lines[n]; n++) {
-        const char *line = lines[n];
+#define END_RUN() \
+    do { \
+        if (run) \
+            vfTableAddLines(table, run, runStart, runEnd - runStart); \
+        run = NULL; \
+    } while (0)
 
-        if (*line == '\0' || *line == '#')
+    for (; p < end; n++) {
+        const char *nl = memchr(p, '\n', end - p);
+        const char *le = nl ? nl : end;
+        g_autofree char *line = NULL;
+        const char *at = p;
+
+        p = nl ? nl + 1 : end;
+        if (le == at || *at == '#')
             continue;
+        if (le - at > 3 && !memcmp(at, "-A ", 3) && table) {
+            g_autofree char *chainName = lineChain(at, le);
+            vfChain *chain;
+            if (chainName && run && g_str_equal(chainName, run->name)) {
+                runEnd = p;
+                continue;
+            }
+            END_RUN();
+            if (chainName && (chain = vfTableGetChain(table, chainName))) {
+                run = chain;
+                runStart = at;
+                runEnd = p;
+                continue;
+            }
+        }
+        END_RUN();
+        line = g_strndup(at, le - at);
         if (*line == '*') {
             if (!(table = vfTableSetEnsure(set, line + 1))) {
                 g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                             "%s line %zu: unknown table '%s'",
                             vfSnapshotSaveBinary(set->layer), n + 1, line + 1);
-                return FALSE;
+                goto out;
             }
+            if (!table->sources->len ||
+                g_ptr_array_index(table->sources, table->sources->len - 1) != bytes)
+                g_ptr_array_add(table->sources, g_bytes_ref(bytes));
             continue;
         }
         if (g_str_equal(line, "COMMIT")) {
@@ -42,28 +101,37 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
             g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                         "%s line %zu: '%s' outside a table",
                         vfSnapshotSaveBinary(set->layer), n + 1, line);
-            return FALSE;
+            goto out;
         }
         if (*line == ':') {
-            g_auto(GStrv) w = vfSyntaxSplit(line + 1);
+            /* 9000 of them at N=1000: cut unquoted ones in place */
+            g_auto(GStrv) w = strchr(line, '"') ? vfSyntaxSplit(line + 1)
+                                                : g_strsplit_set(line + 1, " \t", 3);
             vfChain *chain;
+            if (w[0] && w[1] && !strchr(line, '"') && (!*w[0] || !*w[1])) {
+                /* blanks in a row: the tokenizer skips them */
+                g_strfreev(w);
+                w = vfSyntaxSplit(line + 1);
+            }
             if (!w[0] || !w[1])
                 goto bad;
             if ((chain = vfTableGetChain(table, w[0]))) {
                 g_free(chain->policy);
                 chain->policy = g_strdup(w[1]);
             } else {
-                vfTableAddChain(table, w[0], FALSE,
-                                g_str_equal(w[1], "-") ? NULL : w[1]);
+                chain = vfTableAddChain(table, w[0], FALSE,
+                                        g_str_equal(w[1], "-") ? NULL : w[1]);
             }
+            chain->fromSave = TRUE;
             continue;
         }
         if (g_str_has_prefix(line, "-A ")) {
+            /* quoted: the full tokenizer names the chain */
             g_auto(GStrv) w = vfSyntaxSplit(line + 3);
             vfChain *chain;
             if (!w[0] || !(chain = vfTableGetChain(table, w[0])))
                 goto bad;
-            vfTableInsertRule(table, chain, chain->rules->len,
+            vfTableInsertRule(table, chain, vfChainRules(table, chain)->len,
                               vfRulePack((const char *const *)w + 1));
             continue;
         }
@@ -71,9 +139,14 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
         g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                     "%s line %zu: cannot parse '%s'",
                     vfSnapshotSaveBinary(set->layer), n + 1, line);
-        return FALSE;
+        goto out;
     }
-    return TRUE;
+    END_RUN();
+    ok = TRUE;
+#undef END_RUN
+ out:
+    g_bytes_unref(bytes);
+    return ok;
 }
 
 char *

@@ -61,7 +61,7 @@ chainFree(vfChain *chain)
 {
     g_free(chain->name);
     g_free(chain->policy);
-    g_ptr_array_unref(chain->rules);
+    g_ptr_array_unref(chain->parsed);
     g_free(chain);
 }
 
@@ -71,7 +71,10 @@ tableFree(vfTable *table)
     g_free(table->name);
     g_hash_table_unref(table->byName);
     g_hash_table_unref(table->refs);
+    if (table->lineRefs)
+        g_hash_table_unref(table->lineRefs);
     g_ptr_array_unref(table->chains);
+    g_ptr_array_unref(table->sources);
     g_string_chunk_free(table->names);
     g_free(table);
 }
@@ -106,6 +109,7 @@ tableNew(const char *name)
     table->byName = g_hash_table_new(g_str_hash, g_str_equal);
     table->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_hash_table_unref);
+    table->sources = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     return table;
 }
 
@@ -118,7 +122,7 @@ vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
     chain->name = g_strdup(name);
     chain->builtin = builtin;
     chain->policy = g_strdup(policy);
-    chain->rules = g_ptr_array_new_with_free_func(g_free);
+    chain->parsed = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(table->chains, chain);
     g_hash_table_insert(table->byName, chain->name, chain);
     return chain;
@@ -132,11 +136,16 @@ vfTableSetCopy(const vfTableSet *set)
     for (guint i = 0; i < set->tables->len; i++) {
         const vfTable *t = g_ptr_array_index(set->tables, i);
         vfTable *nt = tableNew(t->name);
+        for (guint j = 0; j < t->sources->len; j++)
+            g_ptr_array_add(nt->sources, g_bytes_ref(g_ptr_array_index(t->sources, j)));
         for (guint j = 0; j < t->chains->len; j++) {
             const vfChain *c = g_ptr_array_index(t->chains, j);
             vfChain *nc = vfTableAddChain(nt, c->name, c->builtin, c->policy);
-            for (guint k = 0; k < c->rules->len; k++)
-                vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->rules, k)));
+            nc->fromSave = c->fromSave;
+            nc->lines = c->lines;   /* the copy shares the text */
+            nc->linesLen = c->linesLen;
+            for (guint k = 0; k < c->parsed->len; k++)
+                vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->parsed, k)));
         }
         g_ptr_array_add(copy->tables, nt);
     }
@@ -249,17 +258,219 @@ vfRulePack(const char *const *tokens)
     return rule;
 }
 
+static gboolean
+isBlank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* The next blank-separated word of [*p, end) (no quotes in it): its start,
+ * or NULL; *p moves past it. */
+static const char *
+nextWord(const char **p, const char *end, gsize *len)
+{
+    const char *s = *p, *w;
+
+    while (s < end && isBlank(*s))
+        s++;
+    if (s == end) {
+        *p = s;
+        return NULL;
+    }
+    w = s;
+    while (s < end && !isBlank(*s))
+        s++;
+    *len = s - w;
+    *p = s;
+    return w;
+}
+
+/* One "-A CHAIN RULE..." line as a packed rule without "-A CHAIN". Lines
+ * without quotes (all that *-save prints but comments) are cut in place;
+ * the rest go through the restore tools' tokenizer. */
+static GStrv
+packLine(const char *line, const char *end)
+{
+    const char *p = line + 3, *w;
+    gsize len, n = 0, bytes = 0;
+    char **rule;
+    char *out;
+
+    if (memchr(line, '"', end - line)) {
+        g_autofree char *copy = g_strndup(line + 3, end - line - 3);
+        g_auto(GStrv) words = vfSyntaxSplit(copy);
+        return vfRulePack(words[0] ? (const char *const *)words + 1
+                                   : (const char *const *)words);
+    }
+    nextWord(&p, end, &len);   /* the chain */
+    for (const char *q = p; (w = nextWord(&q, end, &len)); n++)
+        bytes += len + 1;
+    rule = g_malloc(sizeof(char *) * (n + 1) + bytes);
+    out = (char *)(rule + n + 1);
+    for (gsize i = 0; (w = nextWord(&p, end, &len)); i++) {
+        memcpy(out, w, len);
+        out[len] = '\0';
+        rule[i] = out;
+        out += len + 1;
+    }
+    rule[n] = NULL;
+    return rule;
+}
+
+/* What the rule on [line, end) jumps or goes to (as vfSpecTarget), without
+ * packing it; NULL for none. */
+static char *
+lineTarget(const char *line, const char *end)
+{
+    const char *p = line + 3, *w;
+    gboolean next = FALSE;
+    gsize len;
+
+    if (memchr(line, '"', end - line)) {
+        g_autofree GStrv rule = packLine(line, end);
+        return g_strdup(vfSpecTarget((const char *const *)rule));
+    }
+    nextWord(&p, end, &len);   /* the chain */
+    while ((w = nextWord(&p, end, &len))) {
+        if (next)
+            return g_strndup(w, len);
+        next = (len == 2 && (w[1] == 'j' || w[1] == 'g') && w[0] == '-') ||
+               (len == 6 && !memcmp(w, "--jump", 6)) ||
+               (len == 6 && !memcmp(w, "--goto", 6));
+    }
+    return NULL;
+}
+
+/* Calls @fn for each line of @chain's unparsed text. */
+static void
+forEachLine(const vfChain *chain, void (*fn)(const char *, const char *, gpointer),
+            gpointer data)
+{
+    const char *p = chain->lines, *end = p + chain->linesLen;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', end - p);
+        const char *le = nl ? nl : end;
+        if (le > p)
+            fn(p, le, data);
+        p = le + 1;
+    }
+}
+
+typedef struct {
+    vfTable *table;
+    vfChain *chain;
+} vfLineCtx;
+
+static void
+lineRefAdd(const char *line, const char *end, gpointer data)
+{
+    vfLineCtx *ctx = data;
+    char *target = lineTarget(line, end);
+    GHashTable *set;
+
+    if (!target)
+        return;
+    if (!(set = g_hash_table_lookup(ctx->table->lineRefs, target))) {
+        set = g_hash_table_new(NULL, NULL);
+        g_hash_table_insert(ctx->table->lineRefs, target, set);
+    } else {
+        g_free(target);
+    }
+    g_hash_table_insert(set, ctx->chain,
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(set, ctx->chain)) + 1));
+}
+
+/* The references of unparsed rules, indexed once something asks: a VM
+ * start never does (only chains *-save declared can be referred to by
+ * unparsed rules, and it deletes or renames none of them). */
+static GHashTable *
+lineRefs(vfTable *table)
+{
+    if (!table->lineRefs) {
+        table->lineRefs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify)g_hash_table_unref);
+        for (guint i = 0; i < table->chains->len; i++) {
+            vfLineCtx ctx = { table, g_ptr_array_index(table->chains, i) };
+            forEachLine(ctx.chain, lineRefAdd, &ctx);
+        }
+    }
+    return table->lineRefs;
+}
+
+static void
+lineParse(const char *line, const char *end, gpointer data)
+{
+    vfLineCtx *ctx = data;
+    GStrv rule = packLine(line, end);
+    const char *target = vfSpecTarget((const char *const *)rule);
+    GHashTable *set;
+
+    if (ctx->table->lineRefs && target &&
+        (set = g_hash_table_lookup(ctx->table->lineRefs, target))) {
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(set, ctx->chain));
+        if (n > 1)
+            g_hash_table_insert(set, ctx->chain, GUINT_TO_POINTER(n - 1));
+        else
+            g_hash_table_remove(set, ctx->chain);
+    }
+    g_ptr_array_add(ctx->chain->parsed, rule);
+    refAdd(ctx->table, rule);
+}
+
+GPtrArray *
+vfChainRules(vfTable *table, vfChain *chain)
+{
+    if (chain->lines) {
+        vfLineCtx ctx = { table, chain };
+        vfChain lines = *chain;
+        chain->lines = NULL;
+        chain->linesLen = 0;
+        forEachLine(&lines, lineParse, &ctx);
+    }
+    return chain->parsed;
+}
+
+gboolean
+vfChainSameLines(const vfChain *a, const vfChain *b)
+{
+    return a->lines && a->lines == b->lines && a->linesLen == b->linesLen;
+}
+
+gboolean
+vfChainIsEmpty(const vfChain *chain)
+{
+    return !chain->lines && chain->parsed->len == 0;
+}
+
+void
+vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len)
+{
+    if (!len)
+        return;
+    if (!vfChainIsEmpty(chain) || table->lineRefs) {
+        /* a chain's second run of lines (never from *-save) */
+        vfChain more = { .lines = text, .linesLen = len };
+        vfLineCtx ctx = { table, chain };
+        vfChainRules(table, chain);
+        forEachLine(&more, lineParse, &ctx);
+        return;
+    }
+    chain->lines = text;
+    chain->linesLen = len;
+}
+
 void
 vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
-    g_ptr_array_insert(chain->rules, index, rule);
+    g_ptr_array_insert(vfChainRules(table, chain), index, rule);
     refAdd(table, rule);
 }
 
 GStrv
 vfTableStealRule(vfTable *table, vfChain *chain, guint index)
 {
-    GStrv rule = g_ptr_array_steal_index(chain->rules, index);
+    GStrv rule = g_ptr_array_steal_index(vfChainRules(table, chain), index);
 
     refRemove(table, rule);
     return rule;
@@ -268,16 +479,28 @@ vfTableStealRule(vfTable *table, vfChain *chain, guint index)
 void
 vfTableFlushChain(vfTable *table, vfChain *chain)
 {
-    for (guint i = 0; i < chain->rules->len; i++)
-        refRemove(table, g_ptr_array_index(chain->rules, i));
-    g_ptr_array_set_size(chain->rules, 0);
+    GPtrArray *rules = vfChainRules(table, chain);
+
+    for (guint i = 0; i < rules->len; i++)
+        refRemove(table, g_ptr_array_index(rules, i));
+    g_ptr_array_set_size(rules, 0);
 }
 
 guint
-vfTableCountReferences(const vfTable *table, const char *name)
+vfTableCountReferences(vfTable *table, const char *name)
 {
     GHashTable *set = g_hash_table_lookup(table->refs, name);
-    return set ? g_hash_table_size(set) : 0;
+    vfChain *chain = vfTableGetChain(table, name);
+    guint n = set ? g_hash_table_size(set) : 0;
+
+    if (chain && chain->fromSave && (set = g_hash_table_lookup(lineRefs(table), name))) {
+        GHashTableIter it;
+        gpointer count;
+        g_hash_table_iter_init(&it, set);
+        while (g_hash_table_iter_next(&it, NULL, &count))
+            n += GPOINTER_TO_UINT(count);
+    }
+    return n;
 }
 
 void
@@ -286,6 +509,17 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
     vfChain *chain = vfTableGetChain(table, from);
     GHashTable *set = NULL;
     gpointer oldKey;
+
+    /* unparsed lines carry the old name, in the chain and in its
+     * referrers: parse them so the references below follow */
+    vfChainRules(table, chain);
+    if (chain->fromSave && (set = g_hash_table_lookup(lineRefs(table), from))) {
+        g_autoptr(GList) referrers = g_hash_table_get_keys(set);   /* parsing edits set */
+        for (GList *l = referrers; l; l = l->next)
+            vfChainRules(table, l->data);
+        set = NULL;
+    }
+    chain->fromSave = FALSE;
 
     g_hash_table_remove(table->byName, from);
     g_free(chain->name);
@@ -390,9 +624,16 @@ vfTableSetFormat(const vfTableSet *set)
         }
         for (guint j = 0; j < chains->len; j++) {
             vfChain *c = g_ptr_array_index(chains, j);
-            for (guint k = 0; k < c->rules->len; k++) {
+            if (c->lines) {
+                /* as *-save printed them, under the same name */
+                g_string_append_len(out, c->lines, c->linesLen);
+                if (c->lines[c->linesLen - 1] != '\n')
+                    g_string_append_c(out, '\n');
+                continue;
+            }
+            for (guint k = 0; k < c->parsed->len; k++) {
                 g_string_append_printf(out, "-A %s ", c->name);
-                vfRuleFormat(out, g_ptr_array_index(c->rules, k));
+                vfRuleFormat(out, g_ptr_array_index(c->parsed, k));
                 g_string_append_c(out, '\n');
             }
         }

@@ -1,7 +1,11 @@
 /*
  * table.h: an in-memory copy of the kernel's tables for one layer
  *
- * Rules are held as the tokens *-save prints after "-A CHAIN".
+ * Rules are held as the tokens *-save prints after "-A CHAIN". A chain
+ * read from *-save keeps its lines unparsed until something looks at its
+ * rules (vfChainRules): a VM start at 1000 interfaces touches a handful
+ * of the 9000 chains, and parsing, copying and freeing the other 29 000
+ * rules was most of its time.
  */
 #pragma once
 
@@ -11,7 +15,11 @@ typedef struct {
     char *name;
     gboolean builtin;
     char *policy;       /* builtins and ebtables chains; NULL for "-" */
-    GPtrArray *rules;   /* of GStrv */
+    GPtrArray *parsed;  /* of packed GStrv; only through vfChainRules() */
+    const char *lines;  /* unparsed "-A NAME ..." lines, or NULL */
+    gsize linesLen;
+    gboolean fromSave;  /* declared by *-save and still under that name:
+                         * only such a chain can have unparsed referrers */
 } vfChain;
 
 typedef struct {
@@ -19,9 +27,12 @@ typedef struct {
     GPtrArray *chains;  /* of vfChain*, builtins first in kernel order */
     GHashTable *byName; /* name -> vfChain* */
     GStringChunk *names; /* chain names written into packed rules by renames */
-    GHashTable *refs;   /* chain name -> set (GHashTable) of the rules
-                         * (GStrv) that jump or go to it: ACCEPT and DROP
-                         * collect thousands, removal must not scan */
+    GHashTable *refs;   /* chain name -> set (GHashTable) of the parsed
+                         * rules (GStrv) that jump or go to it: ACCEPT and
+                         * DROP collect thousands, removal must not scan */
+    GHashTable *lineRefs; /* chain name -> (vfChain* -> count) of unparsed
+                         * rules jumping to it; built when first needed */
+    GPtrArray *sources; /* of GBytes: the texts unparsed lines point into */
 } vfTable;
 
 typedef struct {
@@ -47,8 +58,17 @@ gssize vfTableChainIndex(const vfTable *table, const char *name);
 vfChain *vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
                          const char *policy);
 void vfTableRemoveChain(vfTable *table, const char *name);
+/* The chain's rules (parsing its lines first if they are not yet). */
+GPtrArray *vfChainRules(vfTable *table, vfChain *chain);
+/* Known equal without parsing: the same unparsed lines. */
+gboolean vfChainSameLines(const vfChain *a, const vfChain *b);
+gboolean vfChainIsEmpty(const vfChain *chain);
+/* Takes the "-A" lines of @chain from @text (which @table must hold in
+ * sources) unparsed; lines for a chain that already has rules are parsed. */
+void vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len);
+
 /* How many rules jump or go to @name. */
-guint vfTableCountReferences(const vfTable *table, const char *name);
+guint vfTableCountReferences(vfTable *table, const char *name);
 void vfTableRenameChain(vfTable *table, const char *from, const char *to);
 
 /* A rule as the tables hold it: the token array and the token bytes in
