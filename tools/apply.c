@@ -31,6 +31,7 @@ int
 vfCmdTeardown(int argc, char **argv)
 {
     g_autoptr(vfCli) cli = vfCliNew();
+    g_autoptr(vfKernelState) ks = NULL;     /* outlives the backend: it borrows */
     g_autoptr(vfBackend) backend = NULL;
     g_autoptr(GPtrArray) fws = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
     g_autoptr(vfStateFile) st = NULL;
@@ -39,7 +40,6 @@ vfCmdTeardown(int argc, char **argv)
     g_autofree char *statePath = NULL;
     g_autofree char *cachePath = NULL;
     g_autofree char *netnsId = NULL;
-    g_autoptr(vfKernelState) ks = NULL;
     g_auto(vfApplyResult) result = { 0 };
     vfApplyStats stats = { 0 };
     guint32 gen = 0, now = 0, recorded;

@@ -65,6 +65,8 @@ typedef struct {
     char *name;           /* "interface/vnet0", "networks" */
     char *ifname;         /* NULL for the networks unit */
     GPtrArray *programs;  /* of virFirewall* */
+    nwfBinding *binding;  /* an interface's, borrowed from the host: its
+                           * program can be built again */
     char *desired;        /* vfDesiredHash(programs) */
     gboolean changed[2];  /* set by the network set-up callbacks */
 } vfUnit;

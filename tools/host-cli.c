@@ -263,6 +263,7 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         u = g_new0(vfUnit, 1);
         u->name = g_strdup_printf("interface/%s", b->portdev);
         u->ifname = g_strdup(b->portdev);
+        u->binding = b;
         u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
         g_ptr_array_add(u->programs, fw);
         u->desired = vfDesiredHash(u->programs);
@@ -298,6 +299,39 @@ vfApplyResultClear(vfApplyResult *res)
     res->known = FALSE;
 }
 
+typedef struct {
+    vfCli *cli;
+    GPtrArray *units;
+    guint *owner;   /* program -> unit */
+} vfUnitPrograms;
+
+/* An interface's program is built from its binding alone, and built
+ * again the same should the backend need it back. */
+static gboolean
+releaseProgram(gsize i, gpointer data)
+{
+    vfUnitPrograms *up = data;
+    vfUnit *u = g_ptr_array_index(up->units, up->owner[i]);
+
+    if (!u->binding || u->programs->len != 1)
+        return FALSE;
+    g_clear_pointer(&u->programs->pdata[0], virFirewallFree);
+    return TRUE;
+}
+
+static virFirewall *
+rebuildProgram(gsize i, gpointer data)
+{
+    vfUnitPrograms *up = data;
+    vfUnit *u = g_ptr_array_index(up->units, up->owner[i]);
+    g_autoptr(GError) err = NULL;
+
+    if (!(u->programs->pdata[0] = nwfBuildInstantiate(up->cli->host->filters,
+                                                      u->binding, &err)))
+        g_warning("%s: %s", u->name, err->message);
+    return u->programs->pdata[0];
+}
+
 gboolean
 vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                 GPtrArray **errorsOut, vfApplyStats *stats,
@@ -327,8 +361,14 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
             vfBackendSetSnapshot(backend, l, ks->save[l]);
     }
     errors = g_new0(GError *, fws->len + 1);
+    vfBackendSetProgramSource(backend, releaseProgram, rebuildProgram,
+                              &(vfUnitPrograms){ cli, units, owner });
     ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, stats, error);
+    /* done with: the programs (20 MiB for 1000 VMs with IP filters) go
+     * before the result tables become texts, the peak of a rebuild */
+    for (guint i = 0; i < units->len; i++)
+        g_ptr_array_set_size(((vfUnit *)g_ptr_array_index(units, i))->programs, 0);
     if (result)
         result->known = vfBackendGetResult(backend, result->save,
                                            &result->transactions);

@@ -1,6 +1,7 @@
 #pragma once
 #include "backend.h"
 #include "firewall-priv.h"
+#include "restore/table.h"
 
 struct _vfBackend {
     vfBackendKind kind;
@@ -8,10 +9,14 @@ struct _vfBackend {
     guint wait_seconds;
     gboolean replay;   /* restore: write the log, not the difference */
     const char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* borrowed, used once */
-    /* what the last apply left, when known exactly (vfBackendGetResult) */
+    /* what the last apply left, when known exactly (vfBackendGetResult):
+     * formatted only when asked, after the caller let go of its programs */
     gboolean result_known;
-    char *result[VIR_FIREWALL_LAYER_LAST];
+    vfTableSet *result[VIR_FIREWALL_LAYER_LAST];
     guint result_transactions;
+    vfProgramRelease release;   /* vfBackendSetProgramSource */
+    vfProgramRebuild rebuild;
+    gpointer source_data;
 };
 
 gboolean vfExecApply(vfBackend *backend, virFirewall *const *fws, gsize n,

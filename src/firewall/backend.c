@@ -39,7 +39,7 @@ vfBackendFree(vfBackend *backend)
     if (!backend)
         return;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        g_free(backend->result[l]);
+        vfTableSetFree(backend->result[l]);
     g_free(backend);
 }
 
@@ -61,8 +61,12 @@ vfBackendGetResult(vfBackend *backend, char **saveText, guint *transactions)
 {
     if (!backend->result_known)
         return FALSE;
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        saveText[l] = g_strdup(backend->result[l]);
+    backend->result_known = FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        /* one layer's tables at a time: the texts replace them */
+        saveText[l] = backend->result[l] ? vfTableSetFormat(backend->result[l]) : NULL;
+        g_clear_pointer(&backend->result[l], vfTableSetFree);
+    }
     *transactions = backend->result_transactions;
     return TRUE;
 }
@@ -71,6 +75,15 @@ void
 vfBackendSetReplay(vfBackend *backend, gboolean replay)
 {
     backend->replay = replay;
+}
+
+void
+vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
+                          vfProgramRebuild rebuild, gpointer data)
+{
+    backend->release = release;
+    backend->rebuild = rebuild;
+    backend->source_data = data;
 }
 
 void
@@ -92,7 +105,7 @@ vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     memset(stats, 0, sizeof(*stats));
     backend->result_known = FALSE;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        g_clear_pointer(&backend->result[l], g_free);
+        g_clear_pointer(&backend->result[l], vfTableSetFree);
     if (backend->kind == VF_BACKEND_EXEC)
         ret = vfExecApply(backend, fws, n, errors, stats, error);
     else

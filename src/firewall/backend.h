@@ -38,8 +38,9 @@ vfBackendKind vfBackendGetKind(const vfBackend *backend);
 
 /* Hands the restore backend the *-save output of @layer that the caller
  * has just read (or knows from its cache), so the next apply does not
- * read it again (used once). Borrowed: it must live until that apply
- * returns (a 61 000-rule text is 5 MiB). */
+ * read it again (used once). Borrowed, not copied (a 61 000-rule text is
+ * 5 MiB): the tables read from it point into it, so it must live until
+ * the backend is freed, applies again or hands over its result. */
 void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
                           const char *saveText);
 
@@ -54,11 +55,27 @@ void vfBackendSetReplay(vfBackend *backend, gboolean replay);
  * go: the tables the kernel now holds, as *-save prints them without its
  * comment lines (@saveText[layer], NULL for a layer the batch did not
  * read; the caller frees them), and how many nf_tables transactions the
- * apply committed (one per table written). FALSE when that is not known
- * exactly: exec backend, a replay, a retry, a batch error.
+ * apply committed (one per table written). Handed over once; the texts
+ * are made here, so a caller short of memory frees its programs first.
+ * FALSE when that is not known exactly: exec backend, a replay, a retry,
+ * a batch error, or already handed over.
  */
 gboolean vfBackendGetResult(vfBackend *backend, char **saveText,
                             guint *transactions);
+
+/*
+ * For a caller short of memory (1000 VMs' programs are 20 MiB): the
+ * restore backend calls @release(i) once program i is simulated and only
+ * the difference is left to write; the caller may then free it (it
+ * returns FALSE to keep it). Should the tools refuse the difference and
+ * the programs have to be replayed, @rebuild(i) must give program i back
+ * as it was. Programs of the exec backend and of a replay are never
+ * released.
+ */
+typedef gboolean (*vfProgramRelease)(gsize index, gpointer data);
+typedef virFirewall *(*vfProgramRebuild)(gsize index, gpointer data);
+void vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
+                               vfProgramRebuild rebuild, gpointer data);
 
 /* Lock wait (seconds) for iptables/ip6tables; default 10. */
 void vfBackendSetWait(vfBackend *backend, guint seconds);

@@ -80,7 +80,8 @@ virFirewallRuleFree(virFirewallRule *rule)
 {
     if (!rule)
         return;
-    g_free(rule->args);
+    if (rule->args != rule->inlineArgs)
+        g_free(rule->args);
     g_free(rule->query);
     g_free(rule);
 }
@@ -102,11 +103,11 @@ ruleCapacity(gsize slots, gboolean exact)
 static virFirewallRule *
 ruleNew(virFirewallLayer layer, bool ignoreErrors, gsize nargs)
 {
-    virFirewallRule *rule = g_new0(virFirewallRule, 1);
+    virFirewallRule *rule = g_malloc0(sizeof(*rule) + sizeof(const char *) * (nargs + 1));
 
     rule->layer = layer;
     rule->ignoreErrors = ignoreErrors;
-    rule->args = g_new0(const char *, nargs + 1);
+    rule->args = rule->inlineArgs;
     rule->exact = TRUE;
     return rule;
 }
@@ -125,6 +126,8 @@ ruleAppend(virFirewallRule *rule, const char *arg)
     gsize slots = rule->nargs + 2;
 
     if (slots > ruleCapacity(rule->nargs + 1, rule->exact)) {
+        if (rule->args == rule->inlineArgs)
+            rule->args = g_memdup2(rule->args, sizeof(const char *) * (rule->nargs + 1));
         rule->args = g_renew(const char *, rule->args, ruleCapacity(slots, FALSE));
         rule->exact = FALSE;
     }

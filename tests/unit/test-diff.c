@@ -116,18 +116,16 @@ test_random(void **state G_GNUC_UNUSED)
         g_autofree char *want = NULL, *got = NULL;
         g_autoptr(vfDiff) diff = NULL;
 
-        /* half the rounds work on tables read back from text, whose
-         * chains stay unparsed until the diff or an edit looks */
+        /* half the rounds work on "before" tables read back from text,
+         * whose chains stay unparsed until the diff or an edit looks: against
+         * parsed "after" chains (compared as printed lines), or against a
+         * copy of themselves with one chain edited */
         if (round % 4 >= 2) {
             g_autofree char *bt = vfTableSetFormat(before);
-            g_autofree char *at = vfTableSetFormat(after);
             g_clear_pointer(&before, vfTableSetFree);
-            g_clear_pointer(&after, vfTableSetFree);
             g_clear_pointer(&work, vfTableSetFree);
             before = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
-            after = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
             assert_true(vfSnapshotParse(before, bt, NULL));
-            assert_true(vfSnapshotParse(after, at, NULL));
             work = vfTableSetCopy(before);
         }
         /* some rounds change a little, as a restart or a VM start does */
@@ -276,6 +274,45 @@ test_unparsed(void **state G_GNUC_UNUSED)
     assert_non_null(strstr(renamed, "-A b2 -p tcp --goto c\n"));
     vfTableFlushChain(t, vfTableGetChain(t, "INPUT"));
     assert_int_equal(vfTableCountReferences(t, "a"), 0);
+
+    /* a flush drops unparsed lines unparsed, and their references */
+    {
+        g_autoptr(vfTableSet) sim2 = vfTableSetCopy(snap);
+        vfTable *t2 = vfTableSetGet(sim2, "filter");
+        vfChain *in2 = vfTableGetChain(t2, "INPUT");
+        g_autofree char *flushed = NULL;
+        assert_int_equal(vfTableCountReferences(t2, "a"), 2);
+        assert_non_null(in2->lines);
+        vfTableFlushChain(t2, in2);
+        assert_true(vfChainIsEmpty(in2));
+        assert_int_equal(vfTableCountReferences(t2, "a"), 0);
+        assert_int_equal(vfTableCountReferences(t2, "b"), 1);
+        flushed = vfTableSetFormat(sim2);
+        assert_null(strstr(flushed, "-A INPUT"));
+    }
+
+    /* a rebuilt chain is compared with the kernel's lines as printed */
+    {
+        vfTable *snapT = vfTableSetGet(snap, "filter");
+        g_autoptr(vfTableSet) other = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+        vfTable *o = vfTableSetEnsure(other, "filter");
+        vfChain *in = vfTableGetChain(o, "INPUT");
+        const char *w1[] = { "-j", "a", NULL };
+        const char *w2[] = { "-i", "vnet0", "-j", "a", NULL };
+        g_autoptr(vfTableSet) noNl = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+        vfTableAddChain(o, "a", FALSE, NULL);
+        vfTableInsertRule(o, in, 0, vfRulePack(w1));
+        /* INPUT's lines have a double blank and a tab: printed differently */
+        vfTableInsertRule(o, in, 1, vfRulePack(w2));
+        assert_false(vfChainMatchesLines(in, vfTableGetChain(snapT, "INPUT")));
+        assert_true(vfSnapshotParse(noNl, "*filter\n:INPUT ACCEPT [0:0]\n"
+                                    "-A INPUT -j a\n-A INPUT -i vnet0 -j a", NULL));
+        assert_true(vfChainMatchesLines(in, vfTableGetChain(vfTableSetGet(noNl, "filter"),
+                                                            "INPUT")));
+        g_free(vfTableStealRule(o, in, 1));
+        assert_false(vfChainMatchesLines(in, vfTableGetChain(vfTableSetGet(noNl, "filter"),
+                                                             "INPUT")));
+    }
 
     /* the snapshot the copy was made from still reads as it was */
     again = vfTableSetFormat(snap);

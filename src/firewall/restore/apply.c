@@ -354,10 +354,42 @@ bisect(vfBackend *backend, const vfPlanScript *script, vfApplyStats *stats,
     return g_ptr_array_index(script->entries, hi - 1);
 }
 
+typedef struct {
+    vfBackend *backend;
+    virFirewall **progs;   /* NULL where released */
+} vfLender;
+
+static void
+releaseProgram(gsize i, gpointer data)
+{
+    vfLender *lender = data;
+
+    if (lender->backend->release(i, lender->backend->source_data))
+        lender->progs[i] = NULL;
+}
+
+/* Every released program back, for a replay. */
+static gboolean
+rebuildPrograms(vfLender *lender, gsize n, GError **error)
+{
+    for (gsize i = 0; i < n; i++) {
+        if (lender->progs[i])
+            continue;
+        if (!(lender->progs[i] = lender->backend->rebuild(i, lender->backend->source_data))) {
+            g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                        "program %zu could not be rebuilt for the replay", i);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 gboolean
 vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                GError **errors, vfApplyStats *stats, GError **error)
 {
+    g_autofree virFirewall **progs = g_memdup2(fws, sizeof(*fws) * n);
+    vfLender lender = { backend, progs };
     vfTableSet *snapshot[VIR_FIREWALL_LAYER_LAST] = { NULL };
     g_autoptr(GHashTable) facts =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -375,8 +407,10 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
         if (!(layers & (1u << l)))
             continue;
         if (backend->snapshot[l]) {
+            g_autoptr(GBytes) text = g_bytes_new_static(backend->snapshot[l],
+                                                        strlen(backend->snapshot[l]));
             snapshot[l] = vfTableSetNew(l);
-            if (!vfSnapshotParse(snapshot[l], backend->snapshot[l], error))
+            if (!vfSnapshotParseBytes(snapshot[l], text, error))
                 goto cleanup;
         } else if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error))) {
             goto cleanup;
@@ -391,9 +425,14 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
             g_ptr_array_new_with_free_func((GDestroyNotify)committedFree);
         gboolean failed = FALSE;
 
-        /* the difference needs only the final tables, not the log */
+        if (!diffRound && !rebuildPrograms(&lender, n, error))
+            goto cleanup;
+        /* the difference needs only the final tables, not the log, nor
+         * the programs once walked */
         sim->keepLog = !diffRound;
-        vfSimulationRun(sim, fws, n, errors);
+        vfSimulationRunFull(sim, (virFirewall *const *)progs, n, errors,
+                            diffRound && backend->release ? releaseProgram : NULL,
+                            &lender);
 
         if (diffRound) {
             g_autofree char *why = NULL;
@@ -405,10 +444,11 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
             } else {
                 switch (applyDiff(backend, diff, snapshot, sim->sets, stats, error)) {
                 case VF_DIFF_APPLIED:
-                    /* the simulation's tables are now the kernel's */
+                    /* the simulation's tables are now the kernel's; the
+                     * snapshot's go first (the peak of a large apply) */
                     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-                        if (sim->sets[l])
-                            backend->result[l] = vfTableSetFormat(sim->sets[l]);
+                        g_clear_pointer(&snapshot[l], vfTableSetFree);
+                        backend->result[l] = g_steal_pointer(&sim->sets[l]);
                     }
                     backend->result_transactions = diff->scripts->len;
                     backend->result_known = TRUE;

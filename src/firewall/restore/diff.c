@@ -330,8 +330,10 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
     for (guint i = 0; i < tf->chains->len; i++) {
         vfChain *cf = g_ptr_array_index(tf->chains, i);
         vfChain *cs = vfTableGetChain(ts, cf->name);
-        /* untouched since *-save: equal without parsing either */
-        if (cs && vfChainSameLines(cs, cf))
+        /* untouched since *-save, or rebuilt as it was: equal without
+         * parsing the kernel's lines */
+        if (cs && (vfChainSameLines(cs, cf) ||
+                   (cs->lines && !cf->lines && vfChainMatchesLines(cf, cs))))
             continue;
         diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,
                   vfChainRules(tf, cf));

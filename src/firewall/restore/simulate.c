@@ -518,7 +518,8 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             GPtrArray *rules;
             if (c && fc != c)
                 continue;
-            rules = vfChainRules(t, fc);
+            /* without a log, unparsed lines are dropped unparsed */
+            rules = e ? vfChainRules(t, fc) : NULL;
             for (guint j = 0; e && j < rules->len; j++) {
                 const char *const *rule = g_ptr_array_index(rules, j);
                 const char *target = vfSpecTarget(rule);
@@ -668,15 +669,24 @@ checkProgram(virFirewall *fw, GError **error)
 }
 
 void
-vfSimulationRun(vfSimulation *sim, virFirewall *const *fws, gsize n,
-                GError **errors)
+vfSimulationRunFull(vfSimulation *sim, virFirewall *const *fws, gsize n,
+                    GError **errors, void (*done)(gsize, gpointer), gpointer data)
 {
     for (gsize i = 0; i < n; i++) {
         g_clear_error(&errors[i]);
-        if (!checkProgram(fws[i], &errors[i]))
-            continue;
-        sim->program = i;
-        sim->seq = 0;
-        virFirewallWalk(fws[i], simulateRule, sim, &errors[i]);
+        if (checkProgram(fws[i], &errors[i])) {
+            sim->program = i;
+            sim->seq = 0;
+            virFirewallWalk(fws[i], simulateRule, sim, &errors[i]);
+        }
+        if (done)
+            done(i, data);
     }
+}
+
+void
+vfSimulationRun(vfSimulation *sim, virFirewall *const *fws, gsize n,
+                GError **errors)
+{
+    vfSimulationRunFull(sim, fws, n, errors, NULL, NULL);
 }

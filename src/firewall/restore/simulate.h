@@ -96,6 +96,10 @@ char *vfSimulationFactKey(gsize program, guint seq);
  * whole program before anything of it is simulated. */
 void vfSimulationRun(vfSimulation *sim, virFirewall *const *fws, gsize n,
                      GError **errors);
+/* The same, calling @done(i, data) after program i was walked. */
+void vfSimulationRunFull(vfSimulation *sim, virFirewall *const *fws, gsize n,
+                         GError **errors, void (*done)(gsize, gpointer),
+                         gpointer data);
 
 /* The layers a program's rules use (bit per layer). */
 guint vfProgramLayers(virFirewall *fw);

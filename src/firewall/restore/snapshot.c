@@ -14,20 +14,20 @@ vfSnapshotSaveBinary(virFirewallLayer layer)
     return names[layer];
 }
 
-/* The chain an "-A" line appends to; NULL if the line needs the full
- * tokenizer (quotes) to say. */
+/* The chain an "-A" line appends to; NULL if the full tokenizer has to
+ * say (a quote in it: comments later in the line are no obstacle). */
 static char *
 lineChain(const char *line, const char *end)
 {
     const char *p = line + 3, *w;
 
-    if (memchr(line, '"', end - line))
-        return NULL;
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
     w = p;
-    while (p < end && *p != ' ' && *p != '\t')
-        p++;
+    while (p < end && *p != ' ' && *p != '\t') {
+        if (*p++ == '"')
+            return NULL;
+    }
     return g_strndup(w, p - w);
 }
 
@@ -38,7 +38,14 @@ lineChain(const char *line, const char *end)
 gboolean
 vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
 {
-    GBytes *bytes = g_bytes_new(text, strlen(text));
+    g_autoptr(GBytes) bytes = g_bytes_new(text, strlen(text));
+
+    return vfSnapshotParseBytes(set, bytes, error);
+}
+
+gboolean
+vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
+{
     gsize size;
     const char *data = g_bytes_get_data(bytes, &size);
     const char *p = data, *end = data + size;
@@ -145,7 +152,6 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
     ok = TRUE;
 #undef END_RUN
  out:
-    g_bytes_unref(bytes);
     return ok;
 }
 
@@ -169,9 +175,13 @@ vfTableSet *
 vfSnapshotRead(vfRunner *runner, virFirewallLayer layer, GError **error)
 {
     g_autoptr(vfTableSet) set = vfTableSetNew(layer);
-    g_autofree char *text = vfSnapshotReadText(runner, layer, error);
+    char *text = vfSnapshotReadText(runner, layer, error);
+    g_autoptr(GBytes) bytes = NULL;
 
-    if (!text || !vfSnapshotParse(set, text, error))
+    if (!text)
+        return NULL;
+    bytes = g_bytes_new_take(text, strlen(text));   /* the tables keep it */
+    if (!vfSnapshotParseBytes(set, bytes, error))
         return NULL;
     return g_steal_pointer(&set);
 }

@@ -6,8 +6,10 @@
 #include "table.h"
 #include "runner.h"
 
-/* Parses *-save output into @set. */
+/* Parses *-save output into @set. Chains keep their lines unparsed, in a
+ * copy of @text, or in @text itself (referenced) with the Bytes variant. */
 gboolean vfSnapshotParse(vfTableSet *set, const char *text, GError **error);
+gboolean vfSnapshotParseBytes(vfTableSet *set, GBytes *text, GError **error);
 
 /* Runs iptables-save / ip6tables-save / ebtables-save once: its output. */
 char *vfSnapshotReadText(vfRunner *runner, virFirewallLayer layer,

@@ -61,7 +61,8 @@ chainFree(vfChain *chain)
 {
     g_free(chain->name);
     g_free(chain->policy);
-    g_ptr_array_unref(chain->parsed);
+    if (chain->parsed)
+        g_ptr_array_unref(chain->parsed);
     g_free(chain);
 }
 
@@ -122,7 +123,6 @@ vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
     chain->name = g_strdup(name);
     chain->builtin = builtin;
     chain->policy = g_strdup(policy);
-    chain->parsed = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(table->chains, chain);
     g_hash_table_insert(table->byName, chain->name, chain);
     return chain;
@@ -144,7 +144,7 @@ vfTableSetCopy(const vfTableSet *set)
             nc->fromSave = c->fromSave;
             nc->lines = c->lines;   /* the copy shares the text */
             nc->linesLen = c->linesLen;
-            for (guint k = 0; k < c->parsed->len; k++)
+            for (guint k = 0; c->parsed && k < c->parsed->len; k++)
                 vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->parsed, k)));
         }
         g_ptr_array_add(copy->tables, nt);
@@ -212,10 +212,29 @@ vfTableRemoveChain(vfTable *table, const char *name)
     g_ptr_array_remove(table->chains, c);
 }
 
+/* The tools read these after -j as verdicts, never as chains: indexing
+ * the thousands of rules that ACCEPT or DROP was a quarter of the tables'
+ * memory at N=1000. */
+static gboolean
+isVerdict(const char *target)
+{
+    static const char *const verdicts[] = { "ACCEPT", "DROP", "RETURN", "CONTINUE",
+                                            "QUEUE", NULL };
+    return target && g_strv_contains(verdicts, target);
+}
+
+/* The chain @rule jumps or goes to, if any. */
+static const char *
+chainTarget(GStrv rule)
+{
+    const char *target = vfSpecTarget((const char *const *)rule);
+    return isVerdict(target) ? NULL : target;
+}
+
 static void
 refAdd(vfTable *table, GStrv rule)
 {
-    const char *target = vfSpecTarget((const char *const *)rule);
+    const char *target = chainTarget(rule);
     GHashTable *set;
 
     if (!target)
@@ -230,7 +249,7 @@ refAdd(vfTable *table, GStrv rule)
 static void
 refRemove(vfTable *table, GStrv rule)
 {
-    const char *target = vfSpecTarget((const char *const *)rule);
+    const char *target = chainTarget(rule);
     GHashTable *set;
 
     if (target && (set = g_hash_table_lookup(table->refs, target)))
@@ -369,8 +388,10 @@ lineRefAdd(const char *line, const char *end, gpointer data)
     char *target = lineTarget(line, end);
     GHashTable *set;
 
-    if (!target)
+    if (!target || isVerdict(target)) {
+        g_free(target);
         return;
+    }
     if (!(set = g_hash_table_lookup(ctx->table->lineRefs, target))) {
         set = g_hash_table_new(NULL, NULL);
         g_hash_table_insert(ctx->table->lineRefs, target, set);
@@ -398,22 +419,29 @@ lineRefs(vfTable *table)
     return table->lineRefs;
 }
 
+/* One unparsed rule of @chain jumping to @target is gone from the lines. */
+static void
+lineRefForget(vfTable *table, vfChain *chain, const char *target)
+{
+    GHashTable *set;
+
+    if (table->lineRefs && target &&
+        (set = g_hash_table_lookup(table->lineRefs, target))) {
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(set, chain));
+        if (n > 1)
+            g_hash_table_insert(set, chain, GUINT_TO_POINTER(n - 1));
+        else
+            g_hash_table_remove(set, chain);
+    }
+}
+
 static void
 lineParse(const char *line, const char *end, gpointer data)
 {
     vfLineCtx *ctx = data;
     GStrv rule = packLine(line, end);
-    const char *target = vfSpecTarget((const char *const *)rule);
-    GHashTable *set;
 
-    if (ctx->table->lineRefs && target &&
-        (set = g_hash_table_lookup(ctx->table->lineRefs, target))) {
-        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(set, ctx->chain));
-        if (n > 1)
-            g_hash_table_insert(set, ctx->chain, GUINT_TO_POINTER(n - 1));
-        else
-            g_hash_table_remove(set, ctx->chain);
-    }
+    lineRefForget(ctx->table, ctx->chain, chainTarget(rule));
     g_ptr_array_add(ctx->chain->parsed, rule);
     refAdd(ctx->table, rule);
 }
@@ -421,6 +449,9 @@ lineParse(const char *line, const char *end, gpointer data)
 GPtrArray *
 vfChainRules(vfTable *table, vfChain *chain)
 {
+    /* most chains of a large snapshot never need one */
+    if (!chain->parsed)
+        chain->parsed = g_ptr_array_new_with_free_func(g_free);
     if (chain->lines) {
         vfLineCtx ctx = { table, chain };
         vfChain lines = *chain;
@@ -438,9 +469,31 @@ vfChainSameLines(const vfChain *a, const vfChain *b)
 }
 
 gboolean
+vfChainMatchesLines(const vfChain *chain, const vfChain *other)
+{
+    g_autoptr(GString) line = g_string_new(NULL);
+    const char *p = other->lines;
+    gsize left = other->linesLen;
+
+    g_return_val_if_fail(!chain->lines && other->lines, FALSE);
+    for (guint i = 0; chain->parsed && i < chain->parsed->len; i++) {
+        g_string_printf(line, "-A %s ", other->name);
+        vfRuleFormat(line, g_ptr_array_index(chain->parsed, i));
+        g_string_append_c(line, '\n');
+        if (left == line->len - 1 && i == chain->parsed->len - 1)
+            g_string_truncate(line, line->len - 1);  /* no final newline */
+        if (line->len > left || memcmp(p, line->str, line->len) != 0)
+            return FALSE;
+        p += line->len;
+        left -= line->len;
+    }
+    return left == 0;
+}
+
+gboolean
 vfChainIsEmpty(const vfChain *chain)
 {
-    return !chain->lines && chain->parsed->len == 0;
+    return !chain->lines && (!chain->parsed || chain->parsed->len == 0);
 }
 
 void
@@ -476,14 +529,30 @@ vfTableStealRule(vfTable *table, vfChain *chain, guint index)
     return rule;
 }
 
+static void
+lineRefDrop(const char *line, const char *end, gpointer data)
+{
+    vfLineCtx *ctx = data;
+    g_autofree char *target = lineTarget(line, end);
+
+    lineRefForget(ctx->table, ctx->chain, target);
+}
+
 void
 vfTableFlushChain(vfTable *table, vfChain *chain)
 {
-    GPtrArray *rules = vfChainRules(table, chain);
-
-    for (guint i = 0; i < rules->len; i++)
-        refRemove(table, g_ptr_array_index(rules, i));
-    g_ptr_array_set_size(rules, 0);
+    /* a rebuild flushes thousands of chains it never reads */
+    if (chain->lines) {
+        vfLineCtx ctx = { table, chain };
+        if (table->lineRefs)
+            forEachLine(chain, lineRefDrop, &ctx);
+        chain->lines = NULL;
+        chain->linesLen = 0;
+    }
+    for (guint i = 0; chain->parsed && i < chain->parsed->len; i++)
+        refRemove(table, g_ptr_array_index(chain->parsed, i));
+    if (chain->parsed)
+        g_ptr_array_set_size(chain->parsed, 0);
 }
 
 guint
@@ -631,7 +700,7 @@ vfTableSetFormat(const vfTableSet *set)
                     g_string_append_c(out, '\n');
                 continue;
             }
-            for (guint k = 0; k < c->parsed->len; k++) {
+            for (guint k = 0; c->parsed && k < c->parsed->len; k++) {
                 g_string_append_printf(out, "-A %s ", c->name);
                 vfRuleFormat(out, g_ptr_array_index(c->parsed, k));
                 g_string_append_c(out, '\n');

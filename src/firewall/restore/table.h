@@ -15,7 +15,8 @@ typedef struct {
     char *name;
     gboolean builtin;
     char *policy;       /* builtins and ebtables chains; NULL for "-" */
-    GPtrArray *parsed;  /* of packed GStrv; only through vfChainRules() */
+    GPtrArray *parsed;  /* of packed GStrv, NULL until needed; only
+                         * through vfChainRules() */
     const char *lines;  /* unparsed "-A NAME ..." lines, or NULL */
     gsize linesLen;
     gboolean fromSave;  /* declared by *-save and still under that name:
@@ -62,6 +63,11 @@ void vfTableRemoveChain(vfTable *table, const char *name);
 GPtrArray *vfChainRules(vfTable *table, vfChain *chain);
 /* Known equal without parsing: the same unparsed lines. */
 gboolean vfChainSameLines(const vfChain *a, const vfChain *b);
+/* Known equal by printing @chain's parsed rules as *-save does and
+ * comparing with the unparsed lines of @other (a rebuilt chain against
+ * the kernel's: no need to parse the kernel's). FALSE also where only the
+ * quoting differs. */
+gboolean vfChainMatchesLines(const vfChain *chain, const vfChain *other);
 gboolean vfChainIsEmpty(const vfChain *chain);
 /* Takes the "-A" lines of @chain from @text (which @table must hold in
  * sources) unparsed; lines for a chain that already has rules are parsed. */
