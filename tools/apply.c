@@ -20,6 +20,8 @@ vfCmdApply(int argc, char **argv)
         fprintf(stderr, "virt-firewall apply: name at least one interface\n");
         return VF_EXIT_USAGE;
     }
+    /* a VM start: its binding, not every binding on the host */
+    cli->only_ifaces = (const char *const *)argv + 1;
     if ((ret = vfCliOpen(cli, TRUE)) || (ret = vfCliLock(cli, "apply")))
         return ret;
     units = vfCliBuildUnits(cli, (const char *const *)argv + 1, FALSE, &built);

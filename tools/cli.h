@@ -87,6 +87,7 @@ typedef struct {
     GString *phases;      /* "load 0.012s, build 0.003s, ..." */
     gboolean want_digest; /* reconnect: hash the input files in vfCliOpen */
     char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
+    const char *const *only_ifaces; /* apply, dump IFACE...: the bindings needed */
     gboolean json_summary;
 } vfCli;
 

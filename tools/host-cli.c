@@ -156,6 +156,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
                                         defaultDirs,
                                         cli->host_opts.binding_dir ? cli->host_opts.binding_dir
                                                                    : VF_DEFAULT_BINDING_DIR,
+                                        cli->only_ifaces,
                                         cli->host_opts.network_dir ? cli->host_opts.network_dir
                                                                    : VF_DEFAULT_NETWORK_DIR,
                                         &err);

@@ -389,6 +389,9 @@ vfCmdDump(int argc, char **argv)
         return VF_EXIT_USAGE;
     cli->target.dry_run = TRUE;
     cli->host_opts.quiet = TRUE;
+    /* what apply IFACE... would run, from the bindings apply would read */
+    if (argc > 1)
+        cli->only_ifaces = (const char *const *)argv + 1;
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     units = vfCliBuildUnits(cli, argc > 1 ? (const char *const *)argv + 1 : NULL,

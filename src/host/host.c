@@ -6,6 +6,7 @@
 #include "firewall/error.h"
 
 #include <errno.h>
+#include <string.h>
 
 void
 vfHostFree(vfHost *host)
@@ -75,20 +76,81 @@ loadNetworks(const char *dir, GError **error)
     return g_steal_pointer(&nets);
 }
 
+/*
+ * The bindings of @portdevs alone, from <dir>/<portdev>.xml where libvirt
+ * writes them: starting one VM need not parse the binding of every other
+ * VM on the host. The portdev inside a file is the truth, not its name:
+ * NULL when a file is missing, unparsable or names another interface, and
+ * the caller reads the whole directory, which finds a binding under any
+ * file name and reports errors as it always did.
+ *
+ * So a broken binding of another interface does not fail this start:
+ * libvirt too reads only the starting VM's binding, and at its own restart
+ * skips a malformed status file rather than fail (LoadAllConfigs). When the
+ * whole directory is read, a broken file is still an error: it may be the
+ * binding asked for. A second binding of the same portdev under another
+ * file name is not seen either (reading the directory applies both, the
+ * file name sorting last winning): libvirt keeps one binding per portdev
+ * and writes it to <portdev>.xml only, so that file is the one it uses.
+ */
+static GPtrArray *
+loadNamedBindings(const char *dir, const char *const *portdevs)
+{
+    g_autoptr(GPtrArray) res =
+        g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (gsize i = 0; portdevs[i]; i++) {
+        g_autofree char *file = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(nwfBinding) b = NULL;
+
+        /* named twice: one binding, as from the directory */
+        if (!g_hash_table_add(seen, (gpointer)portdevs[i]))
+            continue;
+        /* no interface has such a name, and it must not lead out of @dir */
+        if (!portdevs[i][0] || strchr(portdevs[i], G_DIR_SEPARATOR))
+            return NULL;
+        file = g_strconcat(portdevs[i], ".xml", NULL);
+        path = g_build_filename(dir, file, NULL);
+        if (!(b = nwfBindingParseFile(path, &err))) {
+            g_debug("%s: reading all of %s", err->message, dir);
+            return NULL;
+        }
+        if (!g_str_equal(b->portdev, portdevs[i])) {
+            g_debug("%s is the binding of %s: reading all of %s", path,
+                    b->portdev, dir);
+            return NULL;
+        }
+        g_ptr_array_add(res, g_steal_pointer(&b));
+    }
+    return g_steal_pointer(&res);
+}
+
+static GPtrArray *
+loadBindings(const char *dir, const char *const *portdevs, GError **error)
+{
+    GPtrArray *named;
+
+    if (!dir || !g_file_test(dir, G_FILE_TEST_IS_DIR))
+        return g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
+    if (portdevs && (named = loadNamedBindings(dir, portdevs)))
+        return named;
+    return nwfBindingLoadDir(dir, error);
+}
+
 vfHost *
 vfHostLoadFiles(const char *const *nwfilterDirs, const char *bindingDir,
-                const char *networkDir, GError **error)
+                const char *const *portdevs, const char *networkDir,
+                GError **error)
 {
     g_autoptr(vfHost) host = g_new0(vfHost, 1);
 
     if (!(host->filters = nwfLoadFilters(nwfilterDirs, error)))
         return NULL;
-    if (bindingDir && g_file_test(bindingDir, G_FILE_TEST_IS_DIR)) {
-        if (!(host->bindings = nwfBindingLoadDir(bindingDir, error)))
-            return NULL;
-    } else {
-        host->bindings = g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
-    }
+    if (!(host->bindings = loadBindings(bindingDir, portdevs, error)))
+        return NULL;
     if (!(host->networks = loadNetworks(networkDir, error)))
         return NULL;
     vfHostSort(host);

@@ -29,9 +29,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfHost, vfHostFree)
 
 /* @nwfilterDirs: first match wins. @networkDir holds libvirt's status
  * files (<networkstatus>) of active networks; NULL or missing = none. A
- * missing binding directory means no bindings (libvirt not running). */
+ * missing binding directory means no bindings (libvirt not running).
+ * @portdevs non-NULL: only these interfaces' bindings are needed; when
+ * each is in <bindingDir>/<portdev>.xml (where libvirt writes it) only
+ * those files are read, and a broken file of another interface is no
+ * error; otherwise every binding is read, as with NULL. */
 vfHost *vfHostLoadFiles(const char *const *nwfilterDirs,
                         const char *bindingDir,
+                        const char *const *portdevs,
                         const char *networkDir,
                         GError **error);
 

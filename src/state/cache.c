@@ -86,7 +86,7 @@ vfKernelCacheSave(const char *path, const char *netnsId, guint32 generation,
         g_string_append_printf(out, "layer %s %zu\n", layerNames[l], strlen(text));
         g_string_append(out, text);
     }
-    if (!g_file_set_contents(path, out->str, out->len, error)) {
+    if (!vfStateReplaceFile(path, out->str, out->len, error)) {
         g_prefix_error(error, "cannot write the kernel cache: ");
         return FALSE;
     }

@@ -16,8 +16,11 @@
 /* The kernel's tables, one *-save per layer. */
 typedef struct {
     char *save[VIR_FIREWALL_LAYER_LAST];
-    GHashTable *index;   /* unit -> its lines; built on first use */
+    GHashTable *index;   /* unit -> its lines; built on first use (NULL: none) */
     GHashTable *ifnames; /* the interfaces the index knows */
+    gboolean indexFull;  /* the index has every unit, not only those asked for */
+    guint scans;         /* units indexed one by one so far */
+    int scanMax;         /* see vfKernelStateSetScanMax */
 } vfKernelState;
 
 vfKernelState *vfKernelStateRead(vfRunner *runner, GError **error);
@@ -34,6 +37,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfKernelState, vfKernelStateFree)
  * text can sort every line to its owner (interface names may contain
  * '-', so a chain name alone is ambiguous). */
 void vfKernelStateIndex(vfKernelState *ks, const char *const *ifnames);
+
+/* How the lines are sorted to their units: while the state knows at most
+ * @max interfaces, each unit asked for (at most @max + 1) by a pass that
+ * looks only at the lines that may be its (one VM starting), else all
+ * units in one pass. 0: the default (8); < 0: always all units at once.
+ * The lines are the same either way (tests compare them). */
+void vfKernelStateSetScanMax(vfKernelState *ks, int max);
 
 /* The lines of an interface's chains and of the hooks that name it, in
  * every layer (root-chain jumps sorted: their order depends on the order
@@ -85,6 +95,11 @@ gboolean vfKernelCacheSave(const char *path, const char *netnsId,
                            guint32 generation, const vfKernelState *ks,
                            GError **error);
 void vfKernelCacheRemove(const char *path);
+
+/* Replaces @path by @data atomically (a temporary file renamed over it),
+ * without fsync(): see state.c. */
+gboolean vfStateReplaceFile(const char *path, const char *data, gsize len,
+                            GError **error);
 
 /* An id for the network namespace the runner works in ("net:[ino]"). */
 char *vfNetnsId(int netnsFd);

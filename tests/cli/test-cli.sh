@@ -53,6 +53,64 @@ expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
 expect_err "no filter binding for interface 'vnet99'" "unknown interface is named"
 expect_rc 0 "help" "$VF" --help
 
+# --- apply (and dump IFACE) reads only <binding-dir>/IFACE.xml, when that
+# file holds IFACE's binding; else the whole directory, as reconnect does
+dirs_with() { # dirs_with BINDINGDIR
+    echo "--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter" \
+         "--binding-dir $1 --network-dir $HOST/network --config $HOST/network.conf"
+}
+same_as() { # same_as REF NAME: $TMP/out is $TMP/REF
+    if cmp -s "$TMP/$1" "$TMP/out"; then ok "$2"; else
+        fail "$2: differs from $1"; diff "$TMP/$1" "$TMP/out" | head | sed 's/^/#   /'; fi
+}
+for i in 0 1; do "$VF" apply vnet$i $DIRS --dry-run -q > "$TMP/ref$i" 2>/dev/null; done
+"$VF" apply vnet0 vnet1 vnet2 $DIRS --dry-run -q > "$TMP/ref012" 2>/dev/null
+grep -q -- '-A libvirt-I-vnet0 ' "$TMP/ref0" && ok "apply vnet0 --dry-run builds vnet0" \
+    || fail "apply vnet0 --dry-run built nothing for vnet0"
+expect_rc 0 "apply vnet0 vnet0" "$VF" apply vnet0 vnet0 $DIRS --dry-run --json
+[ "$(json_field rebuilt)" = 1 ] && ok "an interface named twice is one unit" \
+    || fail "apply vnet0 vnet0: rebuilt=$(json_field rebuilt)"
+# the file name is no guarantee: vnet0.xml and vnet1.xml swapped
+mkdir -p "$TMP/swap"
+cp "$HOST/bindings/vnet0.xml" "$TMP/swap/vnet1.xml"
+cp "$HOST/bindings/vnet1.xml" "$TMP/swap/vnet0.xml"
+cp "$HOST/bindings/vnet2.xml" "$TMP/swap/"
+for i in 0 1; do
+    expect_rc 0 "apply vnet$i, its binding in the other's file" "$VF" apply vnet$i $(dirs_with "$TMP/swap") --dry-run -q
+    same_as ref$i "vnet$i's own binding applied, found by its portdev"
+done
+expect_rc 0 "apply vnet0 vnet1 vnet2, two files swapped" "$VF" apply vnet0 vnet1 vnet2 $(dirs_with "$TMP/swap") --dry-run -q
+same_as ref012 "swapped files: the same three bindings"
+# a binding under another name (no vnet0.xml)
+mkdir -p "$TMP/renamed"
+cp "$HOST/bindings/vnet0.xml" "$TMP/renamed/vm-a.xml"
+cp "$HOST/bindings/vnet1.xml" "$HOST/bindings/vnet2.xml" "$TMP/renamed/"
+expect_rc 0 "apply vnet0, its binding in vm-a.xml" "$VF" apply vnet0 $(dirs_with "$TMP/renamed") --dry-run -q
+same_as ref0 "vnet0's binding found under another file name"
+# A broken binding of another VM does not stop this VM's start (libvirt
+# reads only the starting VM's binding too); reconnect and dump still fail
+# on it, and so does apply when the directory must be read, since the
+# broken file may be the binding asked for.
+mkdir -p "$TMP/broken"
+cp "$HOST/bindings/"*.xml "$TMP/broken/"
+printf '<filterbindingstatus>\n<filterbinding>\n<portdev name="vnet7"\n' > "$TMP/broken/vnet7.xml"
+expect_rc 0 "apply vnet0 beside a broken vnet7.xml" "$VF" apply vnet0 $(dirs_with "$TMP/broken") --dry-run -q
+same_as ref0 "vnet0 applied as without vnet7.xml"
+expect_rc 0 "dump vnet0 beside a broken vnet7.xml" "$VF" dump vnet0 $(dirs_with "$TMP/broken")
+same_as ref0 "dump vnet0 prints what apply vnet0 runs"
+expect_rc 2 "dump of all with a broken vnet7.xml" "$VF" dump $(dirs_with "$TMP/broken")
+expect_err "vnet7.xml" "dump of all names the broken file"
+expect_rc 2 "apply vnet7 (the broken one)" "$VF" apply vnet7 $(dirs_with "$TMP/broken") --dry-run
+expect_err "vnet7.xml" "apply vnet7 names its broken file"
+cp "$TMP/broken/vnet7.xml" "$TMP/renamed/"
+expect_rc 2 "apply vnet0 from vm-a.xml beside a broken vnet7.xml" "$VF" apply vnet0 $(dirs_with "$TMP/renamed") --dry-run
+expect_err "vnet7.xml" "reading the whole directory names the broken file"
+# an interface name does not lead out of the binding directory
+mkdir -p "$TMP/esc/b"
+sed "s|name='vnet0'|name='../vnet9'|" "$HOST/bindings/vnet0.xml" > "$TMP/esc/vnet9.xml"
+expect_rc 1 "apply ../vnet9" "$VF" apply ../vnet9 $(dirs_with "$TMP/esc/b") --dry-run
+expect_err "no filter binding for interface '../vnet9'" "no file outside the binding directory is read"
+
 # --- network.conf's firewall_backend decides the backend
 backend_of() { sed -n 's/.*"backend" *: *"\([a-z]*\)".*/\1/p' "$TMP/err" | tail -n 1; }
 for pair in 'iptables:exec' 'iptables-restore:restore'; do
@@ -122,6 +180,19 @@ else
         expect_rc 0 "reconnect again" "$VF" reconnect $K
         [ "$(json_field processes)" = 0 ] && ok "and then nothing to read again" \
             || fail "after the foreign change was seen: processes=$(json_field processes)"
+        # the host's own namespace keeps its inode and cookie across a
+        # reboot and its generation id restarts: files of another boot must
+        # not match (here: the same files with another boot id)
+        BOOT=$(cat /proc/sys/kernel/random/boot_id)
+        grep -q ":$BOOT\"" "$TMP/state.json" && ok "the state file's namespace id names this boot" \
+            || fail "no boot id in the state file's namespace id"
+        sed "s/$BOOT/00000000-0000-0000-0000-000000000000/" "$TMP/state.json" > "$TMP/oldboot.json"
+        sed "s/$BOOT/00000000-0000-0000-0000-000000000000/" "$TMP/state.json.kernel" > "$TMP/oldboot.json.kernel"
+        expect_rc 0 "reconnect with the files of another boot" "$VF" reconnect $DIRS --netns "$NS" \
+            --state-file "$TMP/oldboot.json" --json
+        [ "$(json_field skipped)" = 0 ] && [ "$(json_field rebuilt)" = 4 ] && [ "$(json_field processes)" -ge 3 ] \
+            && ok "another boot's files: nothing trusted, kernel read, all rebuilt" \
+            || fail "another boot's files were trusted: skipped=$(json_field skipped) processes=$(json_field processes)"
         ip netns exec "$NS" iptables -w -D INPUT -s 10.55.0.1/32 -j ACCEPT
     fi
 

@@ -300,7 +300,7 @@ doCheck(int argc, char **argv)
         return 1;
     }
     dirs[0] = filterDir;
-    if (!(fromFiles = vfHostLoadFiles(dirs, bindingDir, NULL, &err))) {
+    if (!(fromFiles = vfHostLoadFiles(dirs, bindingDir, NULL, NULL, &err))) {
         fprintf(stderr, "FAIL: vfHostLoadFiles(%s, %s): %s\n", filterDir,
                 bindingDir, err->message);
         return 1;
