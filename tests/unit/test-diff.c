@@ -314,6 +314,16 @@ test_unparsed(void **state G_GNUC_UNUSED)
                                                              "INPUT")));
     }
 
+    /* a comment or an empty line between a chain's lines is no rule */
+    {
+        g_autoptr(vfTableSet) odd = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+        g_autofree char *got = NULL;
+        assert_true(vfSnapshotParse(odd, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j RETURN\n"
+                                    "# x\n\n-A INPUT -j DROP\nCOMMIT\n", NULL));
+        got = rulesOf(vfTableSetGet(odd, "filter"), "INPUT");
+        assert_string_equal(got, "-j RETURN|-j DROP|");
+    }
+
     /* the snapshot the copy was made from still reads as it was */
     again = vfTableSetFormat(snap);
     assert_non_null(strstr(again, "-A INPUT  -i vnet0\t-j a\n-A a -j b\n-A a -j RETURN\n"));

@@ -48,7 +48,7 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
 {
     gsize size;
     const char *data = g_bytes_get_data(bytes, &size);
-    const char *p = data, *end = data + size;
+    const char *p = data ? data : "", *end = p + size;   /* empty: NULL */
     vfTable *table = NULL;
     vfChain *run = NULL;
     const char *runStart = NULL, *runEnd = NULL;
@@ -69,8 +69,10 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
         const char *at = p;
 
         p = nl ? nl + 1 : end;
-        if (le == at || *at == '#')
+        if (le == at || *at == '#') {
+            END_RUN();   /* a run holds "-A" lines only */
             continue;
+        }
         if (le - at > 3 && !memcmp(at, "-A ", 3) && table) {
             g_autofree char *chainName = lineChain(at, le);
             vfChain *chain;
@@ -126,10 +128,9 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
                 g_free(chain->policy);
                 chain->policy = g_strdup(w[1]);
             } else {
-                chain = vfTableAddChain(table, w[0], FALSE,
-                                        g_str_equal(w[1], "-") ? NULL : w[1]);
+                vfTableAddChain(table, w[0], FALSE,
+                                g_str_equal(w[1], "-") ? NULL : w[1]);
             }
-            chain->fromSave = TRUE;
             continue;
         }
         if (g_str_has_prefix(line, "-A ")) {
@@ -149,6 +150,12 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
         goto out;
     }
     END_RUN();
+    /* unparsed lines may refer to any chain the text left, builtins too */
+    for (guint i = 0; i < set->tables->len; i++) {
+        vfTable *t = g_ptr_array_index(set->tables, i);
+        for (guint j = 0; j < t->chains->len; j++)
+            ((vfChain *)g_ptr_array_index(t->chains, j))->fromSave = TRUE;
+    }
     ok = TRUE;
 #undef END_RUN
  out:

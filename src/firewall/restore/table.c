@@ -365,8 +365,11 @@ static void
 forEachLine(const vfChain *chain, void (*fn)(const char *, const char *, gpointer),
             gpointer data)
 {
-    const char *p = chain->lines, *end = p + chain->linesLen;
+    const char *p = chain->lines, *end;
 
+    if (!p)
+        return;
+    end = p + chain->linesLen;
     while (p < end) {
         const char *nl = memchr(p, '\n', end - p);
         const char *le = nl ? nl : end;

@@ -19,8 +19,9 @@ typedef struct {
                          * through vfChainRules() */
     const char *lines;  /* unparsed "-A NAME ..." lines, or NULL */
     gsize linesLen;
-    gboolean fromSave;  /* declared by *-save and still under that name:
-                         * only such a chain can have unparsed referrers */
+    gboolean fromSave;  /* there when *-save was read and still under that
+                         * name: only such a chain can have unparsed
+                         * referrers (the kernel refuses jumps to others) */
 } vfChain;
 
 typedef struct {
