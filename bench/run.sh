@@ -43,6 +43,9 @@ SLOW_S=30              # a measure whose first run takes longer gets SLOW_RUNS
 SLOW_RUNS=3
 FILTERS="clean-traffic vf-bench-l3"
 
+# for the report, before the options are shifted away
+ARGS=; for a in "$@"; do case $a in *" "*) ARGS="$ARGS \"$a\"" ;; *) ARGS="$ARGS $a" ;; esac; done
+ARGS=${ARGS# }
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=1; NLIST="10 100"; RUNS=3; EXEC_RUNS_SMALL=3; EXEC_MAX_N=10 ;;
@@ -65,7 +68,6 @@ for p in /usr/bin/time ebtables-restore iptables-restore ip6tables-restore ip; d
 done
 [ -d "$STOCK" ] || { echo "bench/run.sh: $STOCK missing (libvirt-daemon-config-nwfilter)" >&2; exit 2; }
 
-ARGS="$*"
 STAMP=$(date +%Y-%m-%d)
 [ $QUICK = 1 ] && STAMP=$STAMP-quick
 [ -n "$TAG" ] && STAMP=$STAMP-$TAG
