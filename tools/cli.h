@@ -121,7 +121,9 @@ void vfApplyResultClear(vfApplyResult *res);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyResult, vfApplyResultClear)
 
 /* Applies the programs of @units as one batch; errors[i] per unit;
- * @result (may be NULL) says what the kernel now holds, if known. */
+ * @result (may be NULL) says what the kernel now holds, if known. The
+ * units' programs are consumed: freed during or after the apply (their
+ * desired hashes stay). */
 gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                          GPtrArray **errors, vfApplyStats *stats,
                          vfApplyResult *result, GError **error);
