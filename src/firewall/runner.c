@@ -26,10 +26,25 @@ vfRunnerRun(vfRunner *runner, const char *const *argv, const char *input,
 }
 
 void
+vfRunnerPrestart(vfRunner *runner, const char *const *argv)
+{
+    if (runner->prestart)
+        runner->prestart(runner, argv);
+}
+
+void
+vfRunnerCancelPrestarted(vfRunner *runner)
+{
+    if (runner->cancel)
+        runner->cancel(runner);
+}
+
+void
 vfRunnerFree(vfRunner *runner)
 {
     if (!runner)
         return;
+    vfRunnerCancelPrestarted(runner);
     if (runner->free)
         runner->free(runner);
     else
@@ -39,9 +54,23 @@ vfRunnerFree(vfRunner *runner)
 /* ---- GSubprocess ---- */
 
 typedef struct {
+    char **argv;
+    GSubprocess *proc;
+} vfStarted;
+
+typedef struct {
     vfRunner parent;
     int netns_fd;
+    GPtrArray *started;   /* of vfStarted*: prestarted, waiting for input */
 } vfSubprocessRunner;
+
+static void
+startedFree(vfStarted *st)
+{
+    g_strfreev(st->argv);
+    g_clear_object(&st->proc);
+    g_free(st);
+}
 
 static void
 enterNetns(gpointer data)
@@ -67,16 +96,10 @@ bytesToString(GBytes *bytes)
     return g_strndup(data ? data : "", len);
 }
 
-static gboolean
-subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
-              vfRunResult *res, GError **error)
+static GSubprocess *
+spawn(vfSubprocessRunner *self, const char *const *argv, GError **error)
 {
-    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
     g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autoptr(GSubprocess) proc = NULL;
-    g_autoptr(GBytes) stdinBytes = NULL;
-    g_autoptr(GBytes) outBytes = NULL;
-    g_autoptr(GBytes) errBytes = NULL;
     GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_PIPE |
                              G_SUBPROCESS_FLAGS_STDIN_PIPE;
@@ -88,7 +111,79 @@ subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
         g_subprocess_launcher_set_child_setup(launcher, enterNetns,
                                               GINT_TO_POINTER(self->netns_fd),
                                               NULL);
-    if (!(proc = g_subprocess_launcher_spawnv(launcher, argv, error)))
+    return g_subprocess_launcher_spawnv(launcher, argv, error);
+}
+
+static void
+subprocessPrestart(vfRunner *runner, const char *const *argv)
+{
+    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
+    g_autoptr(GError) err = NULL;
+    vfStarted *st = g_new0(vfStarted, 1);
+
+    /* a failure shows again, and is reported, when the input comes */
+    if (!(st->proc = spawn(self, argv, &err))) {
+        g_debug("cannot start %s ahead: %s", argv[0], err->message);
+        g_free(st);
+        return;
+    }
+    st->argv = g_strdupv((char **)argv);
+    g_ptr_array_add(self->started, st);
+    runner->spawned++;
+}
+
+/* The process prestarted for @argv, if any; the caller owns it. */
+static GSubprocess *
+takeStarted(vfSubprocessRunner *self, const char *const *argv)
+{
+    for (guint i = 0; i < self->started->len; i++) {
+        vfStarted *st = g_ptr_array_index(self->started, i);
+        if (g_strv_equal((const char *const *)st->argv, argv)) {
+            GSubprocess *proc = g_steal_pointer(&st->proc);
+            g_ptr_array_remove_index(self->started, i);
+            return proc;
+        }
+    }
+    return NULL;
+}
+
+static void
+subprocessCancel(vfRunner *runner)
+{
+    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
+    g_autoptr(GBytes) none = g_bytes_new_static("", 0);
+
+    for (guint i = 0; i < self->started->len; i++) {
+        vfStarted *st = g_ptr_array_index(self->started, i);
+        g_autoptr(GError) err = NULL;
+        if (!g_subprocess_communicate(st->proc, none, NULL, NULL, NULL, &err))
+            g_debug("%s started ahead: %s", st->argv[0], err->message);
+    }
+    g_ptr_array_set_size(self->started, 0);
+}
+
+static void
+subprocessFree(vfRunner *runner)
+{
+    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
+
+    g_ptr_array_unref(self->started);
+    g_free(self);
+}
+
+static gboolean
+subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
+              vfRunResult *res, GError **error)
+{
+    vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GBytes) stdinBytes = NULL;
+    g_autoptr(GBytes) outBytes = NULL;
+    g_autoptr(GBytes) errBytes = NULL;
+
+    if ((proc = takeStarted(self, argv)))
+        runner->spawned--;   /* counted when it started */
+    else if (!(proc = spawn(self, argv, error)))
         return FALSE;
     /* bytes, not _utf8: *-save prints what the kernel holds, and a
      * comment xt_comment cut at 255 bytes (or written by another tool)
@@ -116,6 +211,10 @@ vfRunnerNewSubprocess(int netns_fd)
     vfSubprocessRunner *self = g_new0(vfSubprocessRunner, 1);
 
     self->parent.run = subprocessRun;
+    self->parent.prestart = subprocessPrestart;
+    self->parent.cancel = subprocessCancel;
+    self->parent.free = subprocessFree;
+    self->started = g_ptr_array_new_with_free_func((GDestroyNotify)startedFree);
     self->netns_fd = netns_fd;
     return &self->parent;
 }

@@ -31,11 +31,25 @@ typedef gboolean (*vfRunFunc)(vfRunner *runner,
 struct _vfRunner {
     vfRunFunc run;
     void (*free)(vfRunner *runner);   /* NULL: g_free */
+    /* optional, see vfRunnerPrestart() */
+    void (*prestart)(vfRunner *runner, const char *const *argv);
+    void (*cancel)(vfRunner *runner);
     guint spawned;   /* processes started through this runner */
 };
 
 gboolean vfRunnerRun(vfRunner *runner, const char *const *argv,
                      const char *input, vfRunResult *res, GError **error);
+
+/*
+ * Starts @argv now, its input to come: the next vfRunnerRun() of the same
+ * argv feeds that process instead of starting one. A restore tool takes
+ * 3-5 ms to start (dynamic linking, its netlink socket), time the caller
+ * spends computing the input. Runners without processes ignore it.
+ */
+void vfRunnerPrestart(vfRunner *runner, const char *const *argv);
+/* Ends the processes started and not fed with an empty input (the tools
+ * then do nothing, and commit nothing); vfRunnerFree() does it too. */
+void vfRunnerCancelPrestarted(vfRunner *runner);
 
 /* Real processes via GSubprocess. @netns_fd: -1, or an fd of a network
  * namespace every child enters before exec. */

@@ -52,17 +52,25 @@ counted=0
 case " ${VF_FAULT_TOOLS:-ebtables-restore iptables-restore ip6tables-restore} " in
 *" $name "*) counted=1 ;;
 esac
+# A restore is counted once its input is in: virt-firewall starts a restore
+# tool ahead of its input, and ends one it did not need with no input at
+# all (the tool then does nothing), which is not a call.
+input=
+case $name in
+*-restore)
+    input=$VF_FAULT_DIR/in.tmp.$$
+    cat > "$input"
+    exec < "$input"
+    [ -s "$input" ] || counted=0 ;;
+esac
 call=0
 if [ "$counted" = 1 ]; then
     call=$(( $(cat "$VF_FAULT_DIR/count" 2>/dev/null || echo 0) + 1 ))
     echo "$call" > "$VF_FAULT_DIR/count"
+    # keep each counted restore input (in.N) for the report
+    [ -n "$input" ] && mv "$input" "$VF_FAULT_DIR/in.$call"
 fi
 echo "${call:-0} $name $*" >> "$VF_FAULT_DIR/log"
-case $name in
-*-restore)  # keep each restore input (in.N) for the report
-    cat > "$VF_FAULT_DIR/in.$call"
-    exec < "$VF_FAULT_DIR/in.$call" ;;
-esac
 
 if [ "$counted" = 1 ] && [ "$call" = "${VF_FAULT_RACE_AT:-0}" ]; then
     sh -c "$VF_FAULT_RACE" >> "$VF_FAULT_DIR/log" 2>&1

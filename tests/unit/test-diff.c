@@ -95,6 +95,10 @@ run(vfTable *t, const char *const *w)
         }
         assert_true(i < vfChainRules(t, c)->len);
         g_free(vfTableStealRule(t, c, i));
+    } else if (g_str_equal(w[0], "-P")) {
+        assert_non_null(c);
+        assert_true(c->builtin);
+        vfTableSetPolicy(t, c, w[2]);
     } else {
         fail_msg("unexpected line %s", w[0]);
     }
@@ -161,6 +165,175 @@ test_random(void **state G_GNUC_UNUSED)
             kept++;
     }
     print_message("4000 random pairs, %u lines, %u needed none\n", lines, kept);
+}
+
+static char *
+diffText(const vfDiff *diff)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint s = 0; s < diff->scripts->len; s++) {
+        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        g_string_append_printf(out, "*%s\n", script->table);
+        for (guint i = 0; i < script->entries->len; i++) {
+            vfLogEntry *e = g_ptr_array_index(script->entries, i);
+            g_autofree char *line = g_strjoinv(" ", e->words);
+            g_string_append_printf(out, "%s\n", line);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A random rule for @c, if the chain it jumps to is there (the kernel
+ * refuses a jump to nowhere). */
+static void
+insertRandomRule(GRand *r, vfTable *t, vfChain *c, guint pos)
+{
+    GStrv rule = randomRule(r);
+    guint n = g_strv_length(rule);
+
+    if (g_str_has_prefix(rule[n - 1], "c") && !vfTableGetChain(t, rule[n - 1]))
+        g_free(rule);
+    else
+        vfTableInsertRule(t, c, pos, rule);
+}
+
+/* One random change to @t, through the calls the simulation makes. */
+static void
+randomEdit(GRand *r, vfTable *t, guint *fresh)
+{
+    vfChain *c = g_ptr_array_index(t->chains, g_rand_int_range(r, 0, t->chains->len));
+    char name[32];
+
+    switch (g_rand_int_range(r, 0, 8)) {
+    case 0:
+    case 1:
+        insertRandomRule(r, t, c, g_rand_int_range(r, 0, vfChainRules(t, c)->len + 1));
+        break;
+    case 2:
+        if (vfChainRules(t, c)->len)
+            g_free(vfTableStealRule(t, c, g_rand_int_range(r, 0, vfChainRules(t, c)->len)));
+        break;
+    case 3:
+        vfTableFlushChain(t, c);
+        break;
+    case 4:   /* a new chain, now and then under a name that was there */
+        g_snprintf(name, sizeof(name), g_rand_boolean(r) ? "n%u" : "c%u",
+                   g_rand_boolean(r) ? (*fresh)++ : (guint)g_rand_int_range(r, 1, 4));
+        if (!vfTableGetChain(t, name)) {
+            vfChain *n = vfTableAddChain(t, name, FALSE, NULL);
+            if (g_rand_boolean(r))
+                insertRandomRule(r, t, n, 0);
+        }
+        break;
+    case 5:
+        if (!c->builtin && vfTableCountReferences(t, c->name) == 0) {
+            g_autofree char *gone = g_strdup(c->name);
+            vfTableRemoveChain(t, gone);
+        }
+        break;
+    case 6:
+        g_snprintf(name, sizeof(name), "r%u", (*fresh)++);
+        if (!c->builtin)
+            vfTableRenameChain(t, c->name, name);
+        break;
+    case 7:
+        if (c->builtin)
+            vfTableSetPolicy(t, c, g_rand_boolean(r) ? "DROP" : "ACCEPT");
+        break;
+    }
+}
+
+/* A copy edited as the simulation edits it: the difference that looks at
+ * the changed chains only is the one that compares every chain, and it
+ * reaches the edited tables. */
+static void
+test_copy_edits(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(112611);
+    guint fresh = 100, lines = 0;
+
+    for (guint round = 0; round < 3000; round++) {
+        vfTableSet *from[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        vfTableSet *to[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        g_autoptr(vfTableSet) before = randomSet(r, g_rand_boolean(r));
+        g_autoptr(vfTableSet) after = NULL;
+        g_autoptr(vfTableSet) work = NULL;
+        g_autoptr(vfDiff) fast = NULL, slow = NULL;
+        g_autofree char *why = NULL, *fastText = NULL, *slowText = NULL;
+        g_autofree char *want = NULL, *got = NULL;
+        guint edits = g_rand_int_range(r, 0, 6);
+        vfTable *t;
+
+        if (round % 2) {   /* unparsed chains, as a snapshot has them */
+            g_autofree char *bt = vfTableSetFormat(before);
+            g_clear_pointer(&before, vfTableSetFree);
+            before = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+            assert_true(vfSnapshotParse(before, bt, NULL));
+        }
+        after = vfTableSetCopy(before);
+        work = vfTableSetCopy(before);
+        t = vfTableSetGet(after, "filter");
+        for (guint e = 0; e < edits; e++)
+            randomEdit(r, t, &fresh);
+        assert_true(vfTableCopiedFrom(t, vfTableSetGet(before, "filter")));
+
+        from[VIR_FIREWALL_LAYER_IPV4] = before;
+        to[VIR_FIREWALL_LAYER_IPV4] = after;
+        fast = vfDiffBuild(from, to, &why);
+        slow = vfDiffBuildEveryChain(from, to, &why);
+        assert_non_null(fast);
+        assert_non_null(slow);
+        fastText = diffText(fast);
+        slowText = diffText(slow);
+        if (!g_str_equal(fastText, slowText))
+            fail_msg("round %u: the copy's difference differs\nfast:\n%sslow:\n%s",
+                     round, fastText, slowText);
+        for (guint s = 0; s < fast->scripts->len; s++) {
+            vfPlanScript *script = g_ptr_array_index(fast->scripts, s);
+            vfTable *wt = vfTableSetGet(work, script->table);
+            for (guint i = 0; i < script->entries->len; i++) {
+                vfLogEntry *e = g_ptr_array_index(script->entries, i);
+                run(wt, (const char *const *)e->words);
+                lines++;
+            }
+        }
+        want = vfTableSetFormat(after);
+        got = vfTableSetFormat(work);
+        if (!g_str_equal(want, got))
+            fail_msg("round %u: diff did not reach the result\nwant:\n%sgot:\n%s",
+                     round, want, got);
+    }
+    print_message("3000 edited copies, %u lines\n", lines);
+}
+
+/* A source changed after the copy: the copy's chains are no longer its. */
+static void
+test_copy_of_changed(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(vfTableSet) a = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    g_autoptr(vfTableSet) b = NULL;
+    vfTable *ta = vfTableSetEnsure(a, "filter"), *tb;
+    const char *w[] = { "-j", "ACCEPT", NULL };
+    vfTableSet *from[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    vfTableSet *to[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    g_autofree char *why = NULL;
+    g_autoptr(vfDiff) diff = NULL;
+
+    vfTableAddChain(ta, "x", FALSE, NULL);
+    b = vfTableSetCopy(a);
+    tb = vfTableSetGet(b, "filter");
+    assert_true(vfTableCopiedFrom(tb, ta));
+    assert_false(vfTableCopiedFrom(ta, tb));
+    vfChainRules(ta, vfTableGetChain(ta, "x"));   /* reading is no change */
+    assert_true(vfTableCopiedFrom(tb, ta));
+    vfTableInsertRule(ta, vfTableGetChain(ta, "x"), 0, vfRulePack(w));
+    assert_false(vfTableCopiedFrom(tb, ta));
+    from[VIR_FIREWALL_LAYER_IPV4] = a;
+    to[VIR_FIREWALL_LAYER_IPV4] = b;
+    diff = vfDiffBuild(from, to, &why);
+    assert_non_null(diff);
+    assert_int_equal(diff->lines, 1);   /* the rule b never had goes */
 }
 
 /* Nothing changed: nothing written. */
@@ -334,6 +507,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_copy_edits),
+        cmocka_unit_test(test_copy_of_changed),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_moved_hook),
         cmocka_unit_test(test_unparsed),

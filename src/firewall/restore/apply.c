@@ -396,11 +396,22 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     g_autoptr(GHashTable) suspects =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gboolean blindRetried = FALSE;
-    guint layers = 0;
+    guint layers = 0, adds = 0;
     gboolean ret = FALSE;
 
-    for (gsize i = 0; i < n; i++)
+    for (gsize i = 0; i < n; i++) {
         layers |= vfProgramLayers(fws[i]);
+        if (adds != 7)
+            adds |= vfProgramAddLayers(fws[i]);
+    }
+    /* the tools start while the tables are read and simulated (a layer
+     * only taken rules from is most often left as it is) */
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (adds & (1u << l)) {
+            g_auto(GStrv) argv = vfRenderRestoreArgv(l, backend->wait_seconds);
+            vfRunnerPrestart(backend->runner, (const char *const *)argv);
+        }
+    }
 
     /* one *-save per layer: queries never cost a process of their own */
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
@@ -562,6 +573,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 VF_RESTORE_MAX_ROUNDS);
 
  cleanup:
+    vfRunnerCancelPrestarted(backend->runner);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(snapshot[l]);
         backend->snapshot[l] = NULL;

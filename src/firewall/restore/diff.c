@@ -293,13 +293,17 @@ chainByName(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
-gboolean
-vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
-               vfTable *tf, char **why)
+static gboolean
+addTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts, vfTable *tf,
+         gboolean everyChain, char **why)
 {
     vfDiffCtx ctx = { layer, tf->name, diff, NULL };
     gboolean eb = layer == VIR_FIREWALL_LAYER_ETHERNET;
+    /* a copy of @ts: its pristine chains are @ts's, and what it lost is
+     * named in tf->gone; no need to look up 9000 chains by name */
+    gboolean copy = !everyChain && ts && vfTableCopiedFrom(tf, ts);
     g_autoptr(GPtrArray) declare = g_ptr_array_new();
+    g_autoptr(GHashTable) lost = NULL;
 
     /* the chains to create or whose policy changes, in name order: the nft
      * tools keep their chain cache sorted by name, and creating 9000
@@ -307,7 +311,10 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
      * order 3.0 s (docs/performance.md); *-save sorts them either way */
     for (guint i = 0; i < tf->chains->len; i++) {
         vfChain *cf = g_ptr_array_index(tf->chains, i);
-        vfChain *cs = vfTableGetChain(ts, cf->name);
+        vfChain *cs;
+        if (copy && cf->pristine)
+            continue;
+        cs = vfTableGetChain(ts, cf->name);
         if ((!cs && !cf->builtin) ||
             ((cf->builtin || eb) && !g_str_equal(policyOf(cs), policyOf(cf))))
             g_ptr_array_add(declare, cf);
@@ -329,7 +336,10 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
     }
     for (guint i = 0; i < tf->chains->len; i++) {
         vfChain *cf = g_ptr_array_index(tf->chains, i);
-        vfChain *cs = vfTableGetChain(ts, cf->name);
+        vfChain *cs;
+        if (copy && cf->pristine)
+            continue;
+        cs = vfTableGetChain(ts, cf->name);
         /* untouched since *-save, or rebuilt as it was: equal without
          * parsing the kernel's lines */
         if (cs && (vfChainSameLines(cs, cf) ||
@@ -338,15 +348,28 @@ vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
         diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,
                   vfChainRules(tf, cf));
     }
-    if (ts) {
+    if (copy) {
+        /* the chains of @ts that are gone, kept in @ts's order below */
+        GHashTableIter it;
+        gpointer name;
+        lost = g_hash_table_new(NULL, NULL);
+        g_hash_table_iter_init(&it, tf->gone);
+        while (g_hash_table_iter_next(&it, &name, NULL)) {
+            vfChain *cs = vfTableGetChain(ts, name);
+            if (cs && !vfTableGetChain(tf, name))
+                g_hash_table_add(lost, cs);
+        }
+    }
+    if (ts && (!lost || g_hash_table_size(lost))) {
         for (guint i = 0; i < ts->chains->len; i++) {
             vfChain *cs = g_ptr_array_index(ts->chains, i);
-            if (!vfTableGetChain(tf, cs->name) && !vfChainIsEmpty(cs))
+            if ((lost ? g_hash_table_contains(lost, cs) : !vfTableGetChain(tf, cs->name)) &&
+                !vfChainIsEmpty(cs))
                 emit(&ctx, VF_OP_FLUSH, cs->name, words("-F", cs->name, NULL));
         }
         for (guint i = 0; i < ts->chains->len; i++) {
             vfChain *cs = g_ptr_array_index(ts->chains, i);
-            if (!vfTableGetChain(tf, cs->name))
+            if (lost ? g_hash_table_contains(lost, cs) : !vfTableGetChain(tf, cs->name))
                 emit(&ctx, VF_OP_DELETE_CHAIN, cs->name,
                      words("-X", cs->name, NULL));
         }
@@ -380,8 +403,16 @@ vfDiffNew(void)
     return diff;
 }
 
-vfDiff *
-vfDiffBuild(vfTableSet *const *from, vfTableSet *const *to, char **why)
+gboolean
+vfDiffAddTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts,
+               vfTable *tf, char **why)
+{
+    return addTable(diff, layer, ts, tf, FALSE, why);
+}
+
+static vfDiff *
+build(vfTableSet *const *from, vfTableSet *const *to, gboolean everyChain,
+      char **why)
 {
     g_autoptr(vfDiff) diff = vfDiffNew();
 
@@ -403,9 +434,21 @@ vfDiffBuild(vfTableSet *const *from, vfTableSet *const *to, char **why)
         }
         for (guint i = 0; i < to[l]->tables->len; i++) {
             vfTable *tf = g_ptr_array_index(to[l]->tables, i);
-            if (!vfDiffAddTable(diff, l, vfTableSetGet(from[l], tf->name), tf, why))
+            if (!addTable(diff, l, vfTableSetGet(from[l], tf->name), tf, everyChain, why))
                 return NULL;
         }
     }
     return g_steal_pointer(&diff);
+}
+
+vfDiff *
+vfDiffBuild(vfTableSet *const *from, vfTableSet *const *to, char **why)
+{
+    return build(from, to, FALSE, why);
+}
+
+vfDiff *
+vfDiffBuildEveryChain(vfTableSet *const *from, vfTableSet *const *to, char **why)
+{
+    return build(from, to, TRUE, why);
 }

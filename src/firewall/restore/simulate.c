@@ -248,6 +248,34 @@ vfProgramLayers(virFirewall *fw)
     return layers;
 }
 
+guint
+vfProgramAddLayers(virFirewall *fw)
+{
+    static const char *const adds[] = { "-A", "--append", "-I", "--insert", "-N",
+                                        "--new-chain", "-E", "--rename-chain", NULL };
+    guint layers = 0;
+
+    for (gsize g = 0; g < virFirewallGetGroupCount(fw); g++) {
+        virFirewallGroup *group = virFirewallGetGroup(fw, g);
+        /* libvirt's clean-ups (renames of old chains among them) */
+        if (group->actionFlags & VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS)
+            continue;
+        for (guint i = 0; i < group->action->len; i++) {
+            virFirewallRule *rule = g_ptr_array_index(group->action, i);
+            const char *const *args = virFirewallRuleGetArgs(rule);
+            if (rule->ignoreErrors)
+                continue;
+            for (gsize k = 0; args[k]; k++) {
+                if (g_strv_contains(adds, args[k])) {
+                    layers |= 1u << rule->layer;
+                    break;
+                }
+            }
+        }
+    }
+    return layers;
+}
+
 static gboolean
 specEqual(const char *const *a, const char *const *b)
 {
@@ -560,8 +588,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             undoAdd(e, vfLogLine(TRUE, "-P", cmd->chain,
                                c->policy ? c->policy : "ACCEPT", NULL));
         }
-        g_free(c->policy);
-        c->policy = g_strdup(cmd->arg);
+        vfTableSetPolicy(t, c, cmd->arg);
         return VIR_FIREWALL_EXEC_OK;
     }
     }

@@ -103,6 +103,9 @@ void vfSimulationRunFull(vfSimulation *sim, virFirewall *const *fws, gsize n,
 
 /* The layers a program's rules use (bit per layer). */
 guint vfProgramLayers(virFirewall *fw);
+/* The layers @fw's actions add rules or chains to (what query callbacks
+ * add aside): those a restore will most likely write. */
+guint vfProgramAddLayers(virFirewall *fw);
 
 /* Would @rule's words survive the restore tokenizer? */
 gboolean vfRuleCheckRepresentable(const virFirewallRule *rule, GError **error);

@@ -5,6 +5,8 @@
 #include "command.h"
 #include "syntax.h"
 
+#include <string.h>
+
 typedef struct {
     const char *table;
     const char *chains[6];
@@ -59,17 +61,28 @@ vfChainIsBuiltin(virFirewallLayer layer, const char *table, const char *chain)
 static void
 chainFree(vfChain *chain)
 {
-    g_free(chain->name);
+    if (chain->name != chain->nameBuf)
+        g_free(chain->name);
     g_free(chain->policy);
     if (chain->parsed)
         g_ptr_array_unref(chain->parsed);
     g_free(chain);
 }
 
+/* A change of @table's chains (of @chain, if given). */
+static void
+changed(vfTable *table, vfChain *chain)
+{
+    table->serial++;
+    if (chain)
+        chain->pristine = FALSE;
+}
+
 static void
 tableFree(vfTable *table)
 {
     g_free(table->name);
+    g_hash_table_unref(table->gone);
     g_hash_table_unref(table->byName);
     g_hash_table_unref(table->refs);
     if (table->lineRefs)
@@ -102,8 +115,11 @@ vfTableSetFree(vfTableSet *set)
 static vfTable *
 tableNew(const char *name)
 {
+    static guint64 lastId;
     vfTable *table = g_new0(vfTable, 1);
 
+    table->id = __atomic_add_fetch(&lastId, 1, __ATOMIC_RELAXED);
+    table->gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     table->name = g_strdup(name);
     table->chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainFree);
     table->names = g_string_chunk_new(256);
@@ -118,13 +134,15 @@ vfChain *
 vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
                 const char *policy)
 {
-    vfChain *chain = g_new0(vfChain, 1);
+    gsize len = strlen(name) + 1;
+    vfChain *chain = g_malloc0(sizeof(vfChain) + len);
 
-    chain->name = g_strdup(name);
+    chain->name = memcpy(chain->nameBuf, name, len);
     chain->builtin = builtin;
     chain->policy = g_strdup(policy);
     g_ptr_array_add(table->chains, chain);
     g_hash_table_insert(table->byName, chain->name, chain);
+    changed(table, NULL);
     return chain;
 }
 
@@ -146,7 +164,10 @@ vfTableSetCopy(const vfTableSet *set)
             nc->linesLen = c->linesLen;
             for (guint k = 0; c->parsed && k < c->parsed->len; k++)
                 vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->parsed, k)));
+            nc->pristine = TRUE;
         }
+        nt->copiedFrom = t->id;
+        nt->copiedSerial = t->serial;
         g_ptr_array_add(copy->tables, nt);
     }
     return copy;
@@ -208,8 +229,10 @@ vfTableRemoveChain(vfTable *table, const char *name)
     if (!c)
         return;
     vfTableFlushChain(table, c);
+    g_hash_table_add(table->gone, g_strdup(name));
     g_hash_table_remove(table->byName, name);
     g_ptr_array_remove(table->chains, c);
+    changed(table, NULL);
 }
 
 /* The tools read these after -j as verdicts, never as chains: indexing
@@ -504,6 +527,7 @@ vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len)
 {
     if (!len)
         return;
+    changed(table, chain);
     if (!vfChainIsEmpty(chain) || table->lineRefs) {
         /* a chain's second run of lines (never from *-save) */
         vfChain more = { .lines = text, .linesLen = len };
@@ -521,6 +545,7 @@ vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
     g_ptr_array_insert(vfChainRules(table, chain), index, rule);
     refAdd(table, rule);
+    changed(table, chain);
 }
 
 GStrv
@@ -529,6 +554,7 @@ vfTableStealRule(vfTable *table, vfChain *chain, guint index)
     GStrv rule = g_ptr_array_steal_index(vfChainRules(table, chain), index);
 
     refRemove(table, rule);
+    changed(table, chain);
     return rule;
 }
 
@@ -544,6 +570,7 @@ lineRefDrop(const char *line, const char *end, gpointer data)
 void
 vfTableFlushChain(vfTable *table, vfChain *chain)
 {
+    changed(table, chain);
     /* a rebuild flushes thousands of chains it never reads */
     if (chain->lines) {
         vfLineCtx ctx = { table, chain };
@@ -576,8 +603,9 @@ vfTableCountReferences(vfTable *table, const char *name)
 }
 
 void
-vfTableRenameChain(vfTable *table, const char *from, const char *to)
+vfTableRenameChain(vfTable *table, const char *fromName, const char *to)
 {
+    g_autofree char *from = g_strdup(fromName);   /* may be chain->name */
     vfChain *chain = vfTableGetChain(table, from);
     GHashTable *set = NULL;
     gpointer oldKey;
@@ -592,9 +620,12 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
         set = NULL;
     }
     chain->fromSave = FALSE;
+    changed(table, chain);
+    g_hash_table_add(table->gone, g_strdup(from));
 
     g_hash_table_remove(table->byName, from);
-    g_free(chain->name);
+    if (chain->name != chain->nameBuf)
+        g_free(chain->name);
     chain->name = g_strdup(to);
     g_hash_table_insert(table->byName, chain->name, chain);
 
@@ -617,7 +648,29 @@ vfTableRenameChain(vfTable *table, const char *from, const char *to)
             }
         }
         g_hash_table_insert(table->refs, g_strdup(to), set);
+        /* the referrers' rules now name @to: only parsed chains hold
+         * rules of that index */
+        for (guint i = 0; i < table->chains->len; i++) {
+            vfChain *c = g_ptr_array_index(table->chains, i);
+            if (c->parsed && c->parsed->len)
+                c->pristine = FALSE;
+        }
     }
+}
+
+void
+vfTableSetPolicy(vfTable *table, vfChain *chain, const char *policy)
+{
+    g_free(chain->policy);
+    chain->policy = g_strdup(policy);
+    changed(table, chain);
+}
+
+gboolean
+vfTableCopiedFrom(const vfTable *table, const vfTable *source)
+{
+    return table->copiedFrom && table->copiedFrom == source->id &&
+           table->copiedSerial == source->serial;
 }
 
 void
