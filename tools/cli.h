@@ -73,6 +73,13 @@ typedef struct {
 
 void vfUnitFree(vfUnit *unit);
 
+/* Called while the restore tools write a small difference (see
+ * vfBackendSetWhileWriting): vfBackendPeekResult tells the result, and
+ * @failed[i] whether unit i of the apply has failed (as the apply will
+ * report it if the tools take the difference). */
+typedef void (*vfCliWhileWriting)(vfBackend *backend, const gboolean *failed,
+                                  gpointer data);
+
 /* A command's whole context. */
 typedef struct {
     vfHostOptions host_opts;
@@ -89,6 +96,8 @@ typedef struct {
     char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
     const char *const *only_ifaces; /* apply, dump IFACE...: the bindings needed */
     gboolean json_summary;
+    vfCliWhileWriting while_writing;   /* vfCliSetWhileWriting */
+    gpointer while_data;
 } vfCli;
 
 vfCli *vfCliNew(void);
@@ -127,6 +136,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyResult, vfApplyResultClear)
 gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                          GPtrArray **errors, vfApplyStats *stats,
                          vfApplyResult *result, GError **error);
+void vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data);
 
 char *vfCliStatePath(vfCli *cli);
 

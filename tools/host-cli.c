@@ -304,7 +304,29 @@ typedef struct {
     vfCli *cli;
     GPtrArray *units;
     guint *owner;   /* program -> unit */
+    GError **errors;   /* per program */
+    gsize n;
 } vfUnitPrograms;
+
+void
+vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data)
+{
+    cli->while_writing = fn;
+    cli->while_data = data;
+}
+
+static void
+whileWriting(vfBackend *backend, gpointer data)
+{
+    vfUnitPrograms *up = data;
+    g_autofree gboolean *failed = g_new0(gboolean, up->units->len + 1);
+
+    for (gsize i = 0; i < up->n; i++) {
+        if (up->errors[i])
+            failed[up->owner[i]] = TRUE;
+    }
+    up->cli->while_writing(backend, failed, up->cli->while_data);
+}
 
 /* An interface's program is built from its binding alone, and built
  * again the same should the backend need it back. */
@@ -343,6 +365,7 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     g_autofree guint *owner = NULL;
     g_autofree GError **errors = NULL;
     GPtrArray *perUnit = g_ptr_array_new_full(units->len, errorFreeNullable);
+    vfUnitPrograms up = { cli, units, NULL, NULL, 0 };
     gboolean ok;
 
     for (guint i = 0; i < units->len; i++) {
@@ -362,8 +385,12 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
             vfBackendSetSnapshot(backend, l, ks->save[l]);
     }
     errors = g_new0(GError *, fws->len + 1);
-    vfBackendSetProgramSource(backend, releaseProgram, rebuildProgram,
-                              &(vfUnitPrograms){ cli, units, owner });
+    up.owner = owner;
+    up.errors = errors;
+    up.n = fws->len;
+    vfBackendSetProgramSource(backend, releaseProgram, rebuildProgram, &up);
+    if (cli->while_writing)
+        vfBackendSetWhileWriting(backend, whileWriting, &up);
     ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, stats, error);
     /* done with: the programs (20 MiB for 1000 VMs with IP filters) go

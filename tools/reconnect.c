@@ -128,6 +128,168 @@ recordGeneration(vfStateFile *st, GPtrArray *units, GPtrArray *todo,
 }
 
 /*
+ * What the outcome of @todo makes of @st: the applied units with their
+ * kernel hashes in @now (the tables after the apply), the failed ones
+ * (@failed[i]) forgotten, units that are gone pruned, the generation id
+ * and the digest of the inputs. Counts into @o; prints nothing.
+ */
+static void
+recordUnits(vfCli *cli, vfStateFile *st, GPtrArray *units, GPtrArray *todo,
+            const gboolean *failed, vfKernelState *now, vfKernelState *ks,
+            gboolean genKnown, gboolean asRecorded, guint32 gen,
+            gboolean pruneState, vfOutcome *o)
+{
+    guint32 recorded;
+
+    if (now)
+        vfCliIndexKernel(units, now);
+    for (guint i = 0; i < todo->len; i++) {
+        vfUnit *u = g_ptr_array_index(todo, i);
+        g_autofree char *kh = NULL;
+        if (failed[i]) {
+            vfStateFileRemove(st, u->name);
+            o->failed++;
+            continue;
+        }
+        kh = kernelHash(now, u);
+        vfStateFileSet(st, u->name, u->desired, kh);
+        o->rebuilt++;
+    }
+    if (pruneState) {
+        /* units that no longer exist (a VM gone while we were down) */
+        g_auto(GStrv) names = vfStateFileUnits(st);
+        for (gsize k = 0; names[k]; k++) {
+            gboolean present = FALSE;
+            for (guint i = 0; i < units->len; i++)
+                present |= g_str_equal(((vfUnit *)g_ptr_array_index(units, i))->name, names[k]);
+            if (!present)
+                vfStateFileRemove(st, names[k]);
+        }
+    }
+    recordGeneration(st, units, todo, now ? now : ks, genKnown, asRecorded, gen);
+    /* a reconnect that left every unit applied vouches for the inputs;
+     * any failure, here or in an `apply`, withdraws that */
+    if (o->failed || !vfStateFileGetGeneration(st, &recorded))
+        vfStateFileSetInputs(st, NULL);
+    else if (pruneState)
+        vfStateFileSetInputs(st, cli->input_digest);
+}
+
+/* One run's context. */
+typedef struct {
+    vfCli *cli;
+    const char *cmd;
+    GPtrArray *units;
+    GPtrArray *todo;
+    gboolean pruneState;
+    char *statePath;
+    char *cachePath;
+    char *netnsId;
+    vfStateFile *st;          /* as on disk; NULL until loaded */
+    gboolean genKnown;
+    gboolean genAtStart;      /* @gen was read when the run started */
+    guint32 gen;              /* the generation id the run started at */
+    gboolean asRecorded;      /* nothing committed since @st was recorded */
+    vfKernelState *ks;        /* the tables before the apply */
+    /* made while the restore tools wrote the difference (prepareRecord) */
+    gboolean prepared;
+    guint transactions;
+    gboolean *failed;         /* per todo unit */
+    gboolean peekedNone[VIR_FIREWALL_LAYER_LAST];
+    vfKernelState *after;
+    vfOutcome o;
+    vfStagedFile *stateFile;
+    vfStagedFile *cacheFile;
+} vfRun;
+
+static void
+runClear(vfRun *run)
+{
+    g_free(run->statePath);
+    g_free(run->cachePath);
+    g_free(run->netnsId);
+    vfStateFileFree(run->st);
+    vfKernelStateFree(run->ks);
+    g_free(run->failed);
+    vfKernelStateFree(run->after);
+    vfStagedFileFree(run->stateFile);
+    vfStagedFileFree(run->cacheFile);
+}
+
+static void
+loadState(vfRun *run)
+{
+    g_autoptr(GError) err = NULL;
+    guint32 recorded;
+
+    if (run->st)
+        return;
+    if (!(run->st = vfStateFileLoad(run->statePath, run->netnsId, &err))) {
+        fprintf(stderr, "virt-firewall %s: %s (ignoring it)\n", run->cmd, err->message);
+        run->st = vfStateFileLoad("/nonexistent/virt-firewall-state", run->netnsId, NULL);
+    }
+    /* nothing committed since the state was recorded: its kernel hashes
+     * are the kernel's */
+    run->asRecorded = run->genAtStart && vfStateFileGetGeneration(run->st, &recorded) &&
+                      recorded == run->gen;
+}
+
+/*
+ * While the restore tools write a VM's few lines (15-20 ms at N=1000, our
+ * only wait), the state file and the kernel cache are written as they will
+ * be if the tools take the difference, under temporary names; the run
+ * renames them if the apply ends as foreseen (prepareHolds).
+ */
+static void
+prepareRecord(vfBackend *backend, const gboolean *failed, gpointer data)
+{
+    vfRun *run = data;
+    const char *texts[VIR_FIREWALL_LAYER_LAST];
+    char *copies[VIR_FIREWALL_LAYER_LAST];
+    g_autoptr(vfStateFile) st = NULL;
+    g_autoptr(GError) err = NULL;
+    guint32 gen;
+
+    vfBackendPeekResult(backend, texts, &run->transactions);
+    gen = run->gen + run->transactions;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        run->peekedNone[l] = !texts[l];
+        copies[l] = g_strdup(texts[l] ? texts[l] : run->ks->save[l]);
+    }
+    run->after = vfKernelStateNewFromText(copies);
+    run->failed = g_memdup2(failed, sizeof(gboolean) * (run->todo->len + 1));
+    loadState(run);
+    st = vfStateFileCopy(run->st);
+    recordUnits(run->cli, st, run->units, run->todo, run->failed, run->after, run->ks,
+                TRUE, run->asRecorded, gen, run->pruneState, &run->o);
+    if (!(run->stateFile = vfStateFileStage(st, &err)) ||
+        !(run->cacheFile = vfKernelCacheStage(run->cachePath, run->netnsId, gen,
+                                              run->after, &err))) {
+        g_debug("not recorded ahead: %s", err->message);
+        return;
+    }
+    run->prepared = TRUE;
+}
+
+/* Did the apply end as prepareRecord foresaw? */
+static gboolean
+prepareHolds(vfRun *run, vfApplyResult *result, GPtrArray *errors)
+{
+    if (!run->prepared || result->transactions != run->transactions)
+        return FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (result->save[l] ? g_strcmp0(result->save[l], run->after->save[l]) != 0
+                            : !run->peekedNone[l])
+            return FALSE;
+    }
+    for (guint i = 0; i < run->todo->len; i++) {
+        if (run->failed[i] != (errors && g_ptr_array_index(errors, i) != NULL))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/*
  * Applies @units (all of them if !useState, else only those whose desired
  * and kernel hashes differ from the state file) and records the result.
  *
@@ -142,62 +304,56 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
              gboolean pruneState)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vfKernelState) ks = NULL;
     g_autoptr(vfKernelState) after = NULL;
-    g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GPtrArray) todo = g_ptr_array_new();
     g_autoptr(GPtrArray) errors = NULL;
-    g_autofree char *statePath = vfCliStatePath(cli);
-    g_autofree char *cachePath = vfKernelCachePath(statePath);
-    g_autofree char *netnsId = vfNetnsId(cli->netns_fd);
     g_auto(vfApplyResult) result = { 0 };
+    vfRun run = { cli, cmd, units, todo, pruneState, vfCliStatePath(cli) };
     vfOutcome o = { 0 };
     guint spawned0 = cli->runner->spawned;
     int ret = VF_EXIT_OK;
     gboolean writeState = !cli->target.dry_run;
-    gboolean genKnown, asRecorded = FALSE, cacheValid = FALSE;
-    guint32 gen = 0, recorded;
+    gboolean cacheValid = FALSE;
 
-    genKnown = writeState && vfCliReadGeneration(cli, &gen);
-    if (writeState && !(st = vfStateFileLoad(statePath, netnsId, &err))) {
-        fprintf(stderr, "virt-firewall %s: %s (ignoring it)\n", cmd, err->message);
-        g_clear_error(&err);
-        st = vfStateFileLoad("/nonexistent/virt-firewall-state", netnsId, NULL);
-    }
-    /* nothing committed since the state was recorded: its kernel hashes
-     * are the kernel's */
-    asRecorded = genKnown && st && vfStateFileGetGeneration(st, &recorded) &&
-                 recorded == gen;
+    run.cachePath = vfKernelCachePath(run.statePath);
+    run.netnsId = vfNetnsId(cli->netns_fd);
+    run.genKnown = run.genAtStart = writeState && vfCliReadGeneration(cli, &run.gen);
+    /* an apply needs the state file only to record: it is read while the
+     * tools write */
+    if (writeState && useState)
+        loadState(&run);
 
-    if (useState && st && asRecorded) {
+    if (useState && run.st && run.asRecorded) {
         for (guint i = 0; i < units->len; i++) {
             vfUnit *u = g_ptr_array_index(units, i);
-            if (g_strcmp0(vfStateFileGetDesired(st, u->name), u->desired) == 0 &&
-                vfStateFileGetKernel(st, u->name))
+            if (g_strcmp0(vfStateFileGetDesired(run.st, u->name), u->desired) == 0 &&
+                vfStateFileGetKernel(run.st, u->name))
                 o.skipped++;
             else
                 g_ptr_array_add(todo, u);
         }
     }
-    if (!(useState && st && asRecorded) || todo->len) {
-        guint32 gen0 = gen;
-        if (!(ks = readKernel(cli, cachePath, netnsId, &genKnown, &gen, &err))) {
+    if (!(useState && run.st && run.asRecorded) || todo->len) {
+        guint32 gen0 = run.gen;
+        if (!(run.ks = readKernel(cli, run.cachePath, run.netnsId, &run.genKnown,
+                                  &run.gen, &err))) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
+            runClear(&run);
             return VF_EXIT_BATCH;
         }
         /* read from the cache (no *-save ran): it is current */
-        cacheValid = genKnown && gen == gen0 && spawned0 == cli->runner->spawned;
-        vfCliIndexKernel(units, ks);
+        cacheValid = run.genKnown && run.gen == gen0 && spawned0 == cli->runner->spawned;
+        vfCliIndexKernel(units, run.ks);
     }
     vfCliPhase(cli, "read-kernel");
 
-    if (!(useState && st && asRecorded)) {
+    if (!(useState && run.st && run.asRecorded)) {
         for (guint i = 0; i < units->len; i++) {
             vfUnit *u = g_ptr_array_index(units, i);
-            if (useState && st) {
-                g_autofree char *kh = kernelHash(ks, u);
-                if (g_strcmp0(vfStateFileGetDesired(st, u->name), u->desired) == 0 &&
-                    g_strcmp0(vfStateFileGetKernel(st, u->name), kh) == 0) {
+            if (useState && run.st) {
+                g_autofree char *kh = kernelHash(run.ks, u);
+                if (g_strcmp0(vfStateFileGetDesired(run.st, u->name), u->desired) == 0 &&
+                    g_strcmp0(vfStateFileGetKernel(run.st, u->name), kh) == 0) {
                     o.skipped++;
                     continue;
                 }
@@ -211,12 +367,15 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     if (todo->len) {
         /* the per-unit lines are a copy of the tables: not needed while
          * applying (rebuilt on demand), and the apply is the peak */
-        if (ks)
-            g_clear_pointer(&ks->index, g_hash_table_unref);
-        if (!vfCliApplyUnits(cli, todo, ks, &errors, &o.stats, &result, &err) && err) {
+        if (run.ks)
+            g_clear_pointer(&run.ks->index, g_hash_table_unref);
+        if (writeState && run.genKnown)
+            vfCliSetWhileWriting(cli, prepareRecord, &run);
+        if (!vfCliApplyUnits(cli, todo, run.ks, &errors, &o.stats, &result, &err) && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;
         }
+        vfCliSetWhileWriting(cli, NULL, NULL);
     }
     vfCliPhase(cli, "apply");
 
@@ -225,16 +384,20 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
 
     if (writeState && ret != VF_EXIT_BATCH) {
         guint32 now = 0;
+        gboolean genKnown = run.genKnown, prepared = FALSE;
+        guint32 gen = run.gen;
 
         if (todo->len && genKnown && result.known && vfCliReadGeneration(cli, &now) &&
             now == gen + result.transactions) {
             /* only our transactions since the tables were read: the
              * simulated tables are the kernel's */
-            for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+            prepared = prepareHolds(&run, &result, errors);
+            for (int l = 0; !prepared && l < VIR_FIREWALL_LAYER_LAST; l++) {
                 if (!result.save[l])
-                    result.save[l] = g_strdup(ks->save[l]);
+                    result.save[l] = g_strdup(run.ks->save[l]);
             }
-            after = vfKernelStateNewFromText(result.save);
+            if (!prepared)
+                after = vfKernelStateNewFromText(result.save);
             gen = now;
             cacheValid = FALSE;  /* the tables changed: write it again */
         } else if (todo->len) {
@@ -243,62 +406,58 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
              * recorded: the others are as read only if nobody wrote) */
             guint32 before = 0;
             gboolean bracket = genKnown && vfCliReadGeneration(cli, &before);
-            if (!(after = vfKernelStateReread(cli->runner, ks,
+            if (!(after = vfKernelStateReread(cli->runner, run.ks,
                                               bracket ? ~0u : o.stats.layers_written,
                                               &err))) {
                 fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
+                runClear(&run);
                 return VF_EXIT_BATCH;
             }
             genKnown = bracket && vfCliReadGeneration(cli, &now) && now == before;
             gen = now;
             cacheValid = FALSE;
         }
-        if (after)
-            vfCliIndexKernel(units, after);
-        for (guint i = 0; i < todo->len; i++) {
-            vfUnit *u = g_ptr_array_index(todo, i);
-            GError *e = errors ? g_ptr_array_index(errors, i) : NULL;
+        for (guint i = 0; errors && i < todo->len; i++) {
+            GError *e = g_ptr_array_index(errors, i);
             if (e) {
-                fprintf(stderr, "virt-firewall %s: %s: %s\n", cmd, u->name, e->message);
-                vfStateFileRemove(st, u->name);
-                o.failed++;
+                fprintf(stderr, "virt-firewall %s: %s: %s\n", cmd,
+                        ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
                 ret = VF_EXIT_FAILED;
-                continue;
-            }
-            {
-                g_autofree char *kh = kernelHash(after, u);
-                vfStateFileSet(st, u->name, u->desired, kh);
-            }
-            o.rebuilt++;
-        }
-        if (pruneState) {
-            /* units that no longer exist (a VM gone while we were down) */
-            g_auto(GStrv) names = vfStateFileUnits(st);
-            for (gsize k = 0; names[k]; k++) {
-                gboolean present = FALSE;
-                for (guint i = 0; i < units->len; i++)
-                    present |= g_str_equal(((vfUnit *)g_ptr_array_index(units, i))->name, names[k]);
-                if (!present)
-                    vfStateFileRemove(st, names[k]);
             }
         }
-        recordGeneration(st, units, todo, after ? after : ks, genKnown, asRecorded, gen);
-        /* a reconnect that left every unit applied vouches for the inputs;
-         * any failure, here or in an `apply`, withdraws that */
-        if (o.failed || ret != VF_EXIT_OK || !vfStateFileGetGeneration(st, &recorded))
-            vfStateFileSetInputs(st, NULL);
-        else if (pruneState)
-            vfStateFileSetInputs(st, cli->input_digest);
-        if (!vfStateFileSave(st, &err)) {
-            fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
-            ret = ret ? ret : VF_EXIT_BATCH;
-        }
-        if (genKnown && !cacheValid && (after || ks)) {
-            g_autoptr(GError) cacheErr = NULL;
-            if (!vfKernelCacheSave(cachePath, netnsId, gen, after ? after : ks, &cacheErr))
-                g_debug("%s", cacheErr->message);
-        } else if (!genKnown) {
-            vfKernelCacheRemove(cachePath);
+        if (prepared) {
+            /* as foreseen while the tools wrote: put the files in place */
+            o.rebuilt = run.o.rebuilt;
+            o.failed = run.o.failed;
+            if (!vfStagedFileCommit(run.stateFile, &err)) {
+                fprintf(stderr, "virt-firewall %s: cannot write state file: %s\n", cmd,
+                        err->message);
+                ret = ret ? ret : VF_EXIT_BATCH;
+                g_clear_error(&err);
+                vfKernelCacheRemove(run.cachePath);
+            } else if (!vfStagedFileCommit(run.cacheFile, &err)) {
+                g_debug("%s", err->message);
+                vfKernelCacheRemove(run.cachePath);
+            }
+        } else {
+            g_autofree gboolean *failed = g_new0(gboolean, todo->len + 1);
+            for (guint i = 0; errors && i < todo->len; i++)
+                failed[i] = g_ptr_array_index(errors, i) != NULL;
+            loadState(&run);
+            recordUnits(cli, run.st, units, todo, failed, after, run.ks, genKnown,
+                        run.asRecorded, gen, pruneState, &o);
+            if (!vfStateFileSave(run.st, &err)) {
+                fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
+                ret = ret ? ret : VF_EXIT_BATCH;
+            }
+            if (genKnown && !cacheValid && (after || run.ks)) {
+                g_autoptr(GError) cacheErr = NULL;
+                if (!vfKernelCacheSave(run.cachePath, run.netnsId, gen, after ? after : run.ks,
+                                       &cacheErr))
+                    g_debug("%s", cacheErr->message);
+            } else if (!genKnown) {
+                vfKernelCacheRemove(run.cachePath);
+            }
         }
         vfCliPhase(cli, "record");
     } else {
@@ -315,6 +474,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         }
     }
     printSummary(cli, cmd, &o, cli->runner->spawned - spawned0);
+    runClear(&run);
     return ret;
 }
 

@@ -13,7 +13,13 @@ struct _vfBackend {
      * formatted only when asked, after the caller let go of its programs */
     gboolean result_known;
     vfTableSet *result[VIR_FIREWALL_LAYER_LAST];
+    char *result_text[VIR_FIREWALL_LAYER_LAST];   /* made while writing */
+    gboolean result_has_text;
     guint result_transactions;
+    vfBackendWhileWriting while_writing;   /* vfBackendSetWhileWriting */
+    gpointer while_data;
+    char *pending_text[VIR_FIREWALL_LAYER_LAST];  /* vfBackendPeekResult */
+    guint pending_transactions;
     vfProgramRelease release;   /* vfBackendSetProgramSource */
     vfProgramRebuild rebuild;
     gpointer source_data;

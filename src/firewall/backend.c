@@ -38,8 +38,10 @@ vfBackendFree(vfBackend *backend)
 {
     if (!backend)
         return;
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(backend->result[l]);
+        g_free(backend->result_text[l]);
+    }
     g_free(backend);
 }
 
@@ -64,11 +66,32 @@ vfBackendGetResult(vfBackend *backend, char **saveText, guint *transactions)
     backend->result_known = FALSE;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         /* one layer's tables at a time: the texts replace them */
-        saveText[l] = backend->result[l] ? vfTableSetFormat(backend->result[l]) : NULL;
+        if (backend->result_has_text)
+            saveText[l] = g_steal_pointer(&backend->result_text[l]);
+        else
+            saveText[l] = backend->result[l] ? vfTableSetFormat(backend->result[l]) : NULL;
         g_clear_pointer(&backend->result[l], vfTableSetFree);
     }
+    backend->result_has_text = FALSE;
     *transactions = backend->result_transactions;
     return TRUE;
+}
+
+void
+vfBackendSetWhileWriting(vfBackend *backend, vfBackendWhileWriting fn,
+                         gpointer data)
+{
+    backend->while_writing = fn;
+    backend->while_data = data;
+}
+
+void
+vfBackendPeekResult(vfBackend *backend, const char **saveText,
+                    guint *transactions)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        saveText[l] = backend->pending_text[l];
+    *transactions = backend->pending_transactions;
 }
 
 void
@@ -104,8 +127,11 @@ vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
         stats = &local;
     memset(stats, 0, sizeof(*stats));
     backend->result_known = FALSE;
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+    backend->result_has_text = FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         g_clear_pointer(&backend->result[l], vfTableSetFree);
+        g_clear_pointer(&backend->result_text[l], g_free);
+    }
     if (backend->kind == VF_BACKEND_EXEC)
         ret = vfExecApply(backend, fws, n, errors, stats, error);
     else

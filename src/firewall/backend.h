@@ -77,6 +77,24 @@ typedef virFirewall *(*vfProgramRebuild)(gsize index, gpointer data);
 void vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
                                vfProgramRebuild rebuild, gpointer data);
 
+/*
+ * A VM start waits 15-20 ms for its restore tool; the caller can use that
+ * time. @fn is called once per apply of the restore backend while its
+ * tools write a small difference (a few thousand lines at most: the result
+ * texts then cost no memory that matters), on the calling thread, and may
+ * not use the runner. vfBackendPeekResult then tells what the apply will
+ * hand over if the tools take the difference. Not called for a replay, a
+ * retry or when nothing is written.
+ */
+typedef void (*vfBackendWhileWriting)(vfBackend *backend, gpointer data);
+void vfBackendSetWhileWriting(vfBackend *backend, vfBackendWhileWriting fn,
+                              gpointer data);
+/* In that call: the texts (borrowed; NULL for a layer not read) and the
+ * transactions that vfBackendGetResult will hand over, the same texts, if
+ * the tools succeed. */
+void vfBackendPeekResult(vfBackend *backend, const char **saveText,
+                         guint *transactions);
+
 /* Lock wait (seconds) for iptables/ip6tables; default 10. */
 void vfBackendSetWait(vfBackend *backend, guint seconds);
 

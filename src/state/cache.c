@@ -77,7 +77,22 @@ gboolean
 vfKernelCacheSave(const char *path, const char *netnsId, guint32 generation,
                   const vfKernelState *ks, GError **error)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(vfStagedFile) f = vfKernelCacheStage(path, netnsId, generation, ks, error);
+
+    return f && vfStagedFileCommit(f, error);
+}
+
+vfStagedFile *
+vfKernelCacheStage(const char *path, const char *netnsId, guint32 generation,
+                   const vfKernelState *ks, GError **error)
+{
+    gsize size = 256;
+    g_autoptr(GString) out = NULL;
+    vfStagedFile *f;
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        size += ks->save[l] ? strlen(ks->save[l]) : 0;
+    out = g_string_sized_new(size);
 
     g_string_append_printf(out, CACHE_MAGIC "\nnetns %s\ngeneration %u\n",
                            netnsId, generation);
@@ -86,11 +101,11 @@ vfKernelCacheSave(const char *path, const char *netnsId, guint32 generation,
         g_string_append_printf(out, "layer %s %zu\n", layerNames[l], strlen(text));
         g_string_append(out, text);
     }
-    if (!vfStateReplaceFile(path, out->str, out->len, error)) {
+    if (!(f = vfStagedFileNew(path, out->str, out->len, error))) {
         g_prefix_error(error, "cannot write the kernel cache: ");
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return f;
 }
 
 void

@@ -589,17 +589,23 @@ vfNetnsId(int netnsFd)
  * layout, and a state file that does not parse is ignored by reconnect and
  * apply (verify reports the error).
  */
-gboolean
-vfStateReplaceFile(const char *path, const char *data, gsize len, GError **error)
+struct _vfStagedFile {
+    char *path;
+    char *tmp;    /* NULL once renamed */
+};
+
+vfStagedFile *
+vfStagedFileNew(const char *path, const char *data, gsize len, GError **error)
 {
     g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    vfStagedFile *f;
     int fd, saved;
 
     if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0666)) < 0) {
         saved = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
                     "cannot create %s: %s", tmp, g_strerror(saved));
-        return FALSE;
+        return NULL;
     }
     while (len > 0) {
         ssize_t n = write(fd, data, len);
@@ -611,19 +617,57 @@ vfStateReplaceFile(const char *path, const char *data, gsize len, GError **error
             g_unlink(tmp);
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
                         "cannot write %s: %s", tmp, g_strerror(saved));
-            return FALSE;
+            return NULL;
         }
         data += n;
         len -= n;
     }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
+    if (close(fd) < 0) {
         saved = errno;
         g_unlink(tmp);
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                    "cannot write %s: %s", path, g_strerror(saved));
+                    "cannot write %s: %s", tmp, g_strerror(saved));
+        return NULL;
+    }
+    f = g_new0(vfStagedFile, 1);
+    f->path = g_strdup(path);
+    f->tmp = g_steal_pointer(&tmp);
+    return f;
+}
+
+gboolean
+vfStagedFileCommit(vfStagedFile *f, GError **error)
+{
+    int saved;
+
+    if (rename(f->tmp, f->path) < 0) {
+        saved = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                    "cannot write %s: %s", f->path, g_strerror(saved));
         return FALSE;
     }
+    g_clear_pointer(&f->tmp, g_free);
     return TRUE;
+}
+
+void
+vfStagedFileFree(vfStagedFile *f)
+{
+    if (!f)
+        return;
+    if (f->tmp)
+        g_unlink(f->tmp);
+    g_free(f->tmp);
+    g_free(f->path);
+    g_free(f);
+}
+
+gboolean
+vfStateReplaceFile(const char *path, const char *data, gsize len, GError **error)
+{
+    g_autoptr(vfStagedFile) f = vfStagedFileNew(path, data, len, error);
+
+    return f && vfStagedFileCommit(f, error);
 }
 
 struct _vfStateFile {
@@ -706,9 +750,39 @@ vfStateFileLoad(const char *path, const char *netnsId, GError **error)
     return g_steal_pointer(&st);
 }
 
+vfStateFile *
+vfStateFileCopy(vfStateFile *st)
+{
+    vfStateFile *copy = g_new0(vfStateFile, 1);
+    GHashTableIter it;
+    gpointer name, v;
+
+    copy->path = g_strdup(st->path);
+    copy->netns = g_strdup(st->netns);
+    copy->inputs = g_strdup(st->inputs);
+    copy->generationKnown = st->generationKnown;
+    copy->generation = st->generation;
+    copy->units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)g_strfreev);
+    g_hash_table_iter_init(&it, st->units);
+    while (g_hash_table_iter_next(&it, &name, &v))
+        g_hash_table_insert(copy->units, g_strdup(name), g_strdupv(v));
+    return copy;
+}
+
 gboolean
 vfStateFileSave(vfStateFile *st, GError **error)
 {
+    g_autoptr(vfStagedFile) f = vfStateFileStage(st, error);
+
+    return f && vfStagedFileCommit(f, error);
+}
+
+vfStagedFile *
+vfStateFileStage(vfStateFile *st, GError **error)
+{
+    vfStagedFile *f;
+
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
@@ -753,13 +827,13 @@ vfStateFileSave(vfStateFile *st, GError **error)
     if (g_mkdir_with_parents(dir, 0755) < 0) {
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "cannot create %s: %s", dir, g_strerror(errno));
-        return FALSE;
+        return NULL;
     }
-    if (!vfStateReplaceFile(st->path, text, strlen(text), error)) {
+    if (!(f = vfStagedFileNew(st->path, text, strlen(text), error))) {
         g_prefix_error(error, "cannot write state file: ");
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return f;
 }
 
 const char *

@@ -96,6 +96,23 @@ gboolean vfKernelCacheSave(const char *path, const char *netnsId,
                            GError **error);
 void vfKernelCacheRemove(const char *path);
 
+/* A file written now under a temporary name beside @path, and later put
+ * in place (renamed over @path) or dropped: what a VM start records is
+ * written while its restore tool works, kept if the tool did what was
+ * expected. */
+typedef struct _vfStagedFile vfStagedFile;
+vfStagedFile *vfStagedFileNew(const char *path, const char *data, gsize len,
+                              GError **error);
+gboolean vfStagedFileCommit(vfStagedFile *f, GError **error);
+void vfStagedFileFree(vfStagedFile *f);   /* drops the file unless committed */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfStagedFile, vfStagedFileFree)
+
+vfStagedFile *vfStateFileStage(vfStateFile *st, GError **error);
+vfStagedFile *vfKernelCacheStage(const char *path, const char *netnsId,
+                                 guint32 generation, const vfKernelState *ks,
+                                 GError **error);
+vfStateFile *vfStateFileCopy(vfStateFile *st);
+
 /* Replaces @path by @data atomically (a temporary file renamed over it),
  * without fsync(): see state.c. */
 gboolean vfStateReplaceFile(const char *path, const char *data, gsize len,

@@ -160,14 +160,17 @@ else
         && ok "second reconnect skipped everything, wrote nothing, $WANT processes" \
         || fail "second reconnect: skipped=$(json_field skipped) written=$(json_field rules_written) processes=$(json_field processes)"
     expect_rc 0 "verify clean" "$VF" verify $K
-    if [ $NFT = 1 ]; then
-        # the kernel cache holds exactly what *-save prints
+    # cache_is_kernel WHEN: the kernel cache holds exactly what *-save prints
+    cache_is_kernel() {
         awk -v d="$TMP" '/^layer /{f=d "/cache." $2; printf "" > f; next} f {print >> f}' "$TMP/state.json.kernel"
         for l in ethernet:ebtables ipv4:iptables ipv6:ip6tables; do
             ip netns exec "$NS" ${l#*:}-save | grep -v '^#' > "$TMP/k.${l%%:*}"
-            cmp -s "$TMP/k.${l%%:*}" "$TMP/cache.${l%%:*}" && ok "kernel cache == ${l#*:}-save" \
-                || { fail "kernel cache differs from ${l#*:}-save"; diff "$TMP/k.${l%%:*}" "$TMP/cache.${l%%:*}" | head | sed 's/^/#   /'; }
+            cmp -s "$TMP/k.${l%%:*}" "$TMP/cache.${l%%:*}" && ok "$1: kernel cache == ${l#*:}-save" \
+                || { fail "$1: kernel cache differs from ${l#*:}-save"; diff "$TMP/k.${l%%:*}" "$TMP/cache.${l%%:*}" | head | sed 's/^/#   /'; }
         done
+    }
+    if [ $NFT = 1 ]; then
+        cache_is_kernel "reconnect"
         # a foreign change moves the generation id: the kernel is read again,
         # nothing of ours is rebuilt, the foreign rule stays
         ip netns exec "$NS" iptables -w -A INPUT -s 10.55.0.1/32 -j ACCEPT
@@ -234,6 +237,10 @@ else
         # teardown kept the kernel cache: apply read no table (1 ebtables restore)
         [ "$(json_field processes)" = 1 ] && ok "apply after teardown: 1 process (no *-save)" \
             || fail "apply after teardown: processes=$(json_field processes)"
+        # recorded while ebtables-restore wrote, put in place after
+        cache_is_kernel "apply"
+        left=$(ls "$TMP" | grep -E '^state\.json\.(kernel\.)?[A-Za-z0-9]{6}$' | grep -vx 'state.json.kernel')
+        [ -z "$left" ] && ok "apply left no temporary file" || fail "apply left temporary files: $left"
     fi
     expect_rc 0 "verify clean after apply" "$VF" verify $K2
     expect_rc 0 "reconnect after teardown+apply" "$VF" reconnect $K2

@@ -441,6 +441,29 @@ grep -q -- '-A PREROUTING -i vnet0 -j libvirt-I-vnet0' "$TMP/s" && \
     grep -q -- '-A PREROUTING -i vnet2 -j libvirt-I-vnet2' "$TMP/s" \
     && ok "4d the neighbours' hooks stayed" || { fail "4d a neighbour's hook was deleted"; grep PREROUTING "$TMP/s" | show; }
 
+# 4e: a VM start whose ebtables-restore refuses once: the retry's result is
+# recorded, and no temporary file stays behind (through this wrapper the
+# tools are no nft binaries, so no generation id and no record is written
+# while the tool runs; test-firewall checks that a refused difference
+# hands over no result)
+newns f4e
+seed "$NS"
+vf reconnect "$NS" "$TMP/f4e.state"
+expect_rc 0 "4e reconnect"
+VF_ARGS=vnet1
+vf teardown "$NS" "$TMP/f4e.state"
+expect_rc 0 "4e teardown vnet1"
+vf apply "$NS" "$TMP/f4e.state" VF_FAULT_TOOLS=ebtables-restore VF_FAULT_AT=1 VF_FAULT_MODE=fail1
+VF_ARGS=
+expect_rc 0 "4e apply vnet1: refused once, applied on the retry"
+[ "$(json_field retries)" = 1 ] && ok "4e one retry" || fail "4e retries=$(json_field retries)"
+vf verify "$NS" "$TMP/f4e.state"
+expect_rc 0 "4e verify: the state file is the kernel's"
+left=$(ls "$TMP" | grep -E '^f4e\.state\.(kernel\.)?[A-Za-z0-9]{6}$' | grep -vx 'f4e.state.kernel')
+[ -z "$left" ] && ok "4e no temporary file left" || fail "4e temporary files left: $left"
+snap "$NS" "$TMP/s"
+same_canon "4e the same as the reference (root-chain jump order aside)" "$TMP/s" "$TMP/REF"
+
 # --- fault 5: a restore or save binary missing from PATH
 newns f5
 seed "$NS"

@@ -479,6 +479,81 @@ test_restore_lock(void **state)
     }
 }
 
+/* While the tools write: the result is told before it is known, and
+ * handed over as told only if the tools take the difference. */
+typedef struct {
+    guint refuse;      /* restores to refuse first */
+    guint restores;
+    guint calls;       /* of the while-writing callback */
+    char *peeked;      /* the ipv4 text it was told */
+    guint transactions;
+} WhileWriting;
+
+static void
+whileAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    WhileWriting *w = opaque;
+
+    if (!g_str_has_suffix(argv[0], "-restore"))
+        return;   /* *-save: empty tables */
+    w->restores++;
+    if (w->refuse > 0) {
+        w->refuse--;
+        res->status = 1;
+        res->err = g_strdup("iptables-restore: line 2 failed");
+    }
+}
+
+static void
+whileCallback(vfBackend *backend, gpointer data)
+{
+    WhileWriting *w = data;
+    const char *texts[VIR_FIREWALL_LAYER_LAST];
+
+    w->calls++;
+    vfBackendPeekResult(backend, texts, &w->transactions);
+    g_free(w->peeked);
+    w->peeked = g_strdup(texts[VIR_FIREWALL_LAYER_IPV4]);
+}
+
+static void
+test_restore_while_writing(void **state)
+{
+    for (guint refuse = 0; refuse < 2; refuse++) {
+        WhileWriting w = { refuse };
+        g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        guint transactions = 0;
+        gboolean known;
+
+        virFirewallStartTransaction(fw, 0);
+        ADD(fw, "192.168.122.1");
+        vfBackendSetWhileWriting(b, whileCallback, &w);
+        assert_true(vfBackendApplyOne(b, fw, NULL, &err));
+        assert_int_equal(w.calls, 1);
+        assert_non_null(w.peeked);
+        assert_non_null(strstr(w.peeked, "-A INPUT -s 192.168.122.1/32 -j ACCEPT"));
+        assert_int_equal(w.transactions, 1);
+        known = vfBackendGetResult(b, texts, &transactions);
+        if (refuse) {
+            /* refused, then replayed: nothing told holds */
+            assert_false(known);
+            assert_true(w.restores > 1);
+        } else {
+            assert_true(known);
+            assert_int_equal(transactions, w.transactions);
+            assert_string_equal(texts[VIR_FIREWALL_LAYER_IPV4], w.peeked);
+            assert_null(texts[VIR_FIREWALL_LAYER_ETHERNET]);
+        }
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            g_free(texts[l]);
+        g_free(w.peeked);
+    }
+}
+
 int
 main(void)
 {
@@ -497,6 +572,7 @@ main(void)
         cmocka_unit_test(test_rule_outside_transaction),
         cmocka_unit_test(test_restore_processes_flat),
         cmocka_unit_test(test_restore_lock),
+        cmocka_unit_test(test_restore_while_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,9 @@
 
 #define VF_RESTORE_MAX_ROUNDS 64
 #define VF_RESTORE_LOCK_TRIES 4
+/* A difference up to this many lines is small enough to format the result
+ * while the tools write it (vfBackendSetWhileWriting). */
+#define VF_WHILE_WRITING_MAX_LINES 4000
 
 typedef struct {
     virFirewallLayer layer;
@@ -252,6 +255,57 @@ putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
     return TRUE;
 }
 
+typedef struct {
+    vfBackend *backend;
+    virFirewallLayer layer;
+    const char *text;
+    vfRunResult res;
+    vfApplyStats stats;
+    GError *error;
+    gboolean ran;
+} vfScriptJob;
+
+static gpointer
+scriptJob(gpointer data)
+{
+    vfScriptJob *job = data;
+
+    job->ran = runScript(job->backend, job->layer, job->text, &job->res,
+                         &job->stats, &job->error);
+    return NULL;
+}
+
+/* Runs the restore of @text on a thread of its own while the result the
+ * tools are making is formatted and handed to the caller's
+ * while_writing (our only wait of a VM start: 15-20 ms at N=1000). */
+static gboolean
+runScriptWhileWriting(vfBackend *backend, virFirewallLayer layer, const char *text,
+                      vfTableSet *const *after, guint transactions,
+                      vfRunResult *res, vfApplyStats *stats, GError **error)
+{
+    vfScriptJob job = { backend, layer, text, { 0 }, { 0 }, NULL, FALSE };
+    GThread *thread = g_thread_new("vf-restore", scriptJob, &job);
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        backend->pending_text[l] = after[l] ? vfTableSetFormat(after[l]) : NULL;
+    backend->pending_transactions = transactions;
+    backend->while_writing(backend, backend->while_data);
+    g_thread_join(thread);
+
+    *res = job.res;
+    stats->lock_retries += job.stats.lock_retries;
+    if (!job.ran)
+        g_propagate_error(error, job.error);
+    return job.ran;
+}
+
+static void
+dropPending(vfBackend *backend)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_clear_pointer(&backend->pending_text[l], g_free);
+}
+
 typedef enum {
     VF_DIFF_APPLIED,
     VF_DIFF_REFUSED,   /* tables put back: replay the log instead */
@@ -268,9 +322,15 @@ applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
         g_autofree char *text = vfRenderScript(script, NULL);
         g_auto(vfRunResult) res = { 0 };
+        gboolean ran;
 
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
-        if (!runScript(backend, script->layer, text, &res, stats, error)) {
+        if (s == 0 && backend->while_writing && diff->lines <= VF_WHILE_WRITING_MAX_LINES)
+            ran = runScriptWhileWriting(backend, script->layer, text, after,
+                                        diff->scripts->len, &res, stats, error);
+        else
+            ran = runScript(backend, script->layer, text, &res, stats, error);
+        if (!ran) {
             GError *undoErr = NULL;
             if (!putBack(backend, written, before, after, stats, &undoErr))
                 addPutBackFailure(error, undoErr);
@@ -457,9 +517,15 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 case VF_DIFF_APPLIED:
                     /* the simulation's tables are now the kernel's; the
                      * snapshot's go first (the peak of a large apply) */
+                    backend->result_has_text = backend->pending_text[0] ||
+                                               backend->pending_text[1] ||
+                                               backend->pending_text[2];
                     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
                         g_clear_pointer(&snapshot[l], vfTableSetFree);
-                        backend->result[l] = g_steal_pointer(&sim->sets[l]);
+                        if (backend->result_has_text)
+                            backend->result_text[l] = g_steal_pointer(&backend->pending_text[l]);
+                        else
+                            backend->result[l] = g_steal_pointer(&sim->sets[l]);
                     }
                     backend->result_transactions = diff->scripts->len;
                     backend->result_known = TRUE;
@@ -472,6 +538,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 case VF_DIFF_ERROR:
                     goto cleanup;
                 case VF_DIFF_REFUSED:
+                    dropPending(backend);
                     if (!readSnapshots(backend, layers, snapshot, error))
                         goto cleanup;
                     continue;
@@ -573,6 +640,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 VF_RESTORE_MAX_ROUNDS);
 
  cleanup:
+    dropPending(backend);
     vfRunnerCancelPrestarted(backend->runner);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(snapshot[l]);
