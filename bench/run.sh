@@ -74,6 +74,12 @@ STAMP=$(date +%Y-%m-%d)
 RES=$HERE/results
 mkdir -p "$RES"
 W=$(mktemp -d /tmp/vfbench.XXXXXX)
+# the state file and kernel cache where a host has them: /run is a tmpfs
+# under systemd (it is not in some containers); /dev/shm when that is one
+SD=$W
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+    SD=$(mktemp -d /dev/shm/vfbench.XXXXXX)
+fi
 # a copy: a rebuild of build/ during the run must not change or break it
 cp "$VF" "$W/virt-firewall" && VF=$W/virt-firewall
 NSP=vfbench-$$
@@ -89,7 +95,7 @@ cleanup() {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-"); do
         ip netns del "$ns"
     done
-    rm -rf "$W"
+    rm -rf "$W" "$SD"
 }
 trap cleanup EXIT
 trap 'echo "bench/run.sh: interrupted" >&2; exit 130' INT TERM
@@ -169,8 +175,8 @@ for filter in $FILTERS; do
         if [ "$n" -le "$EXEC_MAX_N" ]; then
             er=$EXEC_RUNS_LARGE; [ "$n" -le 10 ] && er=$EXEC_RUNS_SMALL
             for ((r = 1; r <= er; r++)); do
-                freshns; rm -f "$W/st"
-                vf "$H" "$W/st" reconnect --backend exec
+                freshns; rm -f "$SD/st"
+                vf "$H" "$SD/st" reconnect --backend exec
                 sample "$filter" "$n" exec "$r"
             done
             save_final "$W/exec-$filter-$n"
@@ -179,8 +185,8 @@ for filter in $FILTERS; do
         # --- restore, cold
         rr=$RUNS
         for ((r = 1; r <= rr; r++)); do
-            freshns; rm -f "$W/st" "$W/st.kernel"
-            vf "$H" "$W/st" reconnect --backend restore
+            freshns; rm -f "$SD/st" "$SD/st.kernel"
+            vf "$H" "$SD/st" reconnect --backend restore
             sample "$filter" "$n" cold "$r"
             [ "$REBUILT" = "$units" ] || die "cold: rebuilt $REBUILT of $units"
             [ $r = 1 ] && rr=$(runs_for)
@@ -197,8 +203,8 @@ for filter in $FILTERS; do
         # --- re-instantiation with the rules in place (fresh state file)
         rr=$RUNS
         for ((r = 1; r <= rr; r++)); do
-            rm -f "$W/st" "$W/st.kernel"   # nothing known: every unit rebuilt
-            vf "$H" "$W/st" reconnect --backend restore
+            rm -f "$SD/st" "$SD/st.kernel"   # nothing known: every unit rebuilt
+            vf "$H" "$SD/st" reconnect --backend restore
             sample "$filter" "$n" reinst "$r"
             [ "$REBUILT" = "$units" ] || die "reinst: rebuilt $REBUILT of $units"
             [ $r = 1 ] && rr=$(runs_for)
@@ -206,7 +212,7 @@ for filter in $FILTERS; do
 
         # --- nothing changed
         for ((r = 1; r <= RUNS; r++)); do
-            vf "$H" "$W/st" reconnect --backend restore
+            vf "$H" "$SD/st" reconnect --backend restore
             sample "$filter" "$n" skip "$r"
             [ "$SKIPPED" = "$units" ] || die "skip: skipped $SKIPPED of $units"
         done
@@ -215,7 +221,7 @@ for filter in $FILTERS; do
         rr=$RUNS
         for ((r = 1; r <= rr; r++)); do
             flush_all
-            vf "$H" "$W/st" reconnect --backend restore
+            vf "$H" "$SD/st" reconnect --backend restore
             sample "$filter" "$n" flushed "$r"
             [ $r = 1 ] && rr=$(runs_for)
         done
@@ -260,13 +266,39 @@ for filter in $FILTERS; do
         done
 
         # --- one VM starting: apply vnet<N-1> beside N-1 interfaces
-        freshns; rm -f "$W/st1"
-        vf "$HM" "$W/st1" reconnect --backend restore
+        freshns; rm -f "$SD/st1"
+        vf "$HM" "$SD/st1" reconnect --backend restore
         for ((r = 1; r <= RUNS; r++)); do
-            vf "$H" "$W/st1" apply --backend restore "vnet$((n - 1))"
+            vf "$H" "$SD/st1" apply --backend restore "vnet$((n - 1))"
             sample "$filter" "$n" single "$r"
             [ "$REBUILT" = 1 ] || die "single: rebuilt $REBUILT"
-            vf "$H" "$W/st1" teardown --backend restore "vnet$((n - 1))" || true
+            vf "$H" "$SD/st1" teardown --backend restore "vnet$((n - 1))" || true
+        done
+        # --- its floor: the lines that VM start adds, written by hand (one
+        # restore per layer it adds to, new chains declared, its rules)
+        save_final "$W/vm0"
+        vf "$H" "$SD/st1" apply --backend restore "vnet$((n - 1))"
+        save_final "$W/vm1"
+        vf "$H" "$SD/st1" teardown --backend restore "vnet$((n - 1))" || true
+        for l in ebtables iptables ip6tables; do
+            awk -f "$HERE/added.awk" "$W/vm0.$l" "$W/vm1.$l" > "$W/vmadd.$l"
+            awk -v undo=1 -f "$HERE/added.awk" "$W/vm0.$l" "$W/vm1.$l" > "$W/vmdel.$l"
+        done
+        for ((r = 1; r <= RUNS; r++)); do
+            T_US=$(inns bash -c 'ta=${EPOCHREALTIME/./}
+                for l in ebtables iptables ip6tables; do
+                    [ -s "$1.$l" ] || continue
+                    $l-restore --noflush < "$1.$l" || exit 1
+                done
+                echo $(( ${EPOCHREALTIME/./} - ta ))' floor "$W/vmadd") || die "single-floor restore failed"
+            PROCS=0
+            for l in ebtables iptables ip6tables; do [ -s "$W/vmadd.$l" ] && PROCS=$((PROCS + 1)); done
+            RSS= WRITTEN=$(cat "$W"/vmadd.* | grep -c '^-A') SKIPPED= REBUILT= PHASES=
+            sample "$filter" "$n" single-floor "$r"
+            for l in ebtables iptables ip6tables; do
+                inns $l-save | grep -v '^#' | cmp -s - "$W/vm1.$l" || die "single-floor: $l differs from the VM start's"
+                [ -s "$W/vmdel.$l" ] && { inns $l-restore --noflush < "$W/vmdel.$l" || die "single-floor: undo failed"; }
+            done
         done
         ip netns del "$NS"; NS=
     done
@@ -287,6 +319,8 @@ echo "host (initial namespace) firewall unchanged" >> "$W/notes"
          "$(iptables --version), $(ebtables --version 2>/dev/null | head -n 1), virt-firewall $(cd "$ROOT" && git describe --always --dirty 2>/dev/null)."
     echo
     echo "Load average at start: $LOAD0; at end: $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine perturbs the timings)."
+    echo
+    echo "State file and kernel cache on $(stat -f -c %T "$SD") (a libvirt host has them in /run, a tmpfs)."
     echo
     "$HERE/report.sh" "$RES/$STAMP" "$NLIST" "$EXEC_MAX_N" "$SAMPLES"
     echo

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <glib/gstdio.h>
 
 /* ---- the first implementation (src/state/state.c before the scan) ---- */
 
@@ -491,6 +492,49 @@ test_random(void **state)
     }
 }
 
+/* The kernel cache: what is saved loads back byte for byte; a file of
+ * another namespace or generation, or one torn or grown, is refused. */
+static void
+test_cache(void **state G_GNUC_UNUSED)
+{
+    g_autofree char *dir = g_dir_make_tmp("vf-cache-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "state.json.kernel", NULL);
+    char *texts[VIR_FIREWALL_LAYER_LAST] = {
+        g_strdup("*nat\n:PREROUTING ACCEPT\n-A PREROUTING -i v -j ACCEPT\n"),
+        g_strdup(""),   /* a layer with no tables */
+        g_strdup("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"),
+    };
+    g_autoptr(vfKernelState) ks = vfKernelStateNewFromText(texts);
+    g_autoptr(vfKernelState) back = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    assert_true(vfKernelCacheSave(path, "net:[1]:2:boot", 42, ks, &err));
+    back = vfKernelCacheLoad(path, "net:[1]:2:boot", 42);
+    assert_non_null(back);
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        assert_string_equal(back->save[l], ks->save[l]);
+    assert_null(vfKernelCacheLoad(path, "net:[1]:2:boot", 43));
+    assert_null(vfKernelCacheLoad(path, "net:[1]:3:boot", 42));
+    assert_null(vfKernelCacheLoad(path, "net:[1]:2:boo", 42));
+
+    assert_true(g_file_get_contents(path, &data, &len, NULL));
+    for (gsize cut = 0; cut < len; cut++) {   /* torn anywhere */
+        assert_true(g_file_set_contents(path, data, cut, NULL));
+        assert_null(vfKernelCacheLoad(path, "net:[1]:2:boot", 42));
+    }
+    {
+        g_autofree char *grown = g_strconcat(data, "x", NULL);
+        assert_true(g_file_set_contents(path, grown, -1, NULL));
+        assert_null(vfKernelCacheLoad(path, "net:[1]:2:boot", 42));
+    }
+    vfKernelCacheRemove(path);
+    assert_null(vfKernelCacheLoad(path, "net:[1]:2:boot", 42));
+    vfKernelCacheRemove(path);   /* not there: no complaint */
+    g_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -498,6 +542,7 @@ main(void)
         cmocka_unit_test(test_host),
         cmocka_unit_test(test_host_hashes),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,9 @@
 /* A difference up to this many lines is small enough to format the result
  * while the tools write it (vfBackendSetWhileWriting). */
 #define VF_WHILE_WRITING_MAX_LINES 4000
+/* A batch of at most this many programs (a VM start is one) starts its
+ * restore tools ahead (vfRunnerPrestart). */
+#define VF_PRESTART_MAX_PROGRAMS 16
 
 typedef struct {
     virFirewallLayer layer;
@@ -461,11 +464,13 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
 
     for (gsize i = 0; i < n; i++) {
         layers |= vfProgramLayers(fws[i]);
-        if (adds != 7)
+        if (n <= VF_PRESTART_MAX_PROGRAMS)
             adds |= vfProgramAddLayers(fws[i]);
     }
     /* the tools start while the tables are read and simulated (a layer
-     * only taken rules from is most often left as it is) */
+     * only taken rules from is most often left as it is); not for a large
+     * batch, where their start is noise and a reconnect with nothing to
+     * write would start them for nothing */
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (adds & (1u << l)) {
             g_auto(GStrv) argv = vfRenderRestoreArgv(l, backend->wait_seconds);
