@@ -29,7 +29,7 @@
 #define VF_WHILE_WRITING_MAX_LINES 4000
 /* A batch of at most this many programs (a VM start is one) starts its
  * restore tools ahead (vfRunnerPrestart). */
-#define VF_PRESTART_MAX_PROGRAMS 16
+#define VF_PRESTART_MAX_PROGRAMS 4
 
 typedef struct {
     virFirewallLayer layer;
