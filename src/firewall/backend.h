@@ -82,7 +82,8 @@ void vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
  * time. @fn is called once per apply of the restore backend while its
  * tools write a small difference (a few thousand lines at most: the result
  * texts then cost no memory that matters), on the calling thread, and may
- * not use the runner. vfBackendPeekResult then tells what the apply will
+ * not use the runner. The layers' restores then run side by side, from
+ * threads of their own: the runner must allow that (runner.h). vfBackendPeekResult then tells what the apply will
  * hand over if the tools take the difference. Not called for a replay, a
  * retry or when nothing is written.
  */

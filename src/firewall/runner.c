@@ -21,7 +21,7 @@ vfRunnerRun(vfRunner *runner, const char *const *argv, const char *input,
             vfRunResult *res, GError **error)
 {
     vfRunResultClear(res);
-    runner->spawned++;
+    g_atomic_int_inc((gint *)&runner->spawned);
     return runner->run(runner, argv, input, res, error);
 }
 
@@ -61,6 +61,7 @@ typedef struct {
 typedef struct {
     vfRunner parent;
     int netns_fd;
+    GMutex lock;          /* runs may come from several threads */
     GPtrArray *started;   /* of vfStarted*: prestarted, waiting for input */
 } vfSubprocessRunner;
 
@@ -128,14 +129,18 @@ subprocessPrestart(vfRunner *runner, const char *const *argv)
         return;
     }
     st->argv = g_strdupv((char **)argv);
+    g_mutex_lock(&self->lock);
     g_ptr_array_add(self->started, st);
-    runner->spawned++;
+    g_mutex_unlock(&self->lock);
+    g_atomic_int_inc((gint *)&runner->spawned);
 }
 
 /* The process prestarted for @argv, if any; the caller owns it. */
 static GSubprocess *
 takeStarted(vfSubprocessRunner *self, const char *const *argv)
 {
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+
     for (guint i = 0; i < self->started->len; i++) {
         vfStarted *st = g_ptr_array_index(self->started, i);
         if (g_strv_equal((const char *const *)st->argv, argv)) {
@@ -152,6 +157,7 @@ subprocessCancel(vfRunner *runner)
 {
     vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
     g_autoptr(GBytes) none = g_bytes_new_static("", 0);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
 
     for (guint i = 0; i < self->started->len; i++) {
         vfStarted *st = g_ptr_array_index(self->started, i);
@@ -168,6 +174,7 @@ subprocessFree(vfRunner *runner)
     vfSubprocessRunner *self = (vfSubprocessRunner *)runner;
 
     g_ptr_array_unref(self->started);
+    g_mutex_clear(&self->lock);
     g_free(self);
 }
 
@@ -182,7 +189,7 @@ subprocessRun(vfRunner *runner, const char *const *argv, const char *input,
     g_autoptr(GBytes) errBytes = NULL;
 
     if ((proc = takeStarted(self, argv)))
-        runner->spawned--;   /* counted when it started */
+        g_atomic_int_add((gint *)&runner->spawned, -1);   /* counted when it started */
     else if (!(proc = spawn(self, argv, error)))
         return FALSE;
     /* bytes, not _utf8: *-save prints what the kernel holds, and a
@@ -215,6 +222,7 @@ vfRunnerNewSubprocess(int netns_fd)
     self->parent.cancel = subprocessCancel;
     self->parent.free = subprocessFree;
     self->started = g_ptr_array_new_with_free_func((GDestroyNotify)startedFree);
+    g_mutex_init(&self->lock);
     self->netns_fd = netns_fd;
     return &self->parent;
 }
@@ -223,6 +231,7 @@ vfRunnerNewSubprocess(int netns_fd)
 
 typedef struct {
     vfRunner parent;
+    GMutex lock;
     GPtrArray *calls;
     vfRecorderAnswer answer;
     void *opaque;
@@ -242,6 +251,7 @@ recorderRun(vfRunner *runner, const char *const *argv, const char *input,
 {
     vfRecorder *self = (vfRecorder *)runner;
     vfRecordedCall *call = g_new0(vfRecordedCall, 1);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
 
     call->argv = g_strdupv((char **)argv);
     call->input = g_strdup(input);
@@ -262,6 +272,7 @@ recorderFree(vfRunner *runner)
     vfRecorder *self = (vfRecorder *)runner;
 
     g_ptr_array_unref(self->calls);
+    g_mutex_clear(&self->lock);
     g_free(self);
 }
 
@@ -273,6 +284,7 @@ vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque)
     self->parent.run = recorderRun;
     self->parent.free = recorderFree;
     self->calls = g_ptr_array_new_with_free_func((GDestroyNotify)recordedCallFree);
+    g_mutex_init(&self->lock);
     self->answer = answer;
     self->opaque = opaque;
     return &self->parent;

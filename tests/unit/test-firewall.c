@@ -483,6 +483,7 @@ test_restore_lock(void **state)
  * handed over as told only if the tools take the difference. */
 typedef struct {
     guint refuse;      /* restores to refuse first */
+    const char *refuseTool;   /* only this tool's, if set */
     guint restores;
     guint calls;       /* of the while-writing callback */
     char *peeked;      /* the ipv4 text it was told */
@@ -497,7 +498,7 @@ whileAnswer(const char *const *argv, const char *input, vfRunResult *res, void *
     if (!g_str_has_suffix(argv[0], "-restore"))
         return;   /* *-save: empty tables */
     w->restores++;
-    if (w->refuse > 0) {
+    if (w->refuse > 0 && (!w->refuseTool || g_str_equal(argv[0], w->refuseTool))) {
         w->refuse--;
         res->status = 1;
         res->err = g_strdup("iptables-restore: line 2 failed");
@@ -554,6 +555,54 @@ test_restore_while_writing(void **state)
     }
 }
 
+/* Three layers written side by side; ip6tables refuses once: the tables
+ * the other two wrote are put back before the replay. */
+static void
+test_restore_layers_side_by_side(void **state)
+{
+    for (int refuse = 0; refuse < 2; refuse++) {
+        WhileWriting w = { refuse, "ip6tables-restore" };
+        g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        guint transactions = 0, putBack = 0;
+        GPtrArray *calls;
+
+        virFirewallStartTransaction(fw, 0);
+        ADD(fw, "192.168.122.1");
+        virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV6, "-A", "INPUT",
+                           "--source", "fd00::1", "--jump", "ACCEPT", NULL);
+        virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A", "PREROUTING",
+                           "-i", "vnet0", "-j", "ACCEPT", NULL);
+        vfBackendSetWhileWriting(b, whileCallback, &w);
+        assert_true(vfBackendApplyOne(b, fw, NULL, &err));
+        assert_int_equal(w.calls, 1);
+        assert_int_equal(w.transactions, 3);
+        calls = vfRunnerRecorderCalls(rec);
+        for (guint i = 0; i < calls->len; i++) {
+            vfRecordedCall *c = g_ptr_array_index(calls, i);
+            if (c->input && (strstr(c->input, "-D INPUT -s 192.168.122.1/32 -j ACCEPT") ||
+                             strstr(c->input, "-D PREROUTING -i vnet0 -j ACCEPT")))
+                putBack++;
+        }
+        if (refuse) {
+            assert_false(vfBackendGetResult(b, texts, &transactions));
+            assert_int_equal(putBack, 2);   /* iptables and ebtables put back */
+        } else {
+            assert_true(vfBackendGetResult(b, texts, &transactions));
+            assert_int_equal(transactions, 3);
+            assert_int_equal(putBack, 0);
+            for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+                assert_non_null(texts[l]);
+        }
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            g_free(texts[l]);
+        g_free(w.peeked);
+    }
+}
+
 int
 main(void)
 {
@@ -573,6 +622,7 @@ main(void)
         cmocka_unit_test(test_restore_processes_flat),
         cmocka_unit_test(test_restore_lock),
         cmocka_unit_test(test_restore_while_writing),
+        cmocka_unit_test(test_restore_layers_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,30 +278,6 @@ scriptJob(gpointer data)
     return NULL;
 }
 
-/* Runs the restore of @text on a thread of its own while the result the
- * tools are making is formatted and handed to the caller's
- * while_writing (our only wait of a VM start: 15-20 ms at N=1000). */
-static gboolean
-runScriptWhileWriting(vfBackend *backend, virFirewallLayer layer, const char *text,
-                      vfTableSet *const *after, guint transactions,
-                      vfRunResult *res, vfApplyStats *stats, GError **error)
-{
-    vfScriptJob job = { backend, layer, text, { 0 }, { 0 }, NULL, FALSE };
-    GThread *thread = g_thread_new("vf-restore", scriptJob, &job);
-
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        backend->pending_text[l] = after[l] ? vfTableSetFormat(after[l]) : NULL;
-    backend->pending_transactions = transactions;
-    backend->while_writing(backend, backend->while_data);
-    g_thread_join(thread);
-
-    *res = job.res;
-    stats->lock_retries += job.stats.lock_retries;
-    if (!job.ran)
-        g_propagate_error(error, job.error);
-    return job.ran;
-}
-
 static void
 dropPending(vfBackend *backend)
 {
@@ -315,11 +291,106 @@ typedef enum {
     VF_DIFF_ERROR,
 } vfDiffOutcome;
 
+/* One restore per layer at most: the layers' tools can run side by side. */
+static gboolean
+oneScriptPerLayer(const vfDiff *diff)
+{
+    guint seen = 0;
+
+    for (guint s = 0; s < diff->scripts->len; s++) {
+        const vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        if (seen & (1u << script->layer))
+            return FALSE;
+        seen |= 1u << script->layer;
+    }
+    return TRUE;
+}
+
+/*
+ * A small difference (a VM start): each layer's restore on a thread of its
+ * own, side by side (different tools, different tables; one tool's wait is
+ * mostly the kernel's commit), and meanwhile the result they are making is
+ * formatted and handed to the caller's while_writing. Then as applyDiff:
+ * a restore that could not run or refused its input has the tables the
+ * others wrote put back.
+ */
+static vfDiffOutcome
+applyDiffWhileWriting(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
+                      vfTableSet *const *after, vfApplyStats *stats, GError **error)
+{
+    guint n = diff->scripts->len;
+    g_autofree vfScriptJob *jobs = g_new0(vfScriptJob, n);
+    g_autofree GThread **threads = g_new0(GThread *, n);
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) written = g_ptr_array_new();
+    GError *runErr = NULL;
+    gboolean refused = FALSE;
+
+    for (guint s = 0; s < n; s++) {
+        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        char *text = vfRenderScript(script, NULL);
+
+        g_ptr_array_add(texts, text);
+        g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
+        jobs[s].backend = backend;
+        jobs[s].layer = script->layer;
+        jobs[s].text = text;
+        threads[s] = g_thread_new("vf-restore", scriptJob, &jobs[s]);
+    }
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        backend->pending_text[l] = after[l] ? vfTableSetFormat(after[l]) : NULL;
+    backend->pending_transactions = n;
+    backend->while_writing(backend, backend->while_data);
+
+    for (guint s = 0; s < n; s++) {
+        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        vfScriptJob *job = &jobs[s];
+
+        g_thread_join(threads[s]);
+        stats->lock_retries += job->stats.lock_retries;
+        if (!job->ran) {
+            if (!runErr)
+                runErr = g_steal_pointer(&job->error);
+            g_clear_error(&job->error);
+        } else {
+            stats->layers_written |= 1u << script->layer;
+            if (job->res.status != 0) {
+                g_debug("%s-restore refused the difference for table %s (%s); "
+                        "replaying the programs instead", layerLabel(script->layer),
+                        script->table, g_strstrip(job->res.err));
+                refused = TRUE;
+            } else {
+                g_ptr_array_add(written, script);
+                stats->lines += script->entries->len;
+            }
+        }
+        vfRunResultClear(&job->res);
+    }
+    if (runErr) {
+        GError *undoErr = NULL;
+        g_propagate_error(error, runErr);
+        if (!putBack(backend, written, before, after, stats, &undoErr))
+            addPutBackFailure(error, undoErr);
+        return VF_DIFF_ERROR;
+    }
+    if (refused) {
+        stats->retries++;
+        return putBack(backend, written, before, after, stats, error)
+            ? VF_DIFF_REFUSED : VF_DIFF_ERROR;
+    }
+    stats->passes = n ? 1 : 0;
+    return VF_DIFF_APPLIED;
+}
+
 static vfDiffOutcome
 applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
           vfTableSet *const *after, vfApplyStats *stats, GError **error)
 {
     g_autoptr(GPtrArray) written = g_ptr_array_new();
+
+    if (backend->while_writing && diff->scripts->len &&
+        diff->lines <= VF_WHILE_WRITING_MAX_LINES && oneScriptPerLayer(diff))
+        return applyDiffWhileWriting(backend, diff, before, after, stats, error);
 
     for (guint s = 0; s < diff->scripts->len; s++) {
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
@@ -328,11 +399,7 @@ applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
         gboolean ran;
 
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
-        if (s == 0 && backend->while_writing && diff->lines <= VF_WHILE_WRITING_MAX_LINES)
-            ran = runScriptWhileWriting(backend, script->layer, text, after,
-                                        diff->scripts->len, &res, stats, error);
-        else
-            ran = runScript(backend, script->layer, text, &res, stats, error);
+        ran = runScript(backend, script->layer, text, &res, stats, error);
         if (!ran) {
             GError *undoErr = NULL;
             if (!putBack(backend, written, before, after, stats, &undoErr))
