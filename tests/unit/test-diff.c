@@ -104,6 +104,31 @@ run(vfTable *t, const char *const *w)
     }
 }
 
+/* Runs @diff's lines against @work as the tools would, and checks that
+ * they make it @want; the number of lines. */
+static guint
+runDiff(vfTableSet *work, const vfDiff *diff, const vfTableSet *want, guint round)
+{
+    g_autofree char *wantText = NULL, *got = NULL;
+    guint lines = 0;
+
+    for (guint s = 0; s < diff->scripts->len; s++) {
+        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
+        vfTable *t = vfTableSetGet(work, script->table);
+        for (guint i = 0; i < script->entries->len; i++) {
+            vfLogEntry *e = g_ptr_array_index(script->entries, i);
+            run(t, (const char *const *)e->words);
+            lines++;
+        }
+    }
+    wantText = vfTableSetFormat(want);
+    got = vfTableSetFormat(work);
+    if (!g_str_equal(wantText, got))
+        fail_msg("round %u: diff did not reach the result\nwant:\n%sgot:\n%s",
+                 round, wantText, got);
+    return lines;
+}
+
 static void
 test_random(void **state G_GNUC_UNUSED)
 {
@@ -117,7 +142,6 @@ test_random(void **state G_GNUC_UNUSED)
         g_autoptr(vfTableSet) after = randomSet(r, g_rand_boolean(r));
         g_autoptr(vfTableSet) work = vfTableSetCopy(before);
         g_autofree char *why = NULL;
-        g_autofree char *want = NULL, *got = NULL;
         g_autoptr(vfDiff) diff = NULL;
 
         /* half the rounds work on "before" tables read back from text,
@@ -147,20 +171,7 @@ test_random(void **state G_GNUC_UNUSED)
         to[VIR_FIREWALL_LAYER_IPV4] = after;
         diff = vfDiffBuild(from, to, &why);
         assert_non_null(diff);
-        for (guint s = 0; s < diff->scripts->len; s++) {
-            vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
-            vfTable *t = vfTableSetGet(work, script->table);
-            for (guint i = 0; i < script->entries->len; i++) {
-                vfLogEntry *e = g_ptr_array_index(script->entries, i);
-                run(t, (const char *const *)e->words);
-                lines++;
-            }
-        }
-        want = vfTableSetFormat(after);
-        got = vfTableSetFormat(work);
-        if (!g_str_equal(want, got))
-            fail_msg("round %u: diff did not reach the result\nwant:\n%sgot:\n%s",
-                     round, want, got);
+        lines += runDiff(work, diff, after, round);
         if (!diff->lines)
             kept++;
     }
@@ -261,7 +272,6 @@ test_copy_edits(void **state G_GNUC_UNUSED)
         g_autoptr(vfTableSet) work = NULL;
         g_autoptr(vfDiff) fast = NULL, slow = NULL;
         g_autofree char *why = NULL, *fastText = NULL, *slowText = NULL;
-        g_autofree char *want = NULL, *got = NULL;
         guint edits = g_rand_int_range(r, 0, 6);
         vfTable *t;
 
@@ -289,20 +299,7 @@ test_copy_edits(void **state G_GNUC_UNUSED)
         if (!g_str_equal(fastText, slowText))
             fail_msg("round %u: the copy's difference differs\nfast:\n%sslow:\n%s",
                      round, fastText, slowText);
-        for (guint s = 0; s < fast->scripts->len; s++) {
-            vfPlanScript *script = g_ptr_array_index(fast->scripts, s);
-            vfTable *wt = vfTableSetGet(work, script->table);
-            for (guint i = 0; i < script->entries->len; i++) {
-                vfLogEntry *e = g_ptr_array_index(script->entries, i);
-                run(wt, (const char *const *)e->words);
-                lines++;
-            }
-        }
-        want = vfTableSetFormat(after);
-        got = vfTableSetFormat(work);
-        if (!g_str_equal(want, got))
-            fail_msg("round %u: diff did not reach the result\nwant:\n%sgot:\n%s",
-                     round, want, got);
+        lines += runDiff(work, fast, after, round);
     }
     print_message("3000 edited copies, %u lines\n", lines);
 }
