@@ -24,6 +24,8 @@
 
 #define VF_RESTORE_MAX_ROUNDS 64
 #define VF_RESTORE_LOCK_TRIES 4
+/* Refusals of one line of the replay before it counts as failing. */
+#define VF_RESTORE_REFUSALS_FOR_FACT 3
 /* A difference up to this many lines is small enough to format the result
  * while the tools write it (vfBackendSetWhileWriting). */
 #define VF_WHILE_WRITING_MAX_LINES 4000
@@ -630,6 +632,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 g_auto(vfRunResult) res = { 0 };
                 g_autofree char *reason = NULL;
                 vfLogEntry *culprit = NULL;
+                guint refusals;
                 vfCommitted *c;
                 guint line;
 
@@ -682,13 +685,18 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                         revertAfterError(backend, committed, stats, error);
                         goto cleanup;
                     }
-                    /* a line refused once may have met a passing state
-                     * (a concurrent writer): only a second refusal of the
-                     * same line makes it a fact */
-                    if (g_hash_table_contains(suspects, key))
+                    /* a line refused may have met a passing state (a
+                     * concurrent writer; ebtables-nft 1.8.9 can fail the
+                     * retry of a batch that met another commit, twice in a
+                     * row under a busy writer: test-fault 4a under ASan):
+                     * only the third refusal of the same line makes it a
+                     * fact */
+                    refusals = GPOINTER_TO_UINT(g_hash_table_lookup(suspects, key)) + 1;
+                    if (refusals >= VF_RESTORE_REFUSALS_FOR_FACT)
                         g_hash_table_insert(facts, g_strdup(key), g_steal_pointer(&reason));
                     else
-                        g_hash_table_add(suspects, g_steal_pointer(&key));
+                        g_hash_table_insert(suspects, g_steal_pointer(&key),
+                                            GUINT_TO_POINTER(refusals));
                 }
                 if (!revert(backend, committed, stats, error))
                     goto cleanup;
