@@ -662,14 +662,6 @@ vfStagedFileFree(vfStagedFile *f)
     g_free(f);
 }
 
-gboolean
-vfStateReplaceFile(const char *path, const char *data, gsize len, GError **error)
-{
-    g_autoptr(vfStagedFile) f = vfStagedFileNew(path, data, len, error);
-
-    return f && vfStagedFileCommit(f, error);
-}
-
 struct _vfStateFile {
     char *path;
     char *netns;

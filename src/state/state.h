@@ -99,7 +99,7 @@ void vfKernelCacheRemove(const char *path);
 /* A file written now under a temporary name beside @path, and later put
  * in place (renamed over @path) or dropped: what a VM start records is
  * written while its restore tool works, kept if the tool did what was
- * expected. */
+ * expected. The rename is atomic; there is no fsync(): see state.c. */
 typedef struct _vfStagedFile vfStagedFile;
 vfStagedFile *vfStagedFileNew(const char *path, const char *data, gsize len,
                               GError **error);
@@ -112,11 +112,6 @@ vfStagedFile *vfKernelCacheStage(const char *path, const char *netnsId,
                                  guint32 generation, const vfKernelState *ks,
                                  GError **error);
 vfStateFile *vfStateFileCopy(vfStateFile *st);
-
-/* Replaces @path by @data atomically (a temporary file renamed over it),
- * without fsync(): see state.c. */
-gboolean vfStateReplaceFile(const char *path, const char *data, gsize len,
-                            GError **error);
 
 /* An id for the network namespace the runner works in ("net:[ino]"). */
 char *vfNetnsId(int netnsFd);
