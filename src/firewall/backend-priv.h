@@ -9,6 +9,8 @@ struct _vfBackend {
     guint wait_seconds;
     gboolean replay;   /* restore: write the log, not the difference */
     const char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* borrowed, used once */
+    gboolean snapshot_gen_known;   /* vfBackendSetSnapshotGeneration, once */
+    guint32 snapshot_gen;
     /* what the last apply left, when known exactly (vfBackendGetResult):
      * formatted only when asked, after the caller let go of its programs */
     gboolean result_known;
@@ -23,7 +25,19 @@ struct _vfBackend {
     vfProgramRelease release;   /* vfBackendSetProgramSource */
     vfProgramRebuild rebuild;
     gpointer source_data;
+    /* vfBackendSetKeepTables: what the last apply left, valid while the
+     * generation id is kept_gen */
+    vfGenerationFunc keep_gen;
+    gpointer keep_data;
+    vfTableSet *kept[VIR_FIREWALL_LAYER_LAST];
+    guint32 kept_gen;
+    /* vfBackendPrepareNext: copies of kept[] for the next simulation, and
+     * the tables the last apply let go of, freed there */
+    vfTableSet *kept_copy[VIR_FIREWALL_LAYER_LAST];
+    GPtrArray *garbage;   /* of vfTableSet* */
 };
+
+void vfBackendDropKept(vfBackend *backend);
 
 gboolean vfExecApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                      GError **errors, vfApplyStats *stats, GError **error);

@@ -42,6 +42,9 @@ vfBackendFree(vfBackend *backend)
         vfTableSetFree(backend->result[l]);
         g_free(backend->result_text[l]);
     }
+    vfBackendDropKept(backend);
+    if (backend->garbage)
+        g_ptr_array_unref(backend->garbage);
     g_free(backend);
 }
 
@@ -107,6 +110,61 @@ vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
     backend->release = release;
     backend->rebuild = rebuild;
     backend->source_data = data;
+}
+
+void
+vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen, gpointer data)
+{
+    backend->keep_gen = gen;
+    backend->keep_data = data;
+    if (!gen)
+        vfBackendDropKept(backend);
+}
+
+void
+vfBackendDropKept(vfBackend *backend)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        g_clear_pointer(&backend->kept[l], vfTableSetFree);
+        g_clear_pointer(&backend->kept_copy[l], vfTableSetFree);
+    }
+}
+
+void
+vfBackendPrepareNext(vfBackend *backend)
+{
+    if (backend->garbage)
+        g_ptr_array_set_size(backend->garbage, 0);
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (backend->kept[l] && !backend->kept_copy[l])
+            backend->kept_copy[l] = vfTableSetCopy(backend->kept[l]);
+    }
+}
+
+void
+vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen)
+{
+    backend->snapshot_gen_known = TRUE;
+    backend->snapshot_gen = gen;
+}
+
+char *
+vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer, guint32 *gen)
+{
+    if (!backend->kept[layer])
+        return NULL;
+    *gen = backend->kept_gen;
+    return vfTableSetFormat(backend->kept[layer]);
+}
+
+guint
+vfBackendKeptLayers(const vfBackend *backend)
+{
+    guint n = 0;
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        n += backend->kept[l] != NULL;
+    return n;
 }
 
 void

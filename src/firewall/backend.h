@@ -115,3 +115,36 @@ gboolean vfBackendApply(vfBackend *backend,
 /* Convenience for one program: FALSE with @error on any failure. */
 gboolean vfBackendApplyOne(vfBackend *backend, virFirewall *fw,
                            vfApplyStats *stats, GError **error);
+
+/*
+ * For a caller that lives across applies (a daemon, `virt-firewall
+ * serve`): the restore backend keeps the tables each apply leaves and
+ * starts the next apply from them instead of reading and parsing *-save
+ * (9000 chains at 1000 interfaces). @gen reads the nf_tables generation
+ * id: the tables are kept only when it moved by exactly the transactions
+ * the apply committed, and used only while it has not moved since; any
+ * other change, a replay or a failure drops them. Only meaningful with
+ * the nft variants of the tools (vfNftToolsAreNft). NULL turns it off.
+ * vfBackendGetResult then hands nothing over: the tables stay here.
+ */
+typedef gboolean (*vfGenerationFunc)(guint32 *gen, gpointer data);
+void vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen,
+                            gpointer data);
+/* The texts given with vfBackendSetSnapshot are the kernel's at
+ * generation @gen (used once). Tables made from such texts are kept only
+ * when the apply finds the generation id still at @gen. */
+void vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen);
+/* The kept tables of @layer as *-save prints them (without its comment
+ * lines) and the generation id they are the kernel's at; NULL if none. */
+char *vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer,
+                          guint32 *gen);
+
+/*
+ * For a resident caller with time between applies: does now what the next
+ * apply would otherwise do on its way (free the tables the last apply let
+ * go of, copy the kept tables for the next simulation): 5 ms of a VM start
+ * beside 1000 interfaces. Nothing to do without kept tables.
+ */
+void vfBackendPrepareNext(vfBackend *backend);
+/* How many layers the next apply could start from kept tables (tests). */
+guint vfBackendKeptLayers(const vfBackend *backend);

@@ -603,6 +603,157 @@ test_restore_layers_side_by_side(void **state)
     }
 }
 
+/* A kernel whose generation id moves with every restore that writes,
+ * and with foreign commits; *-save always prints empty tables, so only
+ * kept tables know what was written before. */
+typedef struct {
+    guint32 gen;
+    gboolean genFails;
+    guint saves;
+    guint restores;
+    guint refuse;
+    guint extraCommits;   /* a foreign commit during the next restore */
+    char *lastInput;
+} KeepKernel;
+
+static void
+keepAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    KeepKernel *k = opaque;
+
+    if (g_str_has_suffix(argv[0], "-save")) {
+        k->saves++;
+        return;
+    }
+    if (!input || !*input)
+        return;   /* a prestarted tool that was not needed */
+    k->restores++;
+    g_free(k->lastInput);
+    k->lastInput = g_strdup(input);
+    if (k->refuse > 0) {
+        k->refuse--;
+        res->status = 1;
+        res->err = g_strdup("iptables-restore: line 2 failed");
+        return;
+    }
+    k->gen += 1 + k->extraCommits;
+    k->extraCommits = 0;
+}
+
+static gboolean
+keepGeneration(guint32 *gen, gpointer data)
+{
+    KeepKernel *k = data;
+
+    *gen = k->gen;
+    return !k->genFails;
+}
+
+/* One program: delete rule @del (not ignored: it fails unless the rule is
+ * there), add rule @add. */
+static gboolean
+keepApply(vfBackend *b, const char *del, const char *add)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    g_autoptr(GError) err = NULL;
+
+    virFirewallStartTransaction(fw, 0);
+    if (del)
+        DEL(fw, del);
+    if (add)
+        ADD(fw, add);
+    return vfBackendApplyOne(b, fw, NULL, &err);
+}
+
+static void
+test_restore_keep_tables(void **state)
+{
+    KeepKernel k = { 100 };
+    g_autoptr(vfRunner) rec = vfRunnerNewScripted(keepAnswer, &k);
+    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+    char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    guint transactions;
+
+    vfBackendSetKeepTables(b, keepGeneration, &k);
+    assert_true(keepApply(b, NULL, "192.168.122.1"));
+    assert_int_equal(k.saves, 1);
+    assert_int_equal(vfBackendKeptLayers(b), 1);
+    /* the tables stay with the backend */
+    assert_false(vfBackendGetResult(b, texts, &transactions));
+
+    /* nobody committed since: no *-save, and the rule written before is
+     * known (the delete succeeds and is the only line besides the add) */
+    vfBackendPrepareNext(b);
+    assert_true(keepApply(b, "192.168.122.1", "192.168.122.2"));
+    assert_int_equal(k.saves, 1);
+    assert_non_null(strstr(k.lastInput, "-D INPUT -s 192.168.122.1/32 -j ACCEPT"));
+    assert_non_null(strstr(k.lastInput, "-A INPUT -s 192.168.122.2/32 -j ACCEPT"));
+    /* without vfBackendPrepareNext too */
+    assert_true(keepApply(b, "192.168.122.2", "192.168.122.3"));
+    assert_int_equal(k.saves, 1);
+
+    /* a foreign commit: the kept tables are dropped, *-save read (and its
+     * empty tables make the delete fail); the tables that apply left are
+     * known all the same */
+    k.gen++;
+    assert_false(keepApply(b, "192.168.122.3", NULL));
+    assert_int_equal(k.saves, 2);
+
+    /* somebody committed while our restore ran: not kept */
+    assert_true(keepApply(b, NULL, "192.168.122.4"));
+    assert_int_equal(vfBackendKeptLayers(b), 1);
+    k.extraCommits = 1;
+    assert_true(keepApply(b, "192.168.122.4", NULL));
+    assert_int_equal(vfBackendKeptLayers(b), 0);
+    assert_int_equal(k.saves, 2);
+    assert_true(keepApply(b, NULL, "192.168.122.9"));
+    assert_int_equal(k.saves, 3);
+
+    /* a refused difference is replayed: what is in the kernel is not
+     * known, nothing kept */
+    assert_true(keepApply(b, NULL, "192.168.122.5"));
+    assert_int_equal(vfBackendKeptLayers(b), 1);
+    k.refuse = 1;
+    assert_true(keepApply(b, NULL, "192.168.122.6"));
+    assert_int_equal(vfBackendKeptLayers(b), 0);
+
+    /* no generation id: never kept */
+    k.genFails = TRUE;
+    assert_true(keepApply(b, NULL, "192.168.122.7"));
+    assert_int_equal(vfBackendKeptLayers(b), 0);
+    k.genFails = FALSE;
+
+    /* tables from the caller's text are kept only if it names the
+     * generation they are of, and that is the kernel's at the apply */
+    for (int given = 0; given < 3; given++) {   /* none, wrong, right */
+        const char *text = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+                           ":OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.1/32 -j ACCEPT\nCOMMIT\n";
+        vfBackendSetKeepTables(b, NULL, NULL);
+        vfBackendSetKeepTables(b, keepGeneration, &k);
+        vfBackendSetSnapshot(b, VIR_FIREWALL_LAYER_IPV4, text);
+        if (given)
+            vfBackendSetSnapshotGeneration(b, given == 2 ? k.gen : k.gen - 1);
+        assert_true(keepApply(b, "10.0.0.1", NULL));
+        assert_int_equal(vfBackendKeptLayers(b), given == 2 ? 1 : 0);
+    }
+    {
+        guint32 gen = 0;
+        g_autofree char *kept = vfBackendFormatKept(b, VIR_FIREWALL_LAYER_IPV4, &gen);
+        assert_null(vfBackendFormatKept(b, VIR_FIREWALL_LAYER_IPV6, &gen));
+        assert_non_null(kept);
+        assert_int_equal(gen, k.gen);
+        assert_null(strstr(kept, "10.0.0.1"));
+        assert_non_null(strstr(kept, ":INPUT ACCEPT"));
+    }
+
+    /* turned off: dropped */
+    assert_true(keepApply(b, NULL, "192.168.122.8"));
+    assert_int_equal(vfBackendKeptLayers(b), 1);
+    vfBackendSetKeepTables(b, NULL, NULL);
+    assert_int_equal(vfBackendKeptLayers(b), 0);
+    g_free(k.lastInput);
+}
+
 int
 main(void)
 {
@@ -623,6 +774,7 @@ main(void)
         cmocka_unit_test(test_restore_lock),
         cmocka_unit_test(test_restore_while_writing),
         cmocka_unit_test(test_restore_layers_side_by_side),
+        cmocka_unit_test(test_restore_keep_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

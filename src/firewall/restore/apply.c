@@ -516,6 +516,48 @@ rebuildPrograms(vfLender *lender, gsize n, GError **error)
     return TRUE;
 }
 
+/* A resident caller frees the tables between applies (vfBackendPrepareNext):
+ * 9000 chains take 2 ms. */
+static void
+freeSnapshot(vfBackend *backend, vfTableSet **set)
+{
+    if (!*set)
+        return;
+    if (!backend->keep_gen) {
+        g_clear_pointer(set, vfTableSetFree);
+        return;
+    }
+    if (!backend->garbage)
+        backend->garbage = g_ptr_array_new_with_free_func((GDestroyNotify)vfTableSetFree);
+    g_ptr_array_add(backend->garbage, g_steal_pointer(set));
+}
+
+/*
+ * After the difference was written: the simulation's tables are the
+ * kernel's if the generation id moved by our transactions alone. The
+ * layers this apply did not read keep what was kept (their tables were
+ * checked current at its start, and it wrote none of them).
+ */
+static gboolean
+keepTables(vfBackend *backend, gboolean genKnown, guint32 genStart,
+           guint layers, guint transactions, vfTableSet **sets)
+{
+    guint32 now = 0;
+
+    if (!backend->keep_gen || !genKnown ||
+        !backend->keep_gen(&now, backend->keep_data) ||
+        now != genStart + transactions)
+        return FALSE;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (layers & (1u << l)) {
+            vfTableSetFree(backend->kept[l]);
+            backend->kept[l] = g_steal_pointer(&sets[l]);
+        }
+    }
+    backend->kept_gen = now;
+    return TRUE;
+}
+
 gboolean
 vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                GError **errors, vfApplyStats *stats, GError **error)
@@ -530,6 +572,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     gboolean blindRetried = FALSE;
     guint layers = 0, adds = 0;
     gboolean ret = FALSE;
+    guint32 genStart = 0;
+    gboolean genKnown = FALSE, kept = FALSE, givenText = FALSE;
+    vfTableSet *copies[VIR_FIREWALL_LAYER_LAST] = { NULL };
 
     for (gsize i = 0; i < n; i++) {
         layers |= vfProgramLayers(fws[i]);
@@ -547,13 +592,30 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
         }
     }
 
+    /* the tables the last apply left are the kernel's if nobody committed
+     * since (vfBackendSetKeepTables) */
+    if (backend->garbage)   /* not freed between applies: now, not never */
+        g_ptr_array_set_size(backend->garbage, 0);
+    if (backend->keep_gen) {
+        genKnown = backend->keep_gen(&genStart, backend->keep_data);
+        if (!genKnown || genStart != backend->kept_gen)
+            vfBackendDropKept(backend);
+    }
+
     /* one *-save per layer: queries never cost a process of their own */
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (!(layers & (1u << l)))
             continue;
-        if (backend->snapshot[l]) {
-            g_autoptr(GBytes) text = g_bytes_new_static(backend->snapshot[l],
-                                                        strlen(backend->snapshot[l]));
+        if (backend->kept[l]) {
+            snapshot[l] = g_steal_pointer(&backend->kept[l]);
+            copies[l] = g_steal_pointer(&backend->kept_copy[l]);
+        } else if (backend->snapshot[l]) {
+            /* kept tables outlive the caller's text: they get a copy */
+            gsize len = strlen(backend->snapshot[l]);
+            givenText = TRUE;
+            g_autoptr(GBytes) text = backend->keep_gen ?
+                g_bytes_new(backend->snapshot[l], len) :
+                g_bytes_new_static(backend->snapshot[l], len);
             snapshot[l] = vfTableSetNew(l);
             if (!vfSnapshotParseBytes(snapshot[l], text, error))
                 goto cleanup;
@@ -563,7 +625,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     }
 
     for (guint round = 0; round < VF_RESTORE_MAX_ROUNDS; round++) {
-        g_autoptr(vfSimulation) sim = vfSimulationNew(snapshot, facts);
+        g_autoptr(vfSimulation) sim = vfSimulationNewFrom(snapshot, copies, facts);
         gboolean diffRound = round == 0 && !backend->replay;
         g_autoptr(vfPlan) plan = NULL;
         g_autoptr(GPtrArray) committed =
@@ -594,15 +656,21 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                     backend->result_has_text = backend->pending_text[0] ||
                                                backend->pending_text[1] ||
                                                backend->pending_text[2];
+                    /* tables from a caller's text: only if it says they
+                     * are of the generation this apply started from */
+                    kept = (!givenText || (backend->snapshot_gen_known &&
+                                           backend->snapshot_gen == genStart)) &&
+                           keepTables(backend, genKnown, genStart, layers,
+                                      diff->scripts->len, sim->sets);
                     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-                        g_clear_pointer(&snapshot[l], vfTableSetFree);
+                        freeSnapshot(backend, &snapshot[l]);
                         if (backend->result_has_text)
                             backend->result_text[l] = g_steal_pointer(&backend->pending_text[l]);
-                        else
+                        else if (!backend->keep_gen)
                             backend->result[l] = g_steal_pointer(&sim->sets[l]);
                     }
                     backend->result_transactions = diff->scripts->len;
-                    backend->result_known = TRUE;
+                    backend->result_known = backend->result_has_text || !backend->keep_gen;
                     ret = TRUE;
                     for (gsize i = 0; i < n; i++) {
                         if (errors[i])
@@ -722,9 +790,13 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
  cleanup:
     dropPending(backend);
     vfRunnerCancelPrestarted(backend->runner);
+    if (!kept)   /* a replay, a failure: what the kernel holds is not known */
+        vfBackendDropKept(backend);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        vfTableSetFree(snapshot[l]);
+        freeSnapshot(backend, &snapshot[l]);
+        vfTableSetFree(copies[l]);
         backend->snapshot[l] = NULL;
     }
+    backend->snapshot_gen_known = FALSE;
     return ret;
 }

@@ -147,11 +147,24 @@ vfLogEntryUndo(vfLogEntry *e)
 vfSimulation *
 vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts)
 {
+    vfTableSet *none[VIR_FIREWALL_LAYER_LAST] = { NULL };
+
+    return vfSimulationNewFrom(snapshot, none, facts);
+}
+
+vfSimulation *
+vfSimulationNewFrom(vfTableSet *const *snapshot, vfTableSet **copies,
+                    GHashTable *facts)
+{
     vfSimulation *sim = g_new0(vfSimulation, 1);
 
     virFirewallPoolRef();
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (copies[l])
+            sim->sets[l] = g_steal_pointer(&copies[l]);
+        else
+            sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
+    }
     sim->log = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
     sim->facts = facts;
     sim->keepLog = TRUE;

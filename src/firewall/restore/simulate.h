@@ -86,6 +86,10 @@ typedef struct {
  * vfSimulationFactKey(); borrowed. The simulation holds a reference on
  * the argument pool (virFirewallPoolRef) for the strings of its log. */
 vfSimulation *vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts);
+/* The same, starting from copies made ahead (taken, set to NULL); a layer
+ * with a snapshot but no copy is copied here. */
+vfSimulation *vfSimulationNewFrom(vfTableSet *const *snapshot, vfTableSet **copies,
+                                  GHashTable *facts);
 void vfSimulationFree(vfSimulation *sim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfSimulation, vfSimulationFree)
 
