@@ -28,6 +28,7 @@ int vfCmdReconnect(int argc, char **argv);
 int vfCmdApply(int argc, char **argv);
 int vfCmdTeardown(int argc, char **argv);
 int vfCmdVerify(int argc, char **argv);
+int vfCmdServe(int argc, char **argv);
 
 /* Where rules go. */
 typedef struct {
@@ -98,6 +99,7 @@ typedef struct {
     gboolean json_summary;
     vfCliWhileWriting while_writing;   /* vfCliSetWhileWriting */
     gpointer while_data;
+    vfBackend *backend;   /* serve: one for every request; NULL: one per apply */
 } vfCli;
 
 vfCli *vfCliNew(void);

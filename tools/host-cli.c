@@ -89,6 +89,7 @@ vfCliFree(vfCli *cli)
     g_free(cli->target.netns);
     g_free(cli->input_digest);
     vfHostFree(cli->host);
+    vfBackendFree(cli->backend);
     vfRunnerFree(cli->runner);
     if (cli->netns_fd >= 0)
         close(cli->netns_fd);
@@ -360,7 +361,9 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                 GPtrArray **errorsOut, vfApplyStats *stats,
                 vfApplyResult *result, GError **error)
 {
-    g_autoptr(vfBackend) backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+    g_autoptr(vfBackend) own = cli->backend ? NULL :
+                               vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+    vfBackend *backend = cli->backend ? cli->backend : own;
     g_autoptr(GPtrArray) fws = g_ptr_array_new();
     g_autofree guint *owner = NULL;
     g_autofree GError **errors = NULL;
@@ -393,6 +396,10 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
         vfBackendSetWhileWriting(backend, whileWriting, &up);
     ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
                         errors, stats, error);
+    /* @up lives on this stack; a backend kept for the next apply must not
+     * call back into it */
+    vfBackendSetProgramSource(backend, NULL, NULL, NULL);
+    vfBackendSetWhileWriting(backend, NULL, NULL);
     /* done with: the programs (20 MiB for 1000 VMs with IP filters) go
      * before the result tables become texts, the peak of a rebuild */
     for (guint i = 0; i < units->len; i++)

@@ -12,6 +12,7 @@ static const vfSubcommand subcommands[] = {
     { "apply", "instantiate the named interfaces' filter bindings", vfCmdApply },
     { "teardown", "remove the named interfaces' filter rules", vfCmdTeardown },
     { "verify", "report drift between desired and kernel rules (exit 3)", vfCmdVerify },
+    { "serve", "keep the firewall layer in one process: apply and teardown requests on stdin", vfCmdServe },
     { "program", "apply or dump firewall programs written in the text format", vfCmdProgram },
 };
 

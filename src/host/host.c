@@ -128,8 +128,8 @@ loadNamedBindings(const char *dir, const char *const *portdevs)
     return g_steal_pointer(&res);
 }
 
-static GPtrArray *
-loadBindings(const char *dir, const char *const *portdevs, GError **error)
+GPtrArray *
+vfHostLoadBindings(const char *dir, const char *const *portdevs, GError **error)
 {
     GPtrArray *named;
 
@@ -149,7 +149,7 @@ vfHostLoadFiles(const char *const *nwfilterDirs, const char *bindingDir,
 
     if (!(host->filters = nwfLoadFilters(nwfilterDirs, error)))
         return NULL;
-    if (!(host->bindings = loadBindings(bindingDir, portdevs, error)))
+    if (!(host->bindings = vfHostLoadBindings(bindingDir, portdevs, error)))
         return NULL;
     if (!(host->networks = loadNetworks(networkDir, error)))
         return NULL;

@@ -40,6 +40,12 @@ vfHost *vfHostLoadFiles(const char *const *nwfilterDirs,
                         const char *networkDir,
                         GError **error);
 
+/* The bindings vfHostLoadFiles() would read (of nwfBinding*, not sorted):
+ * those of @portdevs alone where each is in <@dir>/<portdev>.xml, else
+ * every binding in @dir. */
+GPtrArray *vfHostLoadBindings(const char *dir, const char *const *portdevs,
+                              GError **error);
+
 /* A SHA-256 over every file vfHostLoadFiles() and the backend selection
  * read (names and contents): equal digests build equal programs. */
 char *vfHostInputDigest(const char *const *nwfilterDirs, const char *bindingDir,

@@ -254,6 +254,76 @@ else
     [ "$(json_field rebuilt)" = 1 ] && ip netns exec "$NS" ebtables-save | grep -q 'libvirt-I-vnet1' \
         && ok "reconnect after teardown rebuilt vnet1" || fail "after teardown: rebuilt=$(json_field rebuilt)"
 
+    # serve: the same requests in one process, the tables kept between
+    # them; the kernel must end as the commands leave it
+    for t in ebtables-save iptables-save ip6tables-save; do
+        ip netns exec "$NS" $t | grep -v '^#' > "$TMP/before-serve.$t"
+    done
+    printf '%s\n' "teardown vnet0" "apply vnet0" "# a comment" "" "frobnicate vnet0" \
+        "apply nosuch" "teardown vnet1 vnet2" "apply vnet1  vnet2" > "$TMP/requests"
+    # a foreign write between two requests (the generation id moves)
+    { head -n 2 "$TMP/requests"; sleep 0.5; ip netns exec "$NS" iptables -w -A INPUT -s 10.66.0.1/32 -j ACCEPT
+      sleep 0.5; tail -n +3 "$TMP/requests"; } | "$VF" serve $K2 > "$TMP/answers" 2>"$TMP/err"
+    [ $? = 0 ] && [ "$(wc -l < "$TMP/answers")" = 6 ] && ok "serve answered 6 requests, one line each" \
+        || { fail "serve: $(wc -l < "$TMP/answers") answers"; sed 's/^/#   /' "$TMP/answers" "$TMP/err"; }
+    ans() { sed -n "$1p" "$TMP/answers"; }
+    for i in 1 2 5 6; do
+        ans $i | grep -q '"ok" *: *true' || fail "serve request $i: $(ans $i)"
+    done
+    ans 3 | grep -q "unknown request 'frobnicate'" && ok "serve: an unknown request is answered as such" \
+        || fail "serve unknown request: $(ans 3)"
+    ans 4 | grep -q '"ok" *: *false' && ans 4 | grep -q 'nosuch: no filter binding' \
+        && ok "serve: a missing binding fails its request" || fail "serve missing binding: $(ans 4)"
+    if [ $NFT = 1 ]; then
+        # the cache the commands left, then the tables kept: no *-save, one
+        # restore per layer written (vnet0: ebtables; vnet2: all three);
+        # after the foreign write the three *-save once
+        procs() { ans $1 | sed -n 's/.*"processes" *: *\([0-9]*\).*/\1/p'; }
+        [ "$(procs 1)/$(procs 2)/$(procs 5)/$(procs 6)" = "1/1/6/3" ] \
+            && ans 6 | grep -q '"kept_tables" *: *true' \
+            && ok "serve: tables kept between requests, read again after a foreign write" \
+            || fail "serve processes per request: $(procs 1)/$(procs 2)/$(procs 5)/$(procs 6), wanted 1/1/6/3"
+    fi
+    ip netns exec "$NS" iptables -w -D INPUT -s 10.66.0.1/32 -j ACCEPT
+    for t in ebtables-save iptables-save ip6tables-save; do
+        ip netns exec "$NS" $t | grep -v '^#' > "$TMP/after-serve.$t"
+    done
+    # the same requests as commands (each interface ends re-added in the
+    # same order, whatever the order before): the same tables
+    "$VF" teardown vnet0 $K2 -q && "$VF" apply vnet0 $K2 -q && \
+        "$VF" teardown vnet1 vnet2 $K2 -q && "$VF" apply vnet1 vnet2 $K2 -q
+    for t in ebtables-save iptables-save ip6tables-save; do
+        ip netns exec "$NS" $t | grep -v '^#' > "$TMP/after-cmds.$t"
+        cmp -s "$TMP/after-cmds.$t" "$TMP/after-serve.$t" && ok "serve left what the commands leave: $t" \
+            || { fail "serve and the commands differ: $t"; diff "$TMP/after-cmds.$t" "$TMP/after-serve.$t" | head | sed 's/^/#   /'; }
+        sort "$TMP/before-serve.$t" > "$TMP/a"; sort "$TMP/after-serve.$t" > "$TMP/b"
+        cmp -s "$TMP/a" "$TMP/b" || fail "serve: other rules than before in $t"
+    done
+    expect_rc 0 "verify clean after serve" "$VF" verify $K2
+    expect_rc 0 "reconnect after serve" "$VF" reconnect $K2
+    [ "$(json_field skipped)" = 4 ] && [ "$(json_field rules_written)" = 0 ] \
+        && ok "reconnect after serve: all in place" \
+        || fail "after serve: skipped=$(json_field skipped) written=$(json_field rules_written)"
+    if [ $NFT = 1 ]; then
+        printf '%s\n' "teardown vnet2" "apply vnet2" | "$VF" serve $K2 > "$TMP/answers" 2>"$TMP/err"
+        cache_is_kernel "serve"
+    fi
+    # filters are read at start and at 'reload', not per request
+    cp -r "$TMP/nwf" "$TMP/nwf3"
+    K3=$(echo "$K2" | sed "s|--nwfilter-dir $TMP/nwf|--nwfilter-dir $TMP/nwf3|")
+    { echo "apply vnet2"; sleep 0.3; sed -i "s/dstportstart='2222'/dstportstart='3333'/" "$TMP/nwf3/vf-cli-l3.xml"
+      echo "apply vnet2"; sleep 0.3; ip netns exec "$NS" iptables-save > "$TMP/before-reload"
+      echo "reload"; echo "apply vnet2"; } | "$VF" serve $K3 > "$TMP/answers" 2>"$TMP/err"
+    [ "$(grep -c '"ok":true' "$TMP/answers")" = 4 ] && grep -q -- '--dport 2222' "$TMP/before-reload" \
+        && ! grep -q -- '--dport 3333' "$TMP/before-reload" \
+        && ip netns exec "$NS" iptables-save | grep -q -- '--dport 3333' \
+        && ! ip netns exec "$NS" iptables-save | grep -q -- '--dport 2222' \
+        && ok "serve: a changed filter takes effect at 'reload'" \
+        || { fail "serve reload"; sed 's/^/#   /' "$TMP/answers" "$TMP/err"; }
+    "$VF" reconnect $K2 -q
+    expect_rc 2 "serve takes no arguments" "$VF" serve $K2 vnet0
+    expect_rc 2 "serve with --dry-run" "$VF" serve $K2 --dry-run
+
     # commands that write are serialized by an flock beside the state file
     flock "$TMP/state.json.lock" sleep 3 & holder=$!
     sleep 0.3
