@@ -11,7 +11,7 @@ set xrange [8:1250]
 set multiplot layout 1,2
 do for [f in "clean-traffic vf-bench-l3"] {
     set title sprintf("%s", f)
-    plot for [m in "exec cold reinst flushed skip single single-floor floor floor-nf"] \
+    plot for [m in "exec cold reinst flushed skip single single-serve single-floor floor floor-nf"] \
         csv using (strcol(1) eq f && strcol(3) eq m ? $2 : NaN):5 \
         smooth unique with linespoints lw 2 pt 7 title (m eq "exec" ? "exec backend (libvirt's way; N=1000 extrapolated)" : \
                                           m eq "cold" ? "restore, empty tables" : \
@@ -19,6 +19,7 @@ do for [f in "clean-traffic vf-bench-l3"] {
                                           m eq "flushed" ? "reconnect after flush" : \
                                           m eq "skip" ? "reconnect, nothing changed" : \
                                           m eq "single" ? "one VM start (apply 1)" : \
+                                          m eq "single-serve" ? "one VM start, resident (serve)" : \
                                           m eq "single-floor" ? "its floor: its lines by hand" : \
                                           m eq "floor" ? "floor: one *-restore per layer" : \
                                           "floor with --noflush")

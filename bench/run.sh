@@ -19,6 +19,10 @@
 #   floor-nf  the same with --noflush, as any tool must that keeps other
 #             programs' rules (ebtables-nft is ~3x slower with it at N=1000)
 #   single    apply vnet<N-1> on a host where vnet0..vnet<N-2> are in place
+#   single-serve  the same request to one `virt-firewall serve` process (the
+#             firewall layer resident, as in libvirtd), timed from writing the
+#             request to reading its answer; RSS is the serve process's peak
+#   single-floor  that VM start's own lines, one *-restore per layer, by hand
 # Wall time is measured around the whole virt-firewall process (bash
 # $EPOCHREALTIME); peak RSS with GNU time (%M: the largest of virt-firewall
 # and the tools it ran); processes from the --json summary.
@@ -300,6 +304,32 @@ for filter in $FILTERS; do
                 [ -s "$W/vmdel.$l" ] && { inns $l-restore --noflush < "$W/vmdel.$l" || die "single-floor: undo failed"; }
             done
         done
+        # --- the same VM start to a resident serve process (started once,
+        # with the state file's kernel cache as the other commands left it)
+        coproc SERVE { exec "$VF" serve --nwfilter-dir "$HERE/nwfilter" --nwfilter-dir "$STOCK" \
+            --binding-dir "$H/bindings" --network-dir "$H/network" --config "$H/network.conf" \
+            --netns "$NS" --state-file "$SD/st1" --backend restore 2>"$W/serve.err"; }
+        for ((r = 1; r <= RUNS; r++)); do
+            t0=${EPOCHREALTIME/./}
+            echo "apply vnet$((n - 1))" >&"${SERVE[1]}"
+            read -r -t 60 answer <&"${SERVE[0]}" || die "serve: no answer ($(cat "$W/serve.err"))"
+            T_US=$(( ${EPOCHREALTIME/./} - t0 ))
+            case $answer in *'"ok":true'*) ;; *) die "serve: $answer" ;; esac
+            PROCS=$(echo "$answer" | sed -n 's/.*"processes":\([0-9]*\).*/\1/p')
+            WRITTEN=$(echo "$answer" | sed -n 's/.*"rules_written":\([0-9]*\).*/\1/p')
+            RSS=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVE_PID/status") SKIPPED= REBUILT=1
+            PHASES="kept tables: $(echo "$answer" | sed -n 's/.*"kept_tables":\([a-z]*\).*/\1/p')"
+            sample "$filter" "$n" single-serve "$r"
+            if [ $r = 1 ]; then
+                for l in ebtables iptables ip6tables; do
+                    inns $l-save | grep -v '^#' | cmp -s - "$W/vm1.$l" || die "single-serve: $l differs from apply's"
+                done
+            fi
+            echo "teardown vnet$((n - 1))" >&"${SERVE[1]}"
+            read -r -t 60 answer <&"${SERVE[0]}" || die "serve: no answer to teardown"
+        done
+        eval "exec ${SERVE[1]}>&-"
+        wait "$SERVE_PID" || die "serve exited with $?"
         ip netns del "$NS"; NS=
     done
 done

@@ -24,7 +24,7 @@ NR == 1 { next }
 }
 END {
     nn = split(nlist, ns, " ")
-    split("exec cold reinst skip flushed floor floor-nf single single-floor", ms, " ")
+    split("exec cold reinst skip flushed floor floor-nf single single-serve single-floor", ms, " ")
     print "filter,n,measure,runs,median_s,vs_exec_x,vs_floor_x,processes,peak_rss_mib,rules_written,phases"
     for (f = 1; f <= nf; f++) {
         fl = filters[f]
