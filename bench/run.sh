@@ -20,8 +20,9 @@
 #             programs' rules (ebtables-nft is ~3x slower with it at N=1000)
 #   single    apply vnet<N-1> on a host where vnet0..vnet<N-2> are in place
 #   single-serve  the same request to one `virt-firewall serve` process (the
-#             firewall layer resident, as in libvirtd), timed from writing the
-#             request to reading its answer; RSS is the serve process's peak
+#             firewall layer resident, as in libvirtd), started with the kernel
+#             cache current; timed from writing the request (0.1 s after the
+#             last answer) to reading its answer; RSS is serve's peak
 #   single-floor  that VM start's own lines, one *-restore per layer, by hand
 # Wall time is measured around the whole virt-firewall process (bash
 # $EPOCHREALTIME); peak RSS with GNU time (%M: the largest of virt-firewall
@@ -304,12 +305,17 @@ for filter in $FILTERS; do
                 [ -s "$W/vmdel.$l" ] && { inns $l-restore --noflush < "$W/vmdel.$l" || die "single-floor: undo failed"; }
             done
         done
-        # --- the same VM start to a resident serve process (started once,
-        # with the state file's kernel cache as the other commands left it)
+        # --- the same VM start to a resident serve process, started once
+        # with the kernel cache current (a reconnect after the floor's hand
+        # restores); each request arrives at an idle serve, 0.1 s after the
+        # previous answer (serve writes the cache and prepares the next
+        # request's tables after answering)
+        vf "$H" "$SD/st1" reconnect --backend restore
         coproc SERVE { exec "$VF" serve --nwfilter-dir "$HERE/nwfilter" --nwfilter-dir "$STOCK" \
             --binding-dir "$H/bindings" --network-dir "$H/network" --config "$H/network.conf" \
             --netns "$NS" --state-file "$SD/st1" --backend restore 2>"$W/serve.err"; }
         for ((r = 1; r <= RUNS; r++)); do
+            sleep 0.1
             t0=${EPOCHREALTIME/./}
             echo "apply vnet$((n - 1))" >&"${SERVE[1]}"
             read -r -t 60 answer <&"${SERVE[0]}" || die "serve: no answer ($(cat "$W/serve.err"))"

@@ -33,15 +33,18 @@ typedef struct {
     char *netnsId;
     vfKernelState *ks;   /* all layers, the kernel's at ksGen; NULL: unknown */
     guint32 ksGen;
+    gboolean nft;        /* restore backend, nft tools: generation ids count */
 } vfServe;
 
 static gboolean
 readGeneration(guint32 *gen, gpointer data)
 {
-    vfCli *cli = data;
+    vfServe *sv = data;
     g_autoptr(GError) err = NULL;
 
-    if (!vfNftGenerationRead(cli->netns_fd, gen, &err)) {
+    if (!sv->nft)
+        return FALSE;
+    if (!vfNftGenerationRead(sv->cli->netns_fd, gen, &err)) {
         g_debug("no nf_tables generation id: %s", err->message);
         return FALSE;
     }
@@ -167,7 +170,7 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
 static void
 knownTables(vfServe *sv, gboolean *known, guint32 *gen)
 {
-    *known = vfCliReadGeneration(sv->cli, gen);
+    *known = readGeneration(gen, sv);
     if (sv->ks && (!*known || sv->ksGen != *gen))
         g_clear_pointer(&sv->ks, vfKernelStateFree);
     if (*known && !sv->ks && !vfBackendKeptLayers(sv->cli->backend) &&
@@ -248,6 +251,9 @@ serveRequest(vfServe *sv, char **words, gint64 start)
     }
     if (vfCliLock(cli, "serve") != VF_EXIT_OK) {
         answer(words[0], FALSE, "cannot take the state file's lock", NULL, NULL, FALSE, start);
+        if (cli->lock_fd >= 0)
+            close(cli->lock_fd);
+        cli->lock_fd = -1;
         return;
     }
     if (!(units = buildUnits(cli, apply, words + 1, failures, &err))) {
@@ -308,8 +314,11 @@ vfCmdServe(int argc, char **argv)
         return ret;
     cli->only_ifaces = NULL;
     cli->backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
-    if (cli->kind == VF_BACKEND_RESTORE && vfNftToolsAreNft())
-        vfBackendSetKeepTables(cli->backend, readGeneration, cli);
+    /* which tools run is looked at once (200 system calls): a switch of
+     * the alternatives needs a restart of serve, as of libvirtd */
+    sv.nft = cli->kind == VF_BACKEND_RESTORE && vfNftToolsAreNft();
+    if (sv.nft)
+        vfBackendSetKeepTables(cli->backend, readGeneration, &sv);
     statePath = vfCliStatePath(cli);
     sv.cachePath = vfKernelCachePath(statePath);
     sv.netnsId = vfNetnsId(cli->netns_fd);

@@ -330,6 +330,11 @@ else
     expect_rc 4 "reconnect while another holds the lock" "$VF" reconnect $K2 --wait 1
     grep -q "another virt-firewall holds .*state.json.lock" "$TMP/err" && ok "the lock is named" \
         || { fail "lock message"; sed 's/^/#   /' "$TMP/err"; }
+    { echo "apply vnet0"; sleep 2.5; echo "apply vnet0"; } | "$VF" serve $K2 --wait 1 > "$TMP/answers" 2>"$TMP/err"
+    sed -n 1p "$TMP/answers" | grep -q '"ok":false.*lock' && grep -q "another virt-firewall holds" "$TMP/err" \
+        && sed -n 2p "$TMP/answers" | grep -q '"ok":true' \
+        && ok "serve: a request that cannot take the lock fails, serve goes on" \
+        || { fail "serve under a held lock"; sed 's/^/#   /' "$TMP/answers" "$TMP/err"; }
     wait $holder
     ip netns exec "$NS" ebtables -t nat -F
     "$VF" reconnect $K2 -q & p1=$!
