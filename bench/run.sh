@@ -310,7 +310,7 @@ for filter in $FILTERS; do
         # restores); each request arrives at an idle serve, 0.1 s after the
         # previous answer (serve writes the cache and prepares the next
         # request's tables after answering)
-        vf "$H" "$SD/st1" reconnect --backend restore
+        vf "$HM" "$SD/st1" reconnect --backend restore
         coproc SERVE { exec "$VF" serve --nwfilter-dir "$HERE/nwfilter" --nwfilter-dir "$STOCK" \
             --binding-dir "$H/bindings" --network-dir "$H/network" --config "$H/network.conf" \
             --netns "$NS" --state-file "$SD/st1" --backend restore 2>"$W/serve.err"; }
@@ -321,6 +321,7 @@ for filter in $FILTERS; do
             read -r -t 60 answer <&"${SERVE[0]}" || die "serve: no answer ($(cat "$W/serve.err"))"
             T_US=$(( ${EPOCHREALTIME/./} - t0 ))
             case $answer in *'"ok":true'*) ;; *) die "serve: $answer" ;; esac
+            case $answer in *'"rules_written":0,'*) die "single-serve wrote nothing: the VM was in place" ;; esac
             PROCS=$(echo "$answer" | sed -n 's/.*"processes":\([0-9]*\).*/\1/p')
             WRITTEN=$(echo "$answer" | sed -n 's/.*"rules_written":\([0-9]*\).*/\1/p')
             RSS=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVE_PID/status") SKIPPED= REBUILT=1
