@@ -24,7 +24,7 @@ NR == 1 { next }
 }
 END {
     nn = split(nlist, ns, " ")
-    split("exec cold reinst skip flushed floor floor-nf single single-serve single-floor", ms, " ")
+    nm = split("exec cold reinst skip flushed floor floor-nf single single-serve single-floor", ms, " ")
     print "filter,n,measure,runs,median_s,vs_exec_x,vs_floor_x,processes,peak_rss_mib,rules_written,phases"
     for (f = 1; f <= nf; f++) {
         fl = filters[f]
@@ -51,7 +51,7 @@ END {
             if (kfloor in count) { median_idx(kfloor); floorT = MED }
             ksf = fl SUBSEP n SUBSEP "single-floor"
             if (ksf in count) { median_idx(ksf); singleFloorT = MED }
-            for (j = 1; j <= 9; j++) {
+            for (j = 1; j <= nm; j++) {
                 key = fl SUBSEP n SUBSEP ms[j]
                 if (ms[j] == "exec" && extrap && execT != "") {
                     printf "%s,%s,exec,extrapolated,%.1f,1.0,%s,%s,,,\"\"\n", fl, n, execT,
