@@ -116,6 +116,9 @@ void vfCliPhase(vfCli *cli, const char *phase);
  * .lock), waiting up to --wait seconds; an exit code. */
 int vfCliLock(vfCli *cli, const char *cmd);
 
+/* The unit of one interface: its program built from @binding (borrowed
+ * from cli->host). */
+vfUnit *vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error);
 /* Units for every binding (only @only if non-NULL) and the networks. */
 GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,
                            gboolean networks, int *ret);

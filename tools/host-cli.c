@@ -205,6 +205,24 @@ vfCliOpen(vfCli *cli, gboolean needHost)
     return VF_EXIT_OK;
 }
 
+vfUnit *
+vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error)
+{
+    virFirewall *fw = nwfBuildInstantiate(cli->host->filters, binding, error);
+    vfUnit *u;
+
+    if (!fw)
+        return NULL;
+    u = g_new0(vfUnit, 1);
+    u->name = g_strdup_printf("interface/%s", binding->portdev);
+    u->ifname = g_strdup(binding->portdev);
+    u->binding = binding;
+    u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
+    g_ptr_array_add(u->programs, fw);
+    u->desired = vfDesiredHash(u->programs);
+    return u;
+}
+
 GPtrArray *
 vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret)
 {
@@ -251,24 +269,16 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
     for (guint i = 0; i < host->bindings->len; i++) {
         nwfBinding *b = g_ptr_array_index(host->bindings, i);
         g_autoptr(GError) err = NULL;
-        virFirewall *fw;
         vfUnit *u;
 
         if (only && !g_strv_contains(only, b->portdev))
             continue;
-        if (!(fw = nwfBuildInstantiate(host->filters, b, &err))) {
+        if (!(u = vfCliBindingUnit(cli, b, &err))) {
             /* the message names the interface and its binding file */
             fprintf(stderr, "virt-firewall: interface %s\n", err->message);
             *ret = VF_EXIT_FAILED;
             continue;
         }
-        u = g_new0(vfUnit, 1);
-        u->name = g_strdup_printf("interface/%s", b->portdev);
-        u->ifname = g_strdup(b->portdev);
-        u->binding = b;
-        u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
-        g_ptr_array_add(u->programs, fw);
-        u->desired = vfDesiredHash(u->programs);
         g_ptr_array_add(units, u);
     }
     for (gsize k = 0; only && only[k]; k++) {

@@ -134,9 +134,13 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
     for (gsize i = 0; names[i]; i++) {
         nwfBinding *b = NULL;
         g_autoptr(GError) err = NULL;
-        virFirewall *fw;
+        gboolean twice = FALSE;
         vfUnit *u;
 
+        for (gsize k = 0; k < i; k++)
+            twice |= g_str_equal(names[k], names[i]);
+        if (twice)   /* named twice: once, as apply does */
+            continue;
         for (guint k = 0; k < cli->host->bindings->len && !b; k++) {
             nwfBinding *c = g_ptr_array_index(cli->host->bindings, k);
             if (g_str_equal(c->portdev, names[i]))
@@ -146,16 +150,10 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
             g_ptr_array_add(failures, g_strdup_printf("%s: no filter binding", names[i]));
             continue;
         }
-        if (!(fw = nwfBuildInstantiate(cli->host->filters, b, &err))) {
-            g_ptr_array_add(failures, g_strdup_printf("%s", err->message));
+        if (!(u = vfCliBindingUnit(cli, b, &err))) {
+            g_ptr_array_add(failures, g_strdup(err->message));
             continue;
         }
-        u = g_new0(vfUnit, 1);
-        u->name = g_strdup_printf("interface/%s", names[i]);
-        u->ifname = g_strdup(names[i]);
-        u->binding = b;
-        u->programs = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
-        g_ptr_array_add(u->programs, fw);
         g_ptr_array_add(units, u);
     }
     return units;

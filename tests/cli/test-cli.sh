@@ -260,7 +260,7 @@ else
         ip netns exec "$NS" $t | grep -v '^#' > "$TMP/before-serve.$t"
     done
     printf '%s\n' "teardown vnet0" "apply vnet0" "# a comment" "" "frobnicate vnet0" \
-        "apply nosuch" "teardown vnet1 vnet2" "apply vnet1  vnet2" > "$TMP/requests"
+        "apply nosuch" "teardown vnet1 vnet2" "apply vnet1  vnet2 vnet1" > "$TMP/requests"
     # a foreign write between two requests (the generation id moves)
     { head -n 2 "$TMP/requests"; sleep 0.5; ip netns exec "$NS" iptables -w -A INPUT -s 10.66.0.1/32 -j ACCEPT
       sleep 0.5; tail -n +3 "$TMP/requests"; } | "$VF" serve $K2 > "$TMP/answers" 2>"$TMP/err"

@@ -612,10 +612,11 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
         } else if (backend->snapshot[l]) {
             /* kept tables outlive the caller's text: they get a copy */
             gsize len = strlen(backend->snapshot[l]);
-            givenText = TRUE;
             g_autoptr(GBytes) text = backend->keep_gen ?
                 g_bytes_new(backend->snapshot[l], len) :
                 g_bytes_new_static(backend->snapshot[l], len);
+
+            givenText = TRUE;
             snapshot[l] = vfTableSetNew(l);
             if (!vfSnapshotParseBytes(snapshot[l], text, error))
                 goto cleanup;
