@@ -4,6 +4,8 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
 #include "firewall/backend.h"
 #include "host/host.h"
 #include "state/state.h"
@@ -45,6 +47,8 @@ void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
 void vfPrintRecording(vfRunner *recorder, gboolean json);
+/* The value @built holds, as one JSON text and a newline on @out. */
+void vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
 vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
                               vfRunner *runner);
 

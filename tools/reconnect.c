@@ -21,9 +21,6 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
         return;
     if (cli->target.json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "command");
@@ -47,10 +44,7 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
         json_builder_set_member_name(b, "failed");
         json_builder_add_int_value(b, o->failed);
         json_builder_end_object(b);
-        root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        text = json_generator_to_data(gen, NULL);
-        fprintf(stderr, "%s\n", text);
+        vfPrintJson(stderr, b, FALSE);
         return;
     }
     fprintf(stderr,

@@ -65,9 +65,6 @@ answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
        const vfApplyStats *stats, gboolean kept, gint64 start)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = NULL;
-    g_autofree char *text = NULL;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "request");
@@ -96,11 +93,7 @@ answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
     json_builder_set_member_name(b, "ms");
     json_builder_add_double_value(b, (g_get_monotonic_time() - start) / 1000.0);
     json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    text = json_generator_to_data(gen, NULL);
-    printf("%s\n", text);
-    fflush(stdout);
+    vfPrintJson(stdout, b, FALSE);
 }
 
 /* The programs of one request: an interface's error goes to @failures. */

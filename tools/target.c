@@ -51,15 +51,26 @@ vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
 }
 
 void
+vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(built);
+    g_autofree char *text = NULL;
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, pretty);
+    text = json_generator_to_data(gen, NULL);
+    fprintf(out, "%s\n", text);
+    fflush(out);
+}
+
+void
 vfPrintRecording(vfRunner *recorder, gboolean json)
 {
     GPtrArray *calls = vfRunnerRecorderCalls(recorder);
 
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
 
         json_builder_begin_array(b);
         for (guint i = 0; i < calls->len; i++) {
@@ -79,11 +90,7 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        text = json_generator_to_data(gen, NULL);
-        printf("%s\n", text);
+        vfPrintJson(stdout, b, TRUE);
         return;
     }
     for (guint i = 0; i < calls->len; i++) {
