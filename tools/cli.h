@@ -113,6 +113,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfCli, vfCliFree)
 /* Parses options (GOption) for @name; FALSE prints the error. */
 gboolean vfCliParse(vfCli *cli, const char *name, const char *params,
                     const char *summary, int *argc, char ***argv);
+/* --nwfilter-dir, or libvirt's directory. */
+const char *const *vfCliNwfilterDirs(vfCli *cli);
 /* Loads filters, bindings, networks; picks the backend; opens the runner. */
 int vfCliOpen(vfCli *cli, gboolean needHost);
 void vfCliPhase(vfCli *cli, const char *phase);

@@ -133,12 +133,20 @@ vfCliStatePath(vfCli *cli)
                                               : VF_DEFAULT_STATE_FILE);
 }
 
+const char *const *
+vfCliNwfilterDirs(vfCli *cli)
+{
+    static const char *const defaults[] = { VF_DEFAULT_NWFILTER_DIR, NULL };
+
+    return cli->host_opts.nwfilter_dirs ? (const char *const *)cli->host_opts.nwfilter_dirs
+                                        : defaults;
+}
+
 int
 vfCliOpen(vfCli *cli, gboolean needHost)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(vfConf) conf = NULL;
-    const char *defaultDirs[] = { VF_DEFAULT_NWFILTER_DIR, NULL };
     const char *config = cli->host_opts.config ? cli->host_opts.config : VF_DEFAULT_CONFIG;
 
     for (gsize i = 0; cli->host_opts.nwfilter_dirs && cli->host_opts.nwfilter_dirs[i]; i++) {
@@ -152,9 +160,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         if (cli->host_opts.connect)
             cli->host = vfHostLoadLibvirt(cli->host_opts.connect, &err);
         else
-            cli->host = vfHostLoadFiles(cli->host_opts.nwfilter_dirs ?
-                                        (const char *const *)cli->host_opts.nwfilter_dirs :
-                                        defaultDirs,
+            cli->host = vfHostLoadFiles(vfCliNwfilterDirs(cli),
                                         cli->host_opts.binding_dir ? cli->host_opts.binding_dir
                                                                    : VF_DEFAULT_BINDING_DIR,
                                         cli->only_ifaces,
@@ -167,8 +173,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         }
         if (cli->want_digest && !cli->host_opts.connect &&
             !(cli->input_digest = vfHostInputDigest(
-                  cli->host_opts.nwfilter_dirs ? (const char *const *)cli->host_opts.nwfilter_dirs
-                                               : defaultDirs,
+                  vfCliNwfilterDirs(cli),
                   cli->host_opts.binding_dir ? cli->host_opts.binding_dir : VF_DEFAULT_BINDING_DIR,
                   cli->host_opts.network_dir ? cli->host_opts.network_dir : VF_DEFAULT_NETWORK_DIR,
                   config, &err))) {

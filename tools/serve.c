@@ -51,15 +51,6 @@ readGeneration(guint32 *gen, gpointer data)
     return TRUE;
 }
 
-static const char *const *
-nwfilterDirs(vfCli *cli)
-{
-    static const char *const defaults[] = { VF_DEFAULT_NWFILTER_DIR, NULL };
-
-    return cli->host_opts.nwfilter_dirs ? (const char *const *)cli->host_opts.nwfilter_dirs
-                                        : defaults;
-}
-
 static void
 answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
        const vfApplyStats *stats, gboolean kept, gint64 start)
@@ -222,7 +213,7 @@ serveRequest(vfServe *sv, char **words, gint64 start)
     gboolean ok;
 
     if (g_str_equal(words[0], "reload")) {
-        nwfFilterSet *filters = nwfLoadFilters(nwfilterDirs(cli), &err);
+        nwfFilterSet *filters = nwfLoadFilters(vfCliNwfilterDirs(cli), &err);
         if (filters) {
             nwfFilterSetFree(cli->host->filters);
             cli->host->filters = filters;
