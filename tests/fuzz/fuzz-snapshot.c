@@ -4,7 +4,8 @@
  *
  * Chains keep their lines unparsed; parsing them later (a cut in place for
  * lines without quotes) must give the restore tools' tokens, and the
- * references counted from unparsed lines those of the parsed rules.
+ * references counted from unparsed lines those of the parsed rules, and
+ * each parsed rule be found in the lines (vfChainHasRule) unparsed.
  */
 #include "fuzz-common.h"
 #include "restore/snapshot.h"
@@ -73,8 +74,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         for (guint j = 0; j < lt->chains->len; j++) {
             vfChain *lc = g_ptr_array_index(lt->chains, j);
-            if (lc->lines)
-                checkChain(lc, t, vfTableGetChain(t, lc->name));
+            if (lc->lines) {
+                vfChain *c = vfTableGetChain(t, lc->name);
+                GPtrArray *rules;
+                checkChain(lc, t, c);
+                /* each rule is found in the lines it was cut from */
+                rules = vfChainRules(t, c);
+                for (guint k = 0; k < rules->len; k++) {
+                    if (!vfChainHasRule(lt, lc, g_ptr_array_index(rules, k)))
+                        g_error("chain %s: rule %u not found in its lines", lc->name, k);
+                }
+            }
             vfChainRules(lt, lc);
         }
         for (guint j = 0; j < lt->chains->len; j++) {

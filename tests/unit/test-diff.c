@@ -9,6 +9,7 @@
  */
 #include "restore/diff.h"
 #include "restore/snapshot.h"
+#include "restore/syntax.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,13 +19,14 @@
 #include <stdlib.h>
 
 static const char *const alphabet[] = { "-j ACCEPT", "-j DROP", "-s 10.0.0.1 -j RETURN",
-                                        "-i vnet0 -j c1", "-i vnet1 -j c2", NULL };
+                                        "-i vnet0 -j c1", "-i vnet1 -j c2",
+                                        "-m comment --comment \"a b\" -j ACCEPT", NULL };
 
 static GStrv
 randomRule(GRand *r)
 {
     guint n = g_strv_length((char **)alphabet);
-    g_auto(GStrv) w = g_strsplit(alphabet[g_rand_int_range(r, 0, n)], " ", -1);
+    g_auto(GStrv) w = vfSyntaxSplit(alphabet[g_rand_int_range(r, 0, n)]);
     return vfRulePack((const char *const *)w);
 }
 
@@ -209,6 +211,62 @@ insertRandomRule(GRand *r, vfTable *t, vfChain *c, guint pos)
         vfTableInsertRule(t, c, pos, rule);
 }
 
+/* vfChainHasRule() against the parsed rules, for one of the chain's own
+ * rules (cut from its lines as the tools' tokenizer cuts them) or a
+ * random one; it may parse a chain only where its lines have quotes. */
+static void
+checkHasRule(GRand *r, vfTable *t, vfChain *c)
+{
+    g_autofree char *text = c->lines ? g_strndup(c->lines, c->linesLen) : NULL;
+    g_auto(GStrv) lines = text ? g_strsplit(text, "\n", -1) : NULL;
+    g_auto(GStrv) own = NULL;
+    g_autofree GStrv rule = NULL;
+    gboolean has, quoted = c->lines && memchr(c->lines, '"', c->linesLen);
+    GPtrArray *rules;
+    guint n = lines ? g_strv_length(lines) : 0;
+
+    if (n && lines[n - 1][0] == '\0')
+        n--;
+    if (n && g_rand_boolean(r)) {
+        own = vfSyntaxSplit(lines[g_rand_int_range(r, 0, n)] + 3);   /* "-A " */
+        rule = vfRulePack((const char *const *)own + 1);
+    } else {
+        rule = randomRule(r);
+    }
+    has = vfChainHasRule(t, c, (const char *const *)rule);
+    if (c->lines && !quoted && vfChainIsEmpty(c))
+        fail_msg("vfChainHasRule emptied chain %s", c->name);
+    if (!quoted && lines && !c->lines)
+        fail_msg("vfChainHasRule parsed chain %s, which has no quotes", c->name);
+    rules = vfChainRules(t, c);
+    for (guint i = 0; i < rules->len; i++) {
+        if (ruleEq(g_ptr_array_index(rules, i), (const char *const *)rule)) {
+            if (!has)
+                fail_msg("chain %s holds the rule; vfChainHasRule says no", c->name);
+            return;
+        }
+    }
+    if (has)
+        fail_msg("chain %s lacks the rule; vfChainHasRule says yes", c->name);
+}
+
+/* -A: after the chain's lines, which stay unparsed. */
+static void
+appendRandomRule(GRand *r, vfTable *t, vfChain *c)
+{
+    GStrv rule = randomRule(r);
+    guint n = g_strv_length(rule);
+    gboolean hadLines = c->lines != NULL;
+
+    if (g_str_has_prefix(rule[n - 1], "c") && !vfTableGetChain(t, rule[n - 1])) {
+        g_free(rule);
+        return;
+    }
+    vfTableAppendRule(t, c, rule);
+    if (hadLines && !c->lines)
+        fail_msg("an append parsed chain %s", c->name);
+}
+
 /* One random change to @t, through the calls the simulation makes. */
 static void
 randomEdit(GRand *r, vfTable *t, guint *fresh)
@@ -216,7 +274,7 @@ randomEdit(GRand *r, vfTable *t, guint *fresh)
     vfChain *c = g_ptr_array_index(t->chains, g_rand_int_range(r, 0, t->chains->len));
     char name[32];
 
-    switch (g_rand_int_range(r, 0, 8)) {
+    switch (g_rand_int_range(r, 0, 10)) {
     case 0:
     case 1:
         insertRandomRule(r, t, c, g_rand_int_range(r, 0, vfChainRules(t, c)->len + 1));
@@ -252,6 +310,12 @@ randomEdit(GRand *r, vfTable *t, guint *fresh)
         if (c->builtin)
             vfTableSetPolicy(t, c, g_rand_boolean(r) ? "DROP" : "ACCEPT");
         break;
+    case 8:
+        appendRandomRule(r, t, c);
+        break;
+    case 9:
+        checkHasRule(r, t, c);
+        break;
     }
 }
 
@@ -280,6 +344,12 @@ test_copy_edits(void **state G_GNUC_UNUSED)
             g_clear_pointer(&before, vfTableSetFree);
             before = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
             assert_true(vfSnapshotParse(before, bt, NULL));
+            if (round % 4 == 3) {   /* kept tables: rules after the lines */
+                vfTable *bt0 = vfTableSetGet(before, "filter");
+                for (guint k = 0; k < 3; k++)
+                    appendRandomRule(r, bt0, g_ptr_array_index(bt0->chains,
+                                                g_rand_int_range(r, 0, bt0->chains->len)));
+            }
         }
         after = vfTableSetCopy(before);
         work = vfTableSetCopy(before);
@@ -300,8 +370,113 @@ test_copy_edits(void **state G_GNUC_UNUSED)
             fail_msg("round %u: the copy's difference differs\nfast:\n%sslow:\n%s",
                      round, fastText, slowText);
         lines += runDiff(work, fast, after, round);
+        {
+            /* unparsed lines and what was appended after them print as
+             * the parsed rules do */
+            g_autofree char *lazy = vfTableSetFormat(after), *full = NULL;
+            for (guint i = 0; i < t->chains->len; i++)
+                vfChainRules(t, g_ptr_array_index(t->chains, i));
+            full = vfTableSetFormat(after);
+            if (!g_str_equal(lazy, full))
+                fail_msg("round %u: printed unparsed\n%sparsed:\n%s", round, lazy, full);
+        }
     }
     print_message("3000 edited copies, %u lines\n", lines);
+}
+
+static char *rulesOf(vfTable *t, const char *chain);
+
+/* Rules appended after a chain's unparsed lines (a VM start's jump after
+ * PREROUTING's 999 others): the lines stay unparsed, the rules print and
+ * parse after them, are found and counted, and the difference against the
+ * same lines is the appends (or, for another tail, an edit). */
+static void
+test_appended(void **state G_GNUC_UNUSED)
+{
+    static const char text[] =
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        ":c1 - [0:0]\n:c2 - [0:0]\n"
+        "-A INPUT -i vnet0 -j c1\n-A INPUT -j DROP\n"
+        "-A FORWARD -m comment --comment \"a b\" -j ACCEPT\nCOMMIT\n";
+    g_autoptr(GBytes) bytes = g_bytes_new_static(text, sizeof(text) - 1);
+    g_autoptr(vfTableSet) a = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    g_autoptr(vfTableSet) b = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    g_autoptr(vfTableSet) work = NULL;
+    vfTableSet *from[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    vfTableSet *to[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    const char *x[] = { "-i", "vnet1", "-j", "c2", NULL };
+    const char *y[] = { "-j", "ACCEPT", NULL };
+    const char *drop[] = { "-j", "DROP", NULL };
+    const char *comment[] = { "-m", "comment", "--comment", "a b", "-j", "ACCEPT", NULL };
+    g_autofree char *lazy = NULL, *full = NULL, *got = NULL, *rules = NULL;
+    g_autofree char *why = NULL;
+    g_autoptr(vfDiff) diff = NULL;
+    g_autoptr(vfDiff) back = NULL;
+    vfTable *ta, *tb;
+    vfChain *ia, *ib, *fa;
+
+    /* both read from the same text: their lines are the same bytes */
+    assert_true(vfSnapshotParseBytes(a, bytes, NULL));
+    assert_true(vfSnapshotParseBytes(b, bytes, NULL));
+    ta = vfTableSetGet(a, "filter");
+    tb = vfTableSetGet(b, "filter");
+    ia = vfTableGetChain(ta, "INPUT");
+    ib = vfTableGetChain(tb, "INPUT");
+    fa = vfTableGetChain(ta, "FORWARD");
+
+    assert_true(vfChainHasRule(ta, ia, drop));
+    assert_false(vfChainHasRule(ta, ia, y));
+    assert_non_null(ia->lines);                 /* found without parsing */
+    assert_true(vfChainHasRule(ta, fa, comment));
+    assert_null(fa->lines);                     /* quotes: parsed to look */
+
+    assert_int_equal(vfTableCountReferences(ta, "c2"), 0);
+    vfTableAppendRule(ta, ia, vfRulePack(x));
+    assert_non_null(ia->lines);
+    assert_int_equal(vfChainTailLength(ia), 1);
+    assert_int_equal(vfTableCountReferences(ta, "c2"), 1);
+    assert_int_equal(vfTableCountReferences(ta, "c1"), 1);
+    assert_true(vfChainHasRule(ta, ia, x));
+    lazy = vfTableSetFormat(a);
+    assert_non_null(strstr(lazy, "-A INPUT -i vnet0 -j c1\n-A INPUT -j DROP\n"
+                                 "-A INPUT -i vnet1 -j c2\n"));
+
+    /* the lines with one rule more: that rule, neither chain parsed */
+    from[VIR_FIREWALL_LAYER_IPV4] = b;
+    to[VIR_FIREWALL_LAYER_IPV4] = a;
+    assert_non_null(diff = vfDiffBuild(from, to, &why));
+    got = diffText(diff);
+    assert_string_equal(got, "*filter\n-A INPUT -i vnet1 -j c2\n");
+    assert_non_null(ia->lines);
+    assert_non_null(ib->lines);
+    /* a parsed chain is not known equal to lines with rules after them */
+    {
+        g_autoptr(vfTableSet) p = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+        vfTable *tp = vfTableSetEnsure(p, "filter");
+        vfChain *ip = vfTableGetChain(tp, "INPUT");
+        const char *c1[] = { "-i", "vnet0", "-j", "c1", NULL };
+        vfTableAddChain(tp, "c1", FALSE, NULL);
+        vfTableInsertRule(tp, ip, 0, vfRulePack(c1));
+        vfTableInsertRule(tp, ip, 1, vfRulePack(drop));
+        assert_false(vfChainMatchesLines(ip, ia));
+    }
+
+    /* another tail after the same lines: the difference takes ours away */
+    vfTableAppendRule(tb, ib, vfRulePack(y));
+    work = vfTableSetCopy(a);
+    assert_int_equal(vfChainTailLength(vfTableGetChain(vfTableSetGet(work, "filter"),
+                                                       "INPUT")), 1);
+    from[VIR_FIREWALL_LAYER_IPV4] = a;
+    to[VIR_FIREWALL_LAYER_IPV4] = b;
+    assert_non_null(back = vfDiffBuild(from, to, &why));
+    runDiff(work, back, b, 0);
+
+    /* parsed, the appended rule comes after the lines; printed the same */
+    rules = rulesOf(ta, "INPUT");
+    assert_string_equal(rules, "-i vnet0 -j c1|-j DROP|-i vnet1 -j c2|");
+    assert_null(ia->lines);
+    full = vfTableSetFormat(a);
+    assert_string_equal(full, lazy);
 }
 
 /* A source changed after the copy: the copy's chains are no longer its. */
@@ -505,6 +680,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_copy_edits),
+        cmocka_unit_test(test_appended),
         cmocka_unit_test(test_copy_of_changed),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_moved_hook),

@@ -293,6 +293,25 @@ chainByName(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
+/* @cf is @cs's unparsed lines and rules appended after them (a VM start's
+ * jump after PREROUTING's 999 others): the appends, neither chain parsed. */
+static gboolean
+appendsOnly(vfDiffCtx *ctx, const vfChain *cs, const vfChain *cf)
+{
+    guint ns = vfChainTailLength(cs), nf = vfChainTailLength(cf);
+
+    if (!cs->lines || cs->lines != cf->lines || cs->linesLen != cf->linesLen ||
+        ns > nf)
+        return FALSE;
+    for (guint i = 0; i < ns; i++) {
+        if (!ruleEqual(RULE(cs->parsed, i), RULE(cf->parsed, i)))
+            return FALSE;
+    }
+    for (guint i = ns; i < nf; i++)
+        emit(ctx, VF_OP_APPEND, cf->name, ruleWords("-A", cf->name, 0, RULE(cf->parsed, i)));
+    return TRUE;
+}
+
 static gboolean
 addTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts, vfTable *tf,
          gboolean everyChain, char **why)
@@ -342,7 +361,7 @@ addTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts, vfTable *tf,
         cs = vfTableGetChain(ts, cf->name);
         /* untouched since *-save, or rebuilt as it was: equal without
          * parsing the kernel's lines */
-        if (cs && (vfChainSameLines(cs, cf) ||
+        if (cs && ((!everyChain && appendsOnly(&ctx, cs, cf)) ||
                    (cs->lines && !cf->lines && vfChainMatchesLines(cf, cs))))
             continue;
         diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,

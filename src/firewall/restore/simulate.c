@@ -436,7 +436,8 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_INSERT: {
         const char *target = vfSpecTarget(spec);
         gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
-        guint len = c ? vfChainRules(t, c)->len : 0;
+        /* an append leaves the chain's lines unparsed */
+        guint len = c && cmd->op == VF_OP_INSERT ? vfChainRules(t, c)->len : 0;
         GStrv tokens;
         guint pos;
         if (!c && !create)
@@ -446,7 +447,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             if (!tc || tc->builtin)
                 FAIL("Couldn't load target `%s': %s", target, noChain);
         }
-        pos = cmd->op == VF_OP_APPEND ? len + 1 : (cmd->pos ? cmd->pos : 1);
+        pos = cmd->op == VF_OP_APPEND ? 0 : (cmd->pos ? cmd->pos : 1);
         if (pos > len + 1)
             FAIL("Index of insertion too big.");
         /* the table comes into existence only with a write that succeeds */
@@ -457,7 +458,10 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         tokens = vfNormalizeRule(layer, spec);
         if (e)
             e->ruleKey = g_strjoinv(" ", tokens);
-        vfTableInsertRule(t, c, pos - 1, vfRulePack((const char *const *)tokens));
+        if (cmd->op == VF_OP_APPEND)
+            vfTableAppendRule(t, c, vfRulePack((const char *const *)tokens));
+        else
+            vfTableInsertRule(t, c, pos - 1, vfRulePack((const char *const *)tokens));
         g_strfreev(tokens);
         if (!e)
             return VIR_FIREWALL_EXEC_OK;
@@ -479,6 +483,13 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         GPtrArray *rules;
         if (!c)
             FAIL("%s", noChain);
+        if (cmd->op == VF_OP_DELETE) {
+            /* a VM start first deletes its jumps from PREROUTING's 999
+             * others, where they are not: known without parsing those */
+            g_auto(GStrv) want = vfNormalizeRule(layer, spec);
+            if (!vfChainHasRule(t, c, (const char *const *)want))
+                FAIL("Bad rule (does a matching rule exist in that chain?).");
+        }
         rules = vfChainRules(t, c);
         if (cmd->op == VF_OP_DELETE_NUM) {
             if (cmd->pos > rules->len)

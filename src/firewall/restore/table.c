@@ -163,7 +163,7 @@ vfTableSetCopy(const vfTableSet *set)
             nc->lines = c->lines;   /* the copy shares the text */
             nc->linesLen = c->linesLen;
             for (guint k = 0; c->parsed && k < c->parsed->len; k++)
-                vfTableInsertRule(nt, nc, k, vfRulePack(g_ptr_array_index(c->parsed, k)));
+                vfTableAppendRule(nt, nc, vfRulePack(g_ptr_array_index(c->parsed, k)));
             nc->pristine = TRUE;
         }
         nt->copiedFrom = t->id;
@@ -475,23 +475,84 @@ lineParse(const char *line, const char *end, gpointer data)
 GPtrArray *
 vfChainRules(vfTable *table, vfChain *chain)
 {
+    if (chain->lines) {
+        /* the rules appended after the lines come after them */
+        GPtrArray *tail = g_steal_pointer(&chain->parsed);
+        vfLineCtx ctx = { table, chain };
+        vfChain lines = *chain;
+
+        chain->lines = NULL;
+        chain->linesLen = 0;
+        chain->parsed = g_ptr_array_new_with_free_func(g_free);
+        forEachLine(&lines, lineParse, &ctx);
+        if (tail) {
+            for (guint i = 0; i < tail->len; i++)
+                g_ptr_array_add(chain->parsed, tail->pdata[i]);
+            g_free(g_ptr_array_steal(tail, NULL));
+            g_ptr_array_unref(tail);
+        }
+    }
     /* most chains of a large snapshot never need one */
     if (!chain->parsed)
         chain->parsed = g_ptr_array_new_with_free_func(g_free);
-    if (chain->lines) {
-        vfLineCtx ctx = { table, chain };
-        vfChain lines = *chain;
-        chain->lines = NULL;
-        chain->linesLen = 0;
-        forEachLine(&lines, lineParse, &ctx);
-    }
     return chain->parsed;
 }
 
-gboolean
-vfChainSameLines(const vfChain *a, const vfChain *b)
+guint
+vfChainTailLength(const vfChain *chain)
 {
-    return a->lines && a->lines == b->lines && a->linesLen == b->linesLen;
+    return chain->lines && chain->parsed ? chain->parsed->len : 0;
+}
+
+static gboolean
+ruleIn(GPtrArray *rules, const char *const *rule)
+{
+    for (guint i = 0; i < rules->len; i++) {
+        const char *const *r = g_ptr_array_index(rules, i);
+        gsize k = 0;
+        while (r[k] && rule[k] && g_str_equal(r[k], rule[k]))
+            k++;
+        if (!r[k] && !rule[k])
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The words of the quote-free "-A CHAIN RULE..." line on [line, end) after
+ * the chain are @rule's: packLine() would cut the same words. */
+static gboolean
+lineIsRule(const char *line, const char *end, const char *const *rule)
+{
+    const char *p = line + 3, *w;
+    gsize len;
+
+    nextWord(&p, end, &len);   /* the chain */
+    for (gsize i = 0; rule[i]; i++) {
+        if (!(w = nextWord(&p, end, &len)) || len != strlen(rule[i]) ||
+            memcmp(w, rule[i], len) != 0)
+            return FALSE;
+    }
+    return nextWord(&p, end, &len) == NULL;
+}
+
+gboolean
+vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule)
+{
+    GPtrArray *rules = chain->parsed;
+
+    if (chain->lines) {
+        const char *p = chain->lines, *end = p + chain->linesLen;
+        if (memchr(p, '"', chain->linesLen))   /* the tokenizer's to cut */
+            return ruleIn(vfChainRules(table, chain), rule);
+        while (p < end) {
+            const char *nl = memchr(p, '\n', end - p);
+            const char *le = nl ? nl : end;
+            if (le > p && lineIsRule(p, le, rule))
+                return TRUE;
+            p = le + 1;
+        }
+    }
+    return rules && ruleIn(rules, rule);
 }
 
 gboolean
@@ -502,6 +563,8 @@ vfChainMatchesLines(const vfChain *chain, const vfChain *other)
     gsize left = other->linesLen;
 
     g_return_val_if_fail(!chain->lines && other->lines, FALSE);
+    if (vfChainTailLength(other))
+        return FALSE;
     for (guint i = 0; chain->parsed && i < chain->parsed->len; i++) {
         g_string_printf(line, "-A %s ", other->name);
         vfRuleFormat(line, g_ptr_array_index(chain->parsed, i));
@@ -544,6 +607,16 @@ void
 vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
     g_ptr_array_insert(vfChainRules(table, chain), index, rule);
+    refAdd(table, rule);
+    changed(table, chain);
+}
+
+void
+vfTableAppendRule(vfTable *table, vfChain *chain, GStrv rule)
+{
+    if (!chain->parsed)
+        chain->parsed = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(chain->parsed, rule);
     refAdd(table, rule);
     changed(table, chain);
 }
@@ -750,11 +823,11 @@ vfTableSetFormat(const vfTableSet *set)
         for (guint j = 0; j < chains->len; j++) {
             vfChain *c = g_ptr_array_index(chains, j);
             if (c->lines) {
-                /* as *-save printed them, under the same name */
+                /* as *-save printed them, under the same name; then the
+                 * rules appended since */
                 g_string_append_len(out, c->lines, c->linesLen);
                 if (c->lines[c->linesLen - 1] != '\n')
                     g_string_append_c(out, '\n');
-                continue;
             }
             for (guint k = 0; c->parsed && k < c->parsed->len; k++) {
                 g_string_append_printf(out, "-A %s ", c->name);

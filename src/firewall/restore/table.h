@@ -16,7 +16,9 @@ typedef struct {
     gboolean builtin;
     char *policy;       /* builtins and ebtables chains; NULL for "-" */
     GPtrArray *parsed;  /* of packed GStrv, NULL until needed; only
-                         * through vfChainRules() */
+                         * through vfChainRules(). With lines: the rules
+                         * appended after them (a VM start's jump after
+                         * 999 others in PREROUTING, not parsed for it) */
     const char *lines;  /* unparsed "-A NAME ..." lines, or NULL */
     gsize linesLen;
     gboolean fromSave;  /* there when *-save was read and still under that
@@ -75,8 +77,11 @@ vfChain *vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
 void vfTableRemoveChain(vfTable *table, const char *name);
 /* The chain's rules (parsing its lines first if they are not yet). */
 GPtrArray *vfChainRules(vfTable *table, vfChain *chain);
-/* Known equal without parsing: the same unparsed lines. */
-gboolean vfChainSameLines(const vfChain *a, const vfChain *b);
+/* How many parsed rules follow the chain's unparsed lines (0 without). */
+guint vfChainTailLength(const vfChain *chain);
+/* Does the chain hold @rule (tokens as the table holds them)? Without
+ * parsing its lines unless they have quotes. */
+gboolean vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule);
 /* Known equal by printing @chain's parsed rules as *-save does and
  * comparing with the unparsed lines of @other (a rebuilt chain against
  * the kernel's: no need to parse the kernel's). FALSE also where only the
@@ -109,6 +114,8 @@ GStrv vfRulePack(const char *const *tokens);
 /* Rule edits go through these so the reference index stays true. Insert
  * takes a packed rule; Steal hands one back (g_free it). */
 void vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule);
+/* At the end, leaving the chain's lines unparsed. */
+void vfTableAppendRule(vfTable *table, vfChain *chain, GStrv rule);
 GStrv vfTableStealRule(vfTable *table, vfChain *chain, guint index);
 void vfTableFlushChain(vfTable *table, vfChain *chain);
 
