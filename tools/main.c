@@ -19,7 +19,8 @@ static const vfSubcommand subcommands[] = {
 static void
 usage(FILE *out)
 {
-    fprintf(out, "Usage: virt-firewall COMMAND [OPTION...]\n\nCommands:\n");
+    fprintf(out, "Usage: virt-firewall COMMAND [OPTION...]\n"
+                 "       virt-firewall --version\n\nCommands:\n");
     for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(out, "\nRun 'virt-firewall COMMAND --help' for a command's options.\n"
@@ -36,6 +37,10 @@ main(int argc, char **argv)
     }
     if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
         usage(stdout);
+        return 0;
+    }
+    if (g_str_equal(argv[1], "--version") || g_str_equal(argv[1], "-V")) {
+        printf("virt-firewall %s\n", VF_VERSION);
         return 0;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {

@@ -52,6 +52,9 @@ expect_rc 2 "unreadable filter dir" "$VF" dump --nwfilter-dir "$TMP/none" --bind
 expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
 expect_err "no filter binding for interface 'vnet99'" "unknown interface is named"
 expect_rc 0 "help" "$VF" --help
+expect_rc 0 "version" "$VF" --version
+grep -qx "virt-firewall [0-9][0-9.]*" "$TMP/out" && ok "--version prints the name and version" \
+    || fail "--version printed: $(cat "$TMP/out")"
 
 # --- apply (and dump IFACE) reads only <binding-dir>/IFACE.xml, when that
 # file holds IFACE's binding; else the whole directory, as reconnect does
