@@ -58,12 +58,36 @@ vfChainIsBuiltin(virFirewallLayer layer, const char *table, const char *chain)
     return FALSE;
 }
 
+/* The policies the kernel prints, shared: 9000 chains at N=1000 each had
+ * their own "ACCEPT", allocated twice per run (snapshot, simulation). */
+static const char *const policies[] = { "ACCEPT", "DROP", "RETURN", "CONTINUE", "QUEUE" };
+
+static const char *
+policyDup(const char *policy)
+{
+    for (gsize i = 0; policy && i < G_N_ELEMENTS(policies); i++) {
+        if (g_str_equal(policy, policies[i]))
+            return policies[i];
+    }
+    return g_strdup(policy);
+}
+
+static void
+policyFree(const char *policy)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(policies); i++) {
+        if (policy == policies[i])
+            return;
+    }
+    g_free((char *)policy);
+}
+
 static void
 chainFree(vfChain *chain)
 {
     if (chain->name != chain->nameBuf)
         g_free(chain->name);
-    g_free(chain->policy);
+    policyFree(chain->policy);
     if (chain->parsed)
         g_ptr_array_unref(chain->parsed);
     g_free(chain);
@@ -139,7 +163,7 @@ vfTableAddChain(vfTable *table, const char *name, gboolean builtin,
 
     chain->name = memcpy(chain->nameBuf, name, len);
     chain->builtin = builtin;
-    chain->policy = g_strdup(policy);
+    chain->policy = policyDup(policy);
     g_ptr_array_add(table->chains, chain);
     g_hash_table_insert(table->byName, chain->name, chain);
     changed(table, NULL);
@@ -734,8 +758,10 @@ vfTableRenameChain(vfTable *table, const char *fromName, const char *to)
 void
 vfTableSetPolicy(vfTable *table, vfChain *chain, const char *policy)
 {
-    g_free(chain->policy);
-    chain->policy = g_strdup(policy);
+    const char *old = chain->policy;   /* @policy may be it */
+
+    chain->policy = policyDup(policy);
+    policyFree(old);
     changed(table, chain);
 }
 

@@ -14,7 +14,8 @@
 typedef struct {
     char *name;         /* nameBuf, or its own block after a rename */
     gboolean builtin;
-    char *policy;       /* builtins and ebtables chains; NULL for "-" */
+    const char *policy; /* builtins and ebtables chains; NULL for "-";
+                         * the common verdicts shared, not copied */
     GPtrArray *parsed;  /* of packed GStrv, NULL until needed; only
                          * through vfChainRules(). With lines: the rules
                          * appended after them (a VM start's jump after
