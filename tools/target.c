@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "netns.h"
+#include "nftgen.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -114,5 +115,8 @@ vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
     if (opts->wait > 0)
         vfBackendSetWait(backend, opts->wait);
     vfBackendSetReplay(backend, opts->replay);
+    /* the quadratic chain list is the nft variants' (backend.h) */
+    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft())
+        vfBackendSetListing(backend, VF_LISTING_AUTO);
     return backend;
 }

@@ -7,6 +7,7 @@ struct _vfBackend {
     vfBackendKind kind;
     vfRunner *runner;
     guint wait_seconds;
+    vfListing listing;   /* vfBackendSetListing */
     gboolean replay;   /* restore: write the log, not the difference */
     const char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* borrowed, used once */
     gboolean snapshot_gen_known;   /* vfBackendSetSnapshotGeneration, once */

@@ -173,6 +173,12 @@ vfBackendSetWait(vfBackend *backend, guint seconds)
     backend->wait_seconds = seconds;
 }
 
+void
+vfBackendSetListing(vfBackend *backend, vfListing listing)
+{
+    backend->listing = listing;
+}
+
 gboolean
 vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                GError **errors, vfApplyStats *stats, GError **error)

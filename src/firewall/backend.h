@@ -100,6 +100,24 @@ void vfBackendPeekResult(vfBackend *backend, const char **saveText,
 void vfBackendSetWait(vfBackend *backend, guint seconds);
 
 /*
+ * Whether the restore backend starts a large script with a listing of its
+ * table (ebtables -L, iptables -S): read-only, and with the nft variants
+ * of the tools (vfNftToolsAreNft) it makes them read the table's cache in
+ * one go instead of keeping a sorted list of every chain the input names
+ * (iptables 1.8.9's nft-cache.c), which is quadratic: a cold start of
+ * 1000 interfaces names 9000 chains and took ebtables-restore 1.6 s
+ * instead of 0.57 s. The listing costs time by the rules the table holds,
+ * so AUTO writes it only where the list would cost more (render.h).
+ * OFF (the default: the legacy tools do not need it) or ALWAYS (tests).
+ */
+typedef enum {
+    VF_LISTING_OFF,
+    VF_LISTING_AUTO,
+    VF_LISTING_ALWAYS,
+} vfListing;
+void vfBackendSetListing(vfBackend *backend, vfListing listing);
+
+/*
  * Applies @n programs as one batch. For each program that failed,
  * errors[i] is set (the caller passes an array of @n NULL pointers and
  * frees what it gets). Returns TRUE if every program succeeded. @error is

@@ -262,6 +262,35 @@ checkResult(vfBackend *backend, vfRunner *runner)
     }
 }
 
+/* Counts the *-save a backend runs (the tables it read), and the restores
+ * that list their table (vfBackendSetListing). */
+typedef struct {
+    vfRunner parent;
+    vfRunner *inner;
+    guint saves;
+    guint listings;
+} CountingRunner;
+
+static gboolean
+countingRun(vfRunner *runner, const char *const *argv, const char *input,
+            vfRunResult *res, GError **error)
+{
+    CountingRunner *self = (CountingRunner *)runner;
+
+    if (g_str_has_suffix(argv[0], "-save"))
+        self->saves++;
+    /* programs' queries are answered from the simulation: a listing in a
+     * restore input is the backend's */
+    if (input && (strstr(input, "\n-L\n") || strstr(input, "\n-S\n")))
+        self->listings++;
+    return vfRunnerRun(self->inner, argv, input, res, error);
+}
+
+/* vfBackendSetListing for the restore backends of the tests below, and
+ * how many restores listed their table. */
+static vfListing listing = VF_LISTING_OFF;
+static guint listingsSeen;
+
 /* Applies @setup then @batch with @kind in a fresh namespace. */
 static char *
 runOne(vfBackendKind kind, const char *setup, const char *batch,
@@ -272,6 +301,7 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     g_autoptr(vfRunner) runner = NULL;
     g_autoptr(vfBackend) setupBackend = NULL;
     g_autoptr(vfBackend) backend = NULL;
+    CountingRunner counting = { { countingRun } };
     g_autoptr(vfProgramSet) s = vfProgramSetParse(setup, "setup", &err);
     g_autoptr(vfProgramSet) b = NULL;
     g_autofree GError **errors = NULL;
@@ -294,9 +324,12 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     b = vfProgramSetParse(batch, "batch", &err);
     g_assert_no_error(err);
     errors = g_new0(GError *, vfProgramSetCount(b) + 1);
-    backend = vfBackendNew(kind, runner);
+    counting.inner = runner;
+    backend = vfBackendNew(kind, &counting.parent);
+    vfBackendSetListing(backend, listing);
     vfBackendApply(backend, vfProgramSetPrograms(b), vfProgramSetCount(b),
                    errors, &stats, &err);
+    listingsSeen += counting.listings;
     g_assert_no_error(err);
     for (gsize i = 0; i < vfProgramSetCount(b); i++) {
         g_string_append_printf(failures, "vm%zu:%s ", i, errors[i] ? "failed" : "ok");
@@ -357,24 +390,6 @@ testRandom(void)
 }
 
 
-/* Counts the *-save a backend runs (the tables it read). */
-typedef struct {
-    vfRunner parent;
-    vfRunner *inner;
-    guint saves;
-} CountingRunner;
-
-static gboolean
-countingRun(vfRunner *runner, const char *const *argv, const char *input,
-            vfRunResult *res, GError **error)
-{
-    CountingRunner *self = (CountingRunner *)runner;
-
-    if (g_str_has_suffix(argv[0], "-save"))
-        self->saves++;
-    return vfRunnerRun(self->inner, argv, input, res, error);
-}
-
 static gboolean
 readGen(guint32 *gen, gpointer data)
 {
@@ -412,6 +427,7 @@ testKept(void)
     bx = vfBackendNew(VF_BACKEND_EXEC, rx);
     br = vfBackendNew(VF_BACKEND_RESTORE, &counting.parent);
     vfBackendSetKeepTables(br, readGen, GINT_TO_POINTER(fd[1]));
+    vfBackendSetListing(br, listing);
 
     for (guint step = 1; step <= count; step++) {
         g_autofree char *batch = genBatch(10000 + step, step == 1);
@@ -467,6 +483,7 @@ testKept(void)
     }
     g_print("# kept tables: %u batches in a row identical to exec; %u kept layers "
             "equal *-save; %u batches started from kept tables\n", count, keptChecked, reused);
+    listingsSeen += counting.listings;
     if (nft) {
         g_assert_cmpuint(keptChecked, >, count);
         g_assert_cmpuint(reused, >, count / 2);
@@ -475,6 +492,30 @@ testKept(void)
     }
     close(fd[0]);
     close(fd[1]);
+}
+
+/*
+ * The same with a listing in every restore where it is safe: the listing
+ * changes what the nft tools read (render.h), so it must change nothing
+ * they write, in results, generation ids (kept tables) or refusals.
+ */
+static void
+testListing(void)
+{
+    if (!vfNftToolsAreNft()) {
+        g_test_skip("the listing is only written for the nft variants of the tools");
+        return;
+    }
+    listing = VF_LISTING_ALWAYS;
+    listingsSeen = 0;
+    testRandom();
+    g_print("# listing: %u restores listed their table\n", listingsSeen);
+    g_assert_cmpuint(listingsSeen, >, 50);
+    listingsSeen = 0;
+    testKept();
+    g_print("# listing, kept tables: %u restores listed their table\n", listingsSeen);
+    g_assert_cmpuint(listingsSeen, >, 10);
+    listing = VF_LISTING_OFF;
 }
 
 /* Arguments that try to break out of a restore line: each is refused
@@ -562,5 +603,6 @@ main(int argc, char **argv)
     g_test_add_func("/differential/adversarial", testAdversarial);
     g_test_add_func("/differential/random", testRandom);
     g_test_add_func("/differential/kept", testKept);
+    g_test_add_func("/differential/listing", testListing);
     return g_test_run();
 }

@@ -14,8 +14,14 @@
  * Processes spawned by the restore backend must not grow with N: N=5 and
  * N=50 (or the two Ns given as arguments) must spawn the same number, for
  * the first apply and for the re-apply.
+ *
+ * A third namespace takes the batch with a listing in every restore where
+ * it is safe (vfBackendSetListing), first on empty tables, then after every
+ * chain was flushed (-F, as a foreign reload does): both times the state
+ * must be exec's.
  */
 #include "nwftest.h"
+#include "firewall/nftgen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,12 +69,44 @@ typedef struct {
     guint processes;    /* first apply (empty tables) */
     guint processes2;   /* re-apply over its own state */
     guint passes;
+    guint listings;     /* restores that listed their table */
     double seconds;
 } Run;
 
+/* Every chain of every table emptied, as `ebtables -F` and the like do. */
+static void
+flushAll(vfRunner *runner)
+{
+    static const char *const cmds[][6] = {
+        { "ebtables", "-t", "nat", "-F", NULL },
+        { "iptables", "-w", "-t", "filter", "-F", NULL },
+        { "ip6tables", "-w", "-t", "filter", "-F", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cmds); i++) {
+        g_auto(vfRunResult) res = { 0 };
+        g_assert_true(vfRunnerRun(runner, cmds[i], NULL, &res, NULL));
+        g_assert_cmpint(res.status, ==, 0);
+    }
+}
+
+static guint
+countListings(const char *inputs)
+{
+    guint n = 0;
+
+    for (const char *p = inputs; (p = strstr(p, "\n-L\n")); p++)
+        n++;
+    for (const char *p = inputs; (p = strstr(p, "\n-S\n")); p++)
+        n++;
+    return n;
+}
+
+/* With @flush, round 2 starts from flushed chains and must come back to
+ * round 1's state; without, from round 1's state, which must not move. */
 static bool
 applyIn(vfBackendKind kind, nwfFilterSet *set, GPtrArray *bindings, int times,
-        Run *run, const char *label)
+        Run *run, const char *label, vfListing listing, bool flush)
 {
     g_autoptr(vfRunner) inner = vfRunnerNewSubprocess(-1);
     g_autoptr(vfBackend) backend = NULL;
@@ -81,14 +119,18 @@ applyIn(vfBackendKind kind, nwfFilterSet *set, GPtrArray *bindings, int times,
     }
     nwftLogRunnerInit(&lr, inner);
     backend = vfBackendNew(kind, &lr.parent);
+    vfBackendSetListing(backend, listing);
     for (int round = 0; round < times && ok; round++) {
         g_autoptr(GPtrArray) errors = NULL;
         g_autoptr(GPtrArray) fws = nwfBuildInstantiateAll(set, bindings, &errors);
         g_autoptr(GError) err = NULL;
         vfApplyStats stats = { 0 };
-        gint64 t0 = g_get_monotonic_time();
+        gint64 t0;
         g_autofree char *before = round ? dumpAll() : NULL;
 
+        if (round && flush)
+            flushAll(inner);
+        t0 = g_get_monotonic_time();
         for (guint i = 0; i < fws->len; i++)
             g_assert_nonnull(fws->pdata[i]);
         nwftLogRunnerReset(&lr);
@@ -103,15 +145,19 @@ applyIn(vfBackendKind kind, nwfFilterSet *set, GPtrArray *bindings, int times,
         else
             run->processes = lr.log->len;
         run->passes = stats.passes;
+        run->listings += countListings(lr.golden->str);
         g_free(run->state);
         run->state = dumpAll();
         if (round && strcmp(before, run->state) != 0) {
-            fprintf(stderr, "FAIL %s: re-apply over its own state changed it\n", label);
+            fprintf(stderr, "FAIL %s: %s\n", label, flush ?
+                    "re-apply after a flush did not come back to the state" :
+                    "re-apply over its own state changed it");
             nwftShowDiff("state", before, run->state);
             ok = false;
         }
-        fprintf(stderr, "  %s round %d: %u processes, %u passes, %.2f s\n",
-                label, round + 1, lr.log->len, run->passes, run->seconds);
+        fprintf(stderr, "  %s round %d: %u processes, %u passes, %u listings, %.2f s\n",
+                label, round + 1, lr.log->len, run->passes, countListings(lr.golden->str),
+                run->seconds);
     }
     nwftLogRunnerClear(&lr);
     return ok;
@@ -123,9 +169,13 @@ runN(nwfFilterSet *set, guint n, guint *restoreProcs, guint *restoreProcs2)
     g_autoptr(GPtrArray) bindings = makeBindings(n);
     g_autofree char *le = g_strdup_printf("N=%u exec", n);
     g_autofree char *lr = g_strdup_printf("N=%u restore", n);
-    Run ex = { 0 }, re = { 0 };
-    bool ok = applyIn(VF_BACKEND_EXEC, set, bindings, 1, &ex, le) &&
-              applyIn(VF_BACKEND_RESTORE, set, bindings, 2, &re, lr);
+    g_autofree char *ll = g_strdup_printf("N=%u restore, listing, flushed", n);
+    Run ex = { 0 }, re = { 0 }, li = { 0 };
+    bool nft = vfNftToolsAreNft();
+    bool ok = applyIn(VF_BACKEND_EXEC, set, bindings, 1, &ex, le, VF_LISTING_OFF, false) &&
+              applyIn(VF_BACKEND_RESTORE, set, bindings, 2, &re, lr, VF_LISTING_OFF, false) &&
+              (!nft || applyIn(VF_BACKEND_RESTORE, set, bindings, 2, &li, ll,
+                               VF_LISTING_ALWAYS, true));
 
     if (ok && strcmp(ex.state, re.state) != 0) {
         g_autofree char *ce = nwftCanon(ex.state);
@@ -141,10 +191,26 @@ runN(nwfFilterSet *set, guint n, guint *restoreProcs, guint *restoreProcs2)
         fprintf(stderr, "  N=%u: restore and exec states identical (%zu bytes)\n",
                 n, strlen(ex.state));
     }
+    if (ok && nft) {
+        /* both rounds write the ebtables nat table: both list it */
+        if (li.listings < 2 || strcmp(li.state, ex.state) != 0) {
+            fprintf(stderr, "FAIL N=%u: with listings (%u) the state is not exec's\n",
+                    n, li.listings);
+            if (strcmp(li.state, ex.state) != 0)
+                nwftShowDiff("state", ex.state, li.state);
+            ok = false;
+        } else {
+            fprintf(stderr, "  N=%u: with %u listings, cold and after a flush: exec's state\n",
+                    n, li.listings);
+        }
+    } else if (ok) {
+        fprintf(stderr, "  N=%u: no listing run (legacy tools)\n", n);
+    }
     *restoreProcs = re.processes;
     *restoreProcs2 = re.processes2;
     g_free(ex.state);
     g_free(re.state);
+    g_free(li.state);
     return ok;
 }
 

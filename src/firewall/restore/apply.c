@@ -128,6 +128,29 @@ describeFailure(const char *text, guint line, virFirewallLayer layer,
     return g_string_free(out, FALSE);
 }
 
+/* vfBackendSetListing, for a script that meets @before (NULL: not known,
+ * as for a put-back, where AUTO writes none). */
+static void
+decideListing(const vfBackend *backend, vfPlanScript *script,
+              vfTableSet *const *before)
+{
+    vfTable *table = before && before[script->layer] ?
+                     vfTableSetGet(before[script->layer], script->table) : NULL;
+
+    switch (backend->listing) {
+    case VF_LISTING_OFF:
+        script->listing = FALSE;
+        break;
+    case VF_LISTING_ALWAYS:
+        script->listing = vfRenderListingSafe(script, table);
+        break;
+    case VF_LISTING_AUTO:
+        script->listing = before && vfRenderListingPays(script, table) &&
+                          vfRenderListingSafe(script, table);
+        break;
+    }
+}
+
 static gint
 logIndexDescending(gconstpointer a, gconstpointer b)
 {
@@ -143,9 +166,11 @@ runPutBack(vfBackend *backend, GPtrArray *scripts, vfApplyStats *stats,
 {
     for (guint s = 0; s < scripts->len; s++) {
         vfPlanScript *script = g_ptr_array_index(scripts, s);
-        g_autofree char *text = vfRenderScript(script, NULL);
+        g_autofree char *text = NULL;
         g_auto(vfRunResult) res = { 0 };
 
+        decideListing(backend, script, NULL);
+        text = vfRenderScript(script, NULL);
         stats->layers_written |= 1u << script->layer;
         if (!runScript(backend, script->layer, text, &res, stats, error))
             return FALSE;
@@ -330,7 +355,10 @@ applyDiffWhileWriting(vfBackend *backend, vfDiff *diff, vfTableSet *const *befor
 
     for (guint s = 0; s < n; s++) {
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
-        char *text = vfRenderScript(script, NULL);
+        char *text;
+
+        decideListing(backend, script, before);
+        text = vfRenderScript(script, NULL);
 
         g_ptr_array_add(texts, text);
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
@@ -396,9 +424,12 @@ applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
 
     for (guint s = 0; s < diff->scripts->len; s++) {
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
-        g_autofree char *text = vfRenderScript(script, NULL);
+        g_autofree char *text = NULL;
         g_auto(vfRunResult) res = { 0 };
         gboolean ran;
+
+        decideListing(backend, script, before);
+        text = vfRenderScript(script, NULL);
 
         g_debug("%s-restore --noflush <<\n%s", layerLabel(script->layer), text);
         ran = runScript(backend, script->layer, text, &res, stats, error);
@@ -697,7 +728,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
             for (guint s = 0; s < scripts->len && !failed; s++) {
                 vfPlanScript *script = g_ptr_array_index(scripts, s);
                 g_autoptr(GPtrArray) map = NULL;
-                g_autofree char *text = vfRenderScript(script, &map);
+                g_autofree char *text = NULL;
                 g_auto(vfRunResult) res = { 0 };
                 g_autofree char *reason = NULL;
                 vfLogEntry *culprit = NULL;
@@ -705,6 +736,10 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 vfCommitted *c;
                 guint line;
 
+                /* a pass after the first meets more than the snapshot:
+                 * an estimate still */
+                decideListing(backend, script, snapshot);
+                text = vfRenderScript(script, &map);
                 if (!runScript(backend, script->layer, text, &res, stats, error)) {
                     revertAfterError(backend, committed, stats, error);
                     goto cleanup;

@@ -17,6 +17,7 @@ typedef struct {
     virFirewallLayer layer;
     char *table;
     GPtrArray *entries;   /* of vfLogEntry* (borrowed), in log order */
+    gboolean listing;     /* start with a listing of the table (render.h) */
 } vfPlanScript;
 
 typedef struct {

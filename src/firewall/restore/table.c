@@ -528,6 +528,24 @@ vfChainTailLength(const vfChain *chain)
     return chain->lines && chain->parsed ? chain->parsed->len : 0;
 }
 
+gsize
+vfTableCountRules(const vfTable *table)
+{
+    gsize n = 0;
+
+    for (guint i = 0; i < table->chains->len; i++) {
+        const vfChain *c = g_ptr_array_index(table->chains, i);
+        const char *p = c->lines, *end = c->lines + c->linesLen;
+
+        while (p && p < end && (p = memchr(p, '\n', end - p))) {
+            n++;
+            p++;
+        }
+        n += c->parsed ? c->parsed->len : 0;
+    }
+    return n;
+}
+
 static gboolean
 ruleIn(GPtrArray *rules, const char *const *rule)
 {

@@ -80,6 +80,8 @@ void vfTableRemoveChain(vfTable *table, const char *name);
 GPtrArray *vfChainRules(vfTable *table, vfChain *chain);
 /* How many parsed rules follow the chain's unparsed lines (0 without). */
 guint vfChainTailLength(const vfChain *chain);
+/* How many rules the table holds (its unparsed lines counted, not parsed). */
+gsize vfTableCountRules(const vfTable *table);
 /* Does the chain hold @rule (tokens as the table holds them)? Without
  * parsing its lines unless they have quotes. */
 gboolean vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule);
