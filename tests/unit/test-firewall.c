@@ -754,6 +754,54 @@ test_restore_keep_tables(void **state)
     g_free(k.lastInput);
 }
 
+
+/* A tool that cannot take the listing (vfBackendSetListing): the restore
+ * is refused, and the rest of that apply goes without one; the program
+ * does not fail for it, and the next apply lists again. */
+typedef struct {
+    guint listed, unlisted;
+} ListingTool;
+
+static void
+listingAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    ListingTool *t = opaque;
+
+    if (!g_str_has_suffix(argv[0], "-restore"))
+        return;
+    if (strstr(input, "\n-S\n") || strstr(input, "\n-L\n")) {
+        t->listed++;
+        res->status = 1;
+        res->err = g_strdup("iptables-restore: line 3 failed");
+    } else {
+        t->unlisted++;
+    }
+}
+
+static void
+test_restore_listing_refused(void **state)
+{
+    ListingTool t = { 0 };
+    g_autoptr(vfRunner) rec = vfRunnerNewScripted(listingAnswer, &t);
+    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+
+    vfBackendSetListing(b, VF_LISTING_ALWAYS);
+    for (guint round = 1; round <= 2; round++) {
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        vfApplyStats stats = { 0 };
+
+        virFirewallStartTransaction(fw, 0);
+        ADD(fw, "192.168.122.1");
+        assert_true(vfBackendApplyOne(b, fw, &stats, &err));
+        assert_null(err);
+        /* the listed difference refused, the replay written without */
+        assert_int_equal(t.listed, round);
+        assert_int_equal(t.unlisted, round);
+        assert_int_equal(stats.retries, 1);
+    }
+}
+
 int
 main(void)
 {
@@ -773,6 +821,7 @@ main(void)
         cmocka_unit_test(test_restore_processes_flat),
         cmocka_unit_test(test_restore_lock),
         cmocka_unit_test(test_restore_while_writing),
+        cmocka_unit_test(test_restore_listing_refused),
         cmocka_unit_test(test_restore_layers_side_by_side),
         cmocka_unit_test(test_restore_keep_tables),
     };

@@ -606,6 +606,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     guint32 genStart = 0;
     gboolean genKnown = FALSE, kept = FALSE, givenText = FALSE;
     vfTableSet *copies[VIR_FIREWALL_LAYER_LAST] = { NULL };
+    /* after a refused restore that carried a listing, the rest of the apply
+     * goes without: a listing the tool cannot take must not cost a program */
+    vfListing listingWas = backend->listing;
 
     for (gsize i = 0; i < n; i++) {
         layers |= vfProgramLayers(fws[i]);
@@ -713,6 +716,11 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                     goto cleanup;
                 case VF_DIFF_REFUSED:
                     dropPending(backend);
+                    for (guint k = 0; k < diff->scripts->len; k++) {
+                        vfPlanScript *sc = g_ptr_array_index(diff->scripts, k);
+                        if (sc->listing)
+                            backend->listing = VF_LISTING_OFF;
+                    }
                     if (!readSnapshots(backend, layers, snapshot, error))
                         goto cleanup;
                     continue;
@@ -757,6 +765,8 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
 
                 failed = TRUE;
                 stats->retries++;
+                if (script->listing)
+                    backend->listing = VF_LISTING_OFF;
                 line = failedLine(res.err);
                 if (line >= 1 && line <= map->len)
                     culprit = g_ptr_array_index(map, line - 1);
@@ -824,6 +834,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 VF_RESTORE_MAX_ROUNDS);
 
  cleanup:
+    backend->listing = listingWas;
     dropPending(backend);
     vfRunnerCancelPrestarted(backend->runner);
     if (!kept)   /* a replay, a failure: what the kernel holds is not known */
