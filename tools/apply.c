@@ -60,7 +60,7 @@ vfCmdTeardown(int argc, char **argv)
         return ret;
     for (int i = 1; i < argc; i++)
         g_ptr_array_add(fws, nwfBuildTeardown(argv[i]));
-    backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+    backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
     statePath = vfCliStatePath(cli);
     cachePath = vfKernelCachePath(statePath);
     netnsId = vfNetnsId(cli->netns_fd);

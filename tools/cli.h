@@ -49,8 +49,9 @@ vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
 void vfPrintRecording(vfRunner *recorder, gboolean json);
 /* The value @built holds, as one JSON text and a newline on @out. */
 void vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
+/* @netns_fd: the namespace vfTargetOpenRunner opened (-1: the caller's) */
 vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
-                              vfRunner *runner);
+                              vfRunner *runner, int netns_fd);
 
 /* Where the host's configuration comes from. */
 typedef struct {

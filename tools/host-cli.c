@@ -377,7 +377,7 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                 vfApplyResult *result, GError **error)
 {
     g_autoptr(vfBackend) own = cli->backend ? NULL :
-                               vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+                               vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
     vfBackend *backend = cli->backend ? cli->backend : own;
     g_autoptr(GPtrArray) fws = g_ptr_array_new();
     g_autofree guint *owner = NULL;

@@ -51,7 +51,7 @@ vfCmdProgram(int argc, char **argv)
         fprintf(stderr, "virt-firewall program: %s\n", err->message);
         return VF_EXIT_BATCH;
     }
-    backend = vfTargetNewBackend(&opts, kind, runner);
+    backend = vfTargetNewBackend(&opts, kind, runner, netns);
     n = vfProgramSetCount(set);
     errors = g_new0(GError *, n + 1);
     if (!vfBackendApply(backend, vfProgramSetPrograms(set), n, errors, &stats, &err)) {

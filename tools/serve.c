@@ -295,7 +295,7 @@ vfCmdServe(int argc, char **argv)
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     cli->only_ifaces = NULL;
-    cli->backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner);
+    cli->backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
     /* which tools run is looked at once (200 system calls): a switch of
      * the alternatives needs a restart of serve, as of libvirtd */
     sv.nft = cli->kind == VF_BACKEND_RESTORE && vfNftToolsAreNft();

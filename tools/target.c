@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "netns.h"
 #include "nftgen.h"
+#include "nfttable.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
 
 vfBackend *
 vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
-                   vfRunner *runner)
+                   vfRunner *runner, int netns_fd)
 {
     vfBackend *backend = vfBackendNew(kind, runner);
 
@@ -116,7 +117,13 @@ vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
         vfBackendSetWait(backend, opts->wait);
     vfBackendSetReplay(backend, opts->replay);
     /* the quadratic chain list is the nft variants' (backend.h) */
-    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft())
+    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
         vfBackendSetListing(backend, VF_LISTING_AUTO);
+        /* a table created and put back goes again, as exec leaves none
+         * (a dry run has no kernel: nothing to delete, nowhere) */
+        if (!opts->dry_run)
+            vfBackendSetTableDrop(backend, vfNftDropEmptyTable,
+                                  GINT_TO_POINTER(netns_fd));
+    }
     return backend;
 }

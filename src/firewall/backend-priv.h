@@ -8,6 +8,8 @@ struct _vfBackend {
     vfRunner *runner;
     guint wait_seconds;
     vfListing listing;   /* vfBackendSetListing */
+    vfTableDropFunc drop_table;   /* vfBackendSetTableDrop */
+    gpointer drop_data;
     gboolean replay;   /* restore: write the log, not the difference */
     const char *snapshot[VIR_FIREWALL_LAYER_LAST];   /* borrowed, used once */
     gboolean snapshot_gen_known;   /* vfBackendSetSnapshotGeneration, once */

@@ -179,6 +179,13 @@ vfBackendSetListing(vfBackend *backend, vfListing listing)
     backend->listing = listing;
 }
 
+void
+vfBackendSetTableDrop(vfBackend *backend, vfTableDropFunc fn, gpointer data)
+{
+    backend->drop_table = fn;
+    backend->drop_data = data;
+}
+
 gboolean
 vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                GError **errors, vfApplyStats *stats, GError **error)

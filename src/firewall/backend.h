@@ -118,6 +118,22 @@ typedef enum {
 void vfBackendSetListing(vfBackend *backend, vfListing listing);
 
 /*
+ * Restore: a table the apply found absent, wrote, and then had to put back
+ * (another layer's tool refused its input, a tool was missing, a round
+ * failed) is left behind by the tools, empty: they flush and delete
+ * chains, never tables. exec leaves no table there (a failing command
+ * creates none), so @fn is asked to remove it. It must remove a table only
+ * while it filters nothing and nobody else changed the ruleset
+ * (vfNftTableDropIfEmpty, for the nft variants of the tools), and returns
+ * FALSE with @error only when it could not tell; the apply goes on either
+ * way. NULL (the default) leaves such tables.
+ */
+typedef gboolean (*vfTableDropFunc)(virFirewallLayer layer, const char *table,
+                                    gpointer data, GError **error);
+void vfBackendSetTableDrop(vfBackend *backend, vfTableDropFunc fn,
+                           gpointer data);
+
+/*
  * Applies @n programs as one batch. For each program that failed,
  * errors[i] is set (the caller passes an array of @n NULL pointers and
  * frees what it gets). Returns TRUE if every program succeeded. @error is

@@ -2,6 +2,7 @@
  * nftgen.c: reading the nf_tables generation id over netlink
  */
 #include "nftgen.h"
+#include "nft-priv.h"
 #include "error.h"
 
 #include <arpa/inet.h>
@@ -17,14 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct mnl_socket vfMnlSocket;
-
-static void
-mnlSocketFree(vfMnlSocket *nl)
+void
+vfMnlSocketFree(vfMnlSocket *nl)
 {
     mnl_socket_close(nl);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfMnlSocket, mnlSocketFree)
 
 static vfMnlSocket *
 mnlSocketOpen(GError **error)
@@ -43,8 +41,8 @@ mnlSocketOpen(GError **error)
 /* A netlink socket talks to the namespace it was created in for its whole
  * life, so only the socket() call needs to happen inside @netnsFd; binding
  * and the request itself run after this thread is back home. */
-static vfMnlSocket *
-mnlSocketOpenIn(int netnsFd, GError **error)
+vfMnlSocket *
+vfMnlSocketOpenIn(int netnsFd, GError **error)
 {
     vfMnlSocket *nl;
     int homeFd;
@@ -78,6 +76,20 @@ mnlSocketOpenIn(int netnsFd, GError **error)
                 g_strerror(errno));
     close(homeFd);
     return nl;
+}
+
+vfMnlSocket *
+vfMnlSocketOpenBound(int netnsFd, GError **error)
+{
+    g_autoptr(vfMnlSocket) nl = vfMnlSocketOpenIn(netnsFd, error);
+
+    if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "cannot bind the netfilter netlink socket: %s",
+                    g_strerror(errno));
+        return NULL;
+    }
+    return g_steal_pointer(&nl);
 }
 
 typedef struct {
@@ -132,14 +144,8 @@ vfNftGenerationRead(int netnsFd, guint32 *genid, GError **error)
     ssize_t len;
     int ret;
 
-    if (!(nl = mnlSocketOpenIn(netnsFd, error)))
+    if (!(nl = vfMnlSocketOpenBound(netnsFd, error)))
         return FALSE;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                    "cannot bind the netfilter netlink socket: %s",
-                    g_strerror(errno));
-        return FALSE;
-    }
     portid = mnl_socket_get_portid(nl);
 
     nlh = mnl_nlmsg_put_header(buf);
@@ -220,7 +226,7 @@ vfNetnsCookie(int netnsFd, guint64 *cookie, GError **error)
     g_autoptr(vfMnlSocket) nl = NULL;
     socklen_t len = sizeof(*cookie);
 
-    if (!(nl = mnlSocketOpenIn(netnsFd, error)))
+    if (!(nl = vfMnlSocketOpenIn(netnsFd, error)))
         return FALSE;
     if (getsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0) {
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,

@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "netns.h"
 #include "nftgen.h"
+#include "nfttable.h"
 #include "text.h"
 #include "restore/snapshot.h"
 
@@ -290,6 +291,8 @@ countingRun(vfRunner *runner, const char *const *argv, const char *input,
  * how many restores listed their table. */
 static vfListing listing = VF_LISTING_OFF;
 static guint listingsSeen;
+/* vfBackendSetReplay for them */
+static gboolean replayMode;
 
 /* Applies @setup then @batch with @kind in a fresh namespace. */
 static char *
@@ -327,6 +330,10 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     counting.inner = runner;
     backend = vfBackendNew(kind, &counting.parent);
     vfBackendSetListing(backend, listing);
+    vfBackendSetReplay(backend, replayMode);
+    /* as virt-firewall does: a table created and put back goes again */
+    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft())
+        vfBackendSetTableDrop(backend, vfNftDropEmptyTable, GINT_TO_POINTER(fd));
     vfBackendApply(backend, vfProgramSetPrograms(b), vfProgramSetCount(b),
                    errors, &stats, &err);
     listingsSeen += counting.listings;
@@ -518,6 +525,65 @@ testListing(void)
     listing = VF_LISTING_OFF;
 }
 
+/*
+ * A program whose first command fails where the simulation cannot know it
+ * (an ipset that does not exist): exec runs nothing after it, so it
+ * creates no table, while the restores of the other tables, which did not
+ * exist, may have committed before the refusal. Put back, they are empty
+ * tables still, and must go (vfBackendSetTableDrop). Written as a
+ * difference (put back) and as the log (replay: a round reverted).
+ */
+static void
+testCreatedTable(void)
+{
+    /* exec creates no table */
+    static const char first[] =
+        "program vm0\n"
+        "transaction\n"
+        "ipv4 -t filter -A FORWARD -m set --match-set vf-no-such-set src -j ACCEPT\n"
+        "ethernet -t nat -N vf-new\n"
+        "ipv6 -t mangle -N vf-new\n"
+        "ipv4 -t nat -N vf-new\n";
+    /* exec creates ebtables nat, and its rollback leaves it empty */
+    static const char rolledBack[] =
+        "program vm0\n"
+        "transaction\n"
+        "ethernet -t nat -N vf-new\n"
+        "ipv6 -t mangle -N vf-new\n"
+        "ipv4 -t filter -A FORWARD -m set --match-set vf-no-such-set src -j ACCEPT\n"
+        "rollback\n"
+        "ethernet -t nat -X vf-new\n"
+        "ipv6 -t mangle -X vf-new\n";
+    const char *const batches[] = { first, rolledBack };
+
+    if (!vfNftToolsAreNft()) {
+        g_test_skip("tables are deleted only with the nft variants of the tools");
+        return;
+    }
+    for (int r = 0; r < 4; r++) {
+        const char *batch = batches[r / 2];
+        g_autoptr(GString) fe = g_string_new(NULL);
+        g_autoptr(GString) fr = g_string_new(NULL);
+        g_autofree char *se = NULL;
+        g_autofree char *sr = NULL;
+        guint pe, pr;
+
+        replayMode = r % 2;
+        se = runOne(VF_BACKEND_EXEC, "", batch, fe, &pe);
+        sr = runOne(VF_BACKEND_RESTORE, "", batch, fr, &pr);
+        if (g_test_verbose() || !g_str_equal(se, sr))
+            g_printerr("--- %s, %s\n--- exec\n%s--- restore\n%s", batch == first ?
+                       "first command fails" : "rolled back",
+                       replayMode ? "log" : "difference", se, sr);
+        g_assert_cmpstr(fe->str, ==, "vm0:failed ");
+        g_assert_cmpstr(fr->str, ==, fe->str);
+        g_assert_cmpstr(sr, ==, se);
+        if (batch == first)
+            g_assert_cmpstr(se, ==, "");
+    }
+    replayMode = FALSE;
+}
+
 /* Arguments that try to break out of a restore line: each is refused
  * with a clear error, or reaches the kernel exactly as exec puts it. */
 static void
@@ -604,5 +670,6 @@ main(int argc, char **argv)
     g_test_add_func("/differential/random", testRandom);
     g_test_add_func("/differential/kept", testKept);
     g_test_add_func("/differential/listing", testListing);
+    g_test_add_func("/differential/created-table", testCreatedTable);
     return g_test_run();
 }

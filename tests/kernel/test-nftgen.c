@@ -17,6 +17,7 @@
 #include "netns.h"
 #include "nftgen.h"
 #include "runner.h"
+#include "nlcheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,20 +27,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define SKIP 77
-
-static guint failures;
-
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
-            failures++; \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__); \
-            fputc('\n', stderr); \
-        } \
-    } while (0)
 
 static const char *const tools[] = {
     "iptables", "iptables-save", "iptables-restore",
@@ -128,17 +115,6 @@ testToolsAreNft(void)
 
     g_setenv("PATH", oldPath ? oldPath : "", TRUE);
     removeTree(dir);
-}
-
-/* The inode of the calling thread's network namespace. */
-static ino_t
-threadNetns(void)
-{
-    struct stat st;
-
-    if (stat("/proc/thread-self/ns/net", &st) < 0)
-        g_error("stat /proc/thread-self/ns/net: %s", g_strerror(errno));
-    return st.st_ino;
 }
 
 static guint32

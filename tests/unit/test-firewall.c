@@ -802,6 +802,75 @@ test_restore_listing_refused(void **state)
     }
 }
 
+/* A table the apply found absent, wrote, and put back (vfBackendSetTableDrop):
+ * iptables-restore refuses what names 10.9.9.9 with a line number, like a
+ * set that does not exist; ebtables-restore takes everything. */
+typedef struct {
+    gboolean natExists;   /* ebtables-save prints the nat table */
+    guint refused;
+    GHashTable *drops;    /* "layer:table" -> count */
+} DropTool;
+
+static void
+dropToolAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    DropTool *t = opaque;
+
+    if (g_str_equal(argv[0], "ebtables-save") && t->natExists)
+        res->out = g_strdup("*nat\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\n");
+    if (g_str_equal(argv[0], "iptables-restore") && strstr(input, "10.9.9.9")) {
+        t->refused++;
+        res->status = 1;
+        res->err = g_strdup("iptables-restore: line 2 failed");
+    }
+}
+
+static gboolean
+dropRecord(virFirewallLayer layer, const char *table, gpointer data, GError **error)
+{
+    DropTool *t = data;
+    char *key = g_strdup_printf("%d:%s", layer, table);
+
+    g_hash_table_insert(t->drops, key,
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(t->drops, key)) + 1));
+    return TRUE;
+}
+
+static void
+test_restore_drop_created(void **state)
+{
+    /* the difference put back, then the log (replay): rounds reverted */
+    for (int k = 0; k < 3; k++) {
+        DropTool t = { k == 2, 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
+        g_autoptr(vfRunner) rec = vfRunnerNewScripted(dropToolAnswer, &t);
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        guint natDrops;
+
+        vfBackendSetReplay(b, k == 1);
+        vfBackendSetTableDrop(b, dropRecord, &t);
+        virFirewallStartTransaction(fw, 0);
+        virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A",
+                           "PREROUTING", "-j", "ACCEPT", NULL);
+        ADD(fw, "10.9.9.9");
+        assert_false(vfBackendApplyOne(b, fw, NULL, &err));
+        assert_non_null(err);
+        assert_true(t.refused >= 1);
+        natDrops = GPOINTER_TO_UINT(g_hash_table_lookup(t.drops, "0:nat"));
+        if (k == 2) {
+            /* a table that was there is never asked for */
+            assert_int_equal(g_hash_table_size(t.drops), 0);
+        } else {
+            /* every refusal after the nat restore committed put it back;
+             * iptables' filter was never written */
+            assert_int_equal(natDrops, t.refused);
+            assert_int_equal(g_hash_table_size(t.drops), 1);
+        }
+        g_hash_table_unref(t.drops);
+    }
+}
+
 int
 main(void)
 {
@@ -822,6 +891,7 @@ main(void)
         cmocka_unit_test(test_restore_lock),
         cmocka_unit_test(test_restore_while_writing),
         cmocka_unit_test(test_restore_listing_refused),
+        cmocka_unit_test(test_restore_drop_created),
         cmocka_unit_test(test_restore_layers_side_by_side),
         cmocka_unit_test(test_restore_keep_tables),
     };

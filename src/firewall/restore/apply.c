@@ -158,6 +158,26 @@ logIndexDescending(gconstpointer a, gconstpointer b)
     return x->logIndex < y->logIndex ? 1 : x->logIndex > y->logIndex ? -1 : 0;
 }
 
+/* A table the apply found absent, wrote and then put back is still there,
+ * empty (the tools never delete a table); exec would have left none. */
+static void
+dropCreated(vfBackend *backend, virFirewallLayer layer, const char *table)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (backend->drop_table && !backend->drop_table(layer, table, backend->drop_data, &err))
+        g_debug("table %s (%s), created by the batch and put back, stays, "
+                "empty: %s", table, layerLabel(layer), err ? err->message : "?");
+}
+
+/* Whether @found (vfRestoreApply's tables at its start) lacks the table. */
+static gboolean
+wasAbsent(GHashTable *found, virFirewallLayer layer, const char *table)
+{
+    g_autofree char *key = g_strdup_printf("%d:%s", layer, table);
+    return !g_hash_table_contains(found, key);
+}
+
 /* Runs @scripts (of vfPlanScript*) that put tables back; any refusal
  * leaves a table in an unknown state, which the error says. */
 static gboolean
@@ -192,13 +212,14 @@ runPutBack(vfBackend *backend, GPtrArray *scripts, vfApplyStats *stats,
  * the tools for two steps they cannot take in one input.
  */
 static gboolean
-revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
-       GError **error)
+revert(vfBackend *backend, GPtrArray *committed, GHashTable *found,
+       vfApplyStats *stats, GError **error)
 {
     g_autoptr(GPtrArray) undo = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
     g_autoptr(vfPlan) plan = NULL;
-
     g_autoptr(GPtrArray) done = g_ptr_array_new();
+    g_autoptr(GHashTable) tables = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                         g_free, NULL);
 
     /* newest first in the order the simulation logged them: scripts may
      * hold commuting steps in another order, but the inverse of the log
@@ -223,6 +244,13 @@ revert(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
     for (guint p = 0; p < plan->passes->len; p++) {
         if (!runPutBack(backend, g_ptr_array_index(plan->passes, p), stats, error))
             return FALSE;
+    }
+    for (guint i = 0; i < committed->len; i++) {
+        vfCommitted *c = g_ptr_array_index(committed, i);
+        /* once per table: a round commits one script per table and pass */
+        if (g_hash_table_add(tables, g_strdup_printf("%d:%s", c->layer, c->table)) &&
+            wasAbsent(found, c->layer, c->table))
+            dropCreated(backend, c->layer, c->table);
     }
     g_ptr_array_set_size(committed, 0);
     return TRUE;
@@ -249,18 +277,19 @@ addPutBackFailure(GError **error, GError *undoErr)
 /* After the batch itself failed: put back what was committed, and say so
  * in @error if that failed too. */
 static void
-revertAfterError(vfBackend *backend, GPtrArray *committed, vfApplyStats *stats,
-                 GError **error)
+revertAfterError(vfBackend *backend, GPtrArray *committed, GHashTable *found,
+                 vfApplyStats *stats, GError **error)
 {
     g_autoptr(GError) undoErr = NULL;
 
-    if (!committed->len || revert(backend, committed, stats, &undoErr))
+    if (!committed->len || revert(backend, committed, found, stats, &undoErr))
         return;
     addPutBackFailure(error, g_steal_pointer(&undoErr));
 }
 
 /* Puts the tables of @written (scripts of a diff) back as @before had
- * them; a table that did not exist stays, empty. */
+ * them; a table that did not exist stays, empty, unless dropCreated can
+ * remove it. */
 static gboolean
 putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
         vfTableSet *const *after, vfApplyStats *stats, GError **error)
@@ -280,6 +309,8 @@ putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
         vfDiffAddTable(undo, done->layer, now, was, &why);
         if (!runPutBack(backend, undo->scripts, stats, error))
             return FALSE;
+        if (empty)
+            dropCreated(backend, done->layer, done->table);
     }
     g_ptr_array_set_size(written, 0);
     return TRUE;
@@ -475,8 +506,8 @@ readSnapshots(vfBackend *backend, guint layers, vfTableSet **snapshot,
  * prefixes of the script and undoing each prefix that applied.
  */
 static vfLogEntry *
-bisect(vfBackend *backend, const vfPlanScript *script, vfApplyStats *stats,
-       char **reason, GError **error)
+bisect(vfBackend *backend, const vfPlanScript *script, GHashTable *found,
+       vfApplyStats *stats, char **reason, GError **error)
 {
     guint lo = 0, hi = script->entries->len;  /* prefix lo ok, prefix hi fails */
     g_autofree char *lastErr = NULL;
@@ -501,7 +532,7 @@ bisect(vfBackend *backend, const vfPlanScript *script, vfApplyStats *stats,
             c->table = g_strdup(script->table);
             c->entries = g_ptr_array_ref(part.entries);
             g_ptr_array_add(undo, c);
-            if (!revert(backend, undo, stats, error)) {
+            if (!revert(backend, undo, found, stats, error)) {
                 g_ptr_array_unref(part.entries);
                 return NULL;
             }
@@ -601,6 +632,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     g_autoptr(GHashTable) suspects =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gboolean blindRetried = FALSE;
+    /* "layer:table" of the tables the apply started with (dropCreated) */
+    g_autoptr(GHashTable) found = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                        g_free, NULL);
     guint layers = 0, adds = 0;
     gboolean ret = FALSE;
     guint32 genStart = 0;
@@ -656,6 +690,13 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 goto cleanup;
         } else if (!(snapshot[l] = vfSnapshotRead(backend->runner, l, error))) {
             goto cleanup;
+        }
+    }
+
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        for (guint t = 0; snapshot[l] && t < snapshot[l]->tables->len; t++) {
+            const vfTable *table = g_ptr_array_index(snapshot[l]->tables, t);
+            g_hash_table_add(found, g_strdup_printf("%d:%s", l, table->name));
         }
     }
 
@@ -749,7 +790,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 decideListing(backend, script, snapshot);
                 text = vfRenderScript(script, &map);
                 if (!runScript(backend, script->layer, text, &res, stats, error)) {
-                    revertAfterError(backend, committed, stats, error);
+                    revertAfterError(backend, committed, found, stats, error);
                     goto cleanup;
                 }
                 if (res.status == 0) {
@@ -779,8 +820,8 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                                              script->table, res.err);
                 } else {
                     g_autofree char *err = NULL;
-                    if (!(culprit = bisect(backend, script, stats, &err, error))) {
-                        revertAfterError(backend, committed, stats, error);
+                    if (!(culprit = bisect(backend, script, found, stats, &err, error))) {
+                        revertAfterError(backend, committed, found, stats, error);
                         goto cleanup;
                     }
                     reason = g_strdup_printf("%s (%s-restore, table %s, exit %d)",
@@ -796,7 +837,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                                     "%s keeps failing: %s", vfLogEntryDescribe(culprit),
                                     reason);
-                        revertAfterError(backend, committed, stats, error);
+                        revertAfterError(backend, committed, found, stats, error);
                         goto cleanup;
                     }
                     /* a line refused may have met a passing state (a
@@ -812,7 +853,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                         g_hash_table_insert(suspects, g_steal_pointer(&key),
                                             GUINT_TO_POINTER(refusals));
                 }
-                if (!revert(backend, committed, stats, error))
+                if (!revert(backend, committed, found, stats, error))
                     goto cleanup;
                 /* plan the next round from what the kernel holds now */
                 if (!readSnapshots(backend, layers, snapshot, error))
