@@ -881,6 +881,49 @@ test_listing_cases(void **state G_GNUC_UNUSED)
     g_string_free(big, TRUE);
 }
 
+/* vfTableJumpLoops on chains read from *-save (unparsed lines, found
+ * backwards through their index) and on rules added since (parsed). */
+static void
+test_jump_loops(void **state)
+{
+    g_autoptr(vfTableSet) set = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    vfTable *t;
+
+    assert_true(vfSnapshotParse(set, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+                                ":OUTPUT ACCEPT [0:0]\n:a - [0:0]\n:b - [0:0]\n:c - [0:0]\n"
+                                ":d - [0:0]\n:e - [0:0]\n"
+                                "-A FORWARD -j a\n-A a -p udp -j b\n-A b -j c\n"
+                                "-A d -j e\nCOMMIT\n", NULL));
+    t = vfTableSetGet(set, "filter");
+#define LOOPS(from, to) \
+    vfTableJumpLoops(t, vfTableGetChain(t, from), vfTableGetChain(t, to))
+    /* FORWARD -> a -> b -> c: back to a, b or c is a reached loop */
+    assert_true(LOOPS("c", "a"));
+    assert_true(LOOPS("b", "b"));
+    assert_true(LOOPS("c", "b"));
+    /* forward, or among what nothing reaches: taken */
+    assert_false(LOOPS("a", "c"));
+    assert_false(LOOPS("c", "d"));
+    assert_false(LOOPS("e", "d"));   /* d -> e -> d, reached from nowhere */
+    assert_false(LOOPS("e", "e"));
+    /* now d <-> e (the kernel takes it): reaching it is the loop */
+    vfTableAppendRule(t, vfTableGetChain(t, "e"), vfRulePack((const char *const[]){ "-j", "d", NULL }));
+    assert_true(LOOPS("c", "d"));
+    assert_true(LOOPS("INPUT", "e"));
+    assert_false(LOOPS("INPUT", "a"));
+    /* referrers that are parsed rules: a -> f added */
+    vfTableAddChain(t, "f", FALSE, NULL);
+    vfTableAddChain(t, "g", FALSE, NULL);
+    vfTableAddChain(t, "h", FALSE, NULL);
+    vfTableAppendRule(t, vfTableGetChain(t, "a"), vfRulePack((const char *const[]){ "-j", "f", NULL }));
+    vfTableAppendRule(t, vfTableGetChain(t, "h"), vfRulePack((const char *const[]){ "-j", "g", NULL }));
+    assert_true(LOOPS("f", "a"));
+    assert_true(LOOPS("f", "f"));
+    assert_false(LOOPS("g", "h"));   /* h -> g -> h, reached from nowhere */
+    assert_false(LOOPS("f", "g"));
+#undef LOOPS
+}
+
 int
 main(void)
 {
@@ -894,6 +937,7 @@ main(void)
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_moved_hook),
         cmocka_unit_test(test_unparsed),
+        cmocka_unit_test(test_jump_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -871,6 +871,74 @@ test_restore_drop_created(void **state)
     }
 }
 
+/* Reverting a round (the log written, a later restore refused): the undo
+ * of a rule added where the same rule stands higher up goes by position,
+ * as a delete by spec would take the higher one (found by the kernel
+ * differential's kept-tables run, step 106). */
+typedef struct {
+    GPtrArray *ipInputs;
+} DupTool;
+
+static void
+dupToolAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    DupTool *t = opaque;
+
+    if (g_str_equal(argv[0], "iptables-save"))
+        res->out = g_strdup("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+                            ":OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.1/32 -j ACCEPT\n"
+                            "-A INPUT -s 10.0.0.2/32 -j ACCEPT\nCOMMIT\n");
+    if (g_str_equal(argv[0], "ebtables-restore")) {
+        res->status = 1;
+        res->err = g_strdup("ebtables-restore: line 2 failed");
+    }
+    if (g_str_equal(argv[0], "iptables-restore"))
+        g_ptr_array_add(t->ipInputs, g_strdup(input));
+}
+
+static void
+test_restore_revert_duplicate(void **state)
+{
+    static const struct {
+        const char *add;
+        int insertAt;          /* 0: append */
+        const char *undo;
+    } cases[] = {
+        { "10.0.0.1", 0, "\n-D INPUT 3\n" },                          /* above it */
+        { "10.0.0.9", 0, "\n-D INPUT --source 10.0.0.9 --jump ACCEPT\n" }, /* unique */
+        { "10.0.0.2", 2, "\n-D INPUT --source 10.0.0.2 --jump ACCEPT\n" }, /* only below */
+        { "10.0.0.1", 2, "\n-D INPUT 2\n" },                          /* above it */
+    };
+
+    for (gsize k = 0; k < G_N_ELEMENTS(cases); k++) {
+        DupTool t = { g_ptr_array_new_with_free_func(g_free) };
+        g_autoptr(vfRunner) rec = vfRunnerNewScripted(dupToolAnswer, &t);
+        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        gboolean found = FALSE;
+
+        vfBackendSetReplay(b, TRUE);
+        virFirewallStartTransaction(fw, 0);
+        if (cases[k].insertAt)
+            virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-I", "INPUT", "2",
+                               "--source", cases[k].add, "--jump", "ACCEPT", NULL);
+        else
+            ADD(fw, cases[k].add);
+        virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A",
+                           "PREROUTING", "-j", "ACCEPT", NULL);
+        assert_false(vfBackendApplyOne(b, fw, NULL, &err));
+        for (guint i = 0; i < t.ipInputs->len; i++) {
+            const char *in = g_ptr_array_index(t.ipInputs, i);
+            if (strstr(in, "\n-D "))
+                assert_non_null(strstr(in, cases[k].undo));
+            found |= strstr(in, cases[k].undo) != NULL;
+        }
+        assert_true(found);
+        g_ptr_array_unref(t.ipInputs);
+    }
+}
+
 int
 main(void)
 {
@@ -892,6 +960,7 @@ main(void)
         cmocka_unit_test(test_restore_while_writing),
         cmocka_unit_test(test_restore_listing_refused),
         cmocka_unit_test(test_restore_drop_created),
+        cmocka_unit_test(test_restore_revert_duplicate),
         cmocka_unit_test(test_restore_layers_side_by_side),
         cmocka_unit_test(test_restore_keep_tables),
     };

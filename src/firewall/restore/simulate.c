@@ -301,6 +301,27 @@ specEqual(const char *const *a, const char *const *b)
     return a[i] == NULL && b[i] == NULL;
 }
 
+/* Whether @c holds @rule above position @pos (1-based; 0: an append, so
+ * anywhere): then a delete by spec of the rule added there would take
+ * that one instead. */
+static gboolean
+shadowedAt(vfTable *t, vfChain *c, gboolean created, guint pos,
+           const char *const *rule)
+{
+    GPtrArray *rules;
+
+    if (created || !c)
+        return FALSE;
+    if (!pos)
+        return vfChainHasRule(t, c, rule);
+    rules = vfChainRules(t, c);
+    for (guint i = 0; i + 1 < pos && i < rules->len; i++) {
+        if (specEqual(rule, g_ptr_array_index(rules, i)))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 formatListing(GString *out, virFirewallLayer layer, vfTable *table,
               const char *tableName, const vfChain *only)
@@ -436,6 +457,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_INSERT: {
         const char *target = vfSpecTarget(spec);
         gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
+        gboolean shadowed = FALSE;
         /* an append leaves the chain's lines unparsed */
         guint len = c && cmd->op == VF_OP_INSERT ? vfChainRules(t, c)->len : 0;
         GStrv tokens;
@@ -446,6 +468,10 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             vfChain *tc = vfTableGetChain(t, target);
             if (!tc || tc->builtin)
                 FAIL("Couldn't load target `%s': %s", target, noChain);
+            /* a loop a builtin chain reaches: refused at the commit */
+            if (c && vfTableJumpLoops(t, c, tc))
+                FAIL("RULE_%s failed (Too many links): rule in chain %s",
+                     cmd->op == VF_OP_APPEND ? "APPEND" : "INSERT", cmd->chain);
         }
         pos = cmd->op == VF_OP_APPEND ? 0 : (cmd->pos ? cmd->pos : 1);
         if (pos > len + 1)
@@ -456,8 +482,11 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             c = vfTableGetChain(t, cmd->chain);
         }
         tokens = vfNormalizeRule(layer, spec);
-        if (e)
+        if (e) {
             e->ruleKey = g_strjoinv(" ", tokens);
+            shadowed = shadowedAt(t, c, create, cmd->op == VF_OP_APPEND ? 0 : pos,
+                                  (const char *const *)tokens);
+        }
         if (cmd->op == VF_OP_APPEND)
             vfTableAppendRule(t, c, vfRulePack((const char *const *)tokens));
         else
@@ -465,6 +494,14 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
         g_strfreev(tokens);
         if (!e)
             return VIR_FIREWALL_EXEC_OK;
+        if (shadowed) {
+            /* a delete by spec would take the same rule further up: this
+             * one goes by its position (undone newest first, the entries
+             * after it are gone again by then) */
+            g_snprintf(posStr, sizeof(posStr), "%u",
+                       cmd->op == VF_OP_APPEND ? vfChainRules(t, c)->len : pos);
+            undoAdd(e, vfLogLine(TRUE, "-D", cmd->chain, posStr, NULL));
+        }
         g_snprintf(posStr, sizeof(posStr), "%u", pos);
         if (cmd->op == VF_OP_APPEND)
             e->words = vfLogLine(TRUE, "-A", cmd->chain, NULL, spec);

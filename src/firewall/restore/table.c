@@ -884,3 +884,107 @@ vfTableSetFormat(const vfTableSet *set)
     }
     return g_string_free(out, FALSE);
 }
+
+/* The chains @chain's rules jump or go to, named as written (verdicts and
+ * extension targets too: the caller looks them up), lines unparsed. */
+static void
+lineTargetAdd(const char *line, const char *end, gpointer data)
+{
+    char *target = lineTarget(line, end);
+
+    if (target)
+        g_ptr_array_add(data, target);
+}
+
+static GPtrArray *
+chainTargets(const vfChain *chain)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    forEachLine(chain, lineTargetAdd, out);
+    for (guint i = 0; chain->parsed && i < chain->parsed->len; i++) {
+        const char *target = vfSpecTarget(g_ptr_array_index(chain->parsed, i));
+        if (target)
+            g_ptr_array_add(out, g_strdup(target));
+    }
+    return out;
+}
+
+/* Does a path from @chain (grey while on it) reach @from or come round to
+ * a chain on it? */
+static gboolean
+closureLoops(vfTable *table, vfChain *chain, const vfChain *from, GHashTable *color)
+{
+    g_autoptr(GPtrArray) targets = chainTargets(chain);
+
+    g_hash_table_insert(color, chain, GINT_TO_POINTER(1));
+    for (guint i = 0; i < targets->len; i++) {
+        vfChain *next = vfTableGetChain(table, g_ptr_array_index(targets, i));
+        gint seen;
+
+        if (!next || next->builtin)
+            continue;
+        seen = GPOINTER_TO_INT(g_hash_table_lookup(color, next));
+        if (next == from || seen == 1 ||
+            (!seen && closureLoops(table, next, from, color)))
+            return TRUE;
+    }
+    g_hash_table_insert(color, chain, GINT_TO_POINTER(2));
+    return FALSE;
+}
+
+/* Does a path from a builtin chain reach @chain? Walked backwards: the
+ * unparsed lines through their index, the parsed rules by looking. */
+static gboolean
+reachedFromBuiltin(vfTable *table, vfChain *chain)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+    g_autoptr(GQueue) queue = g_queue_new();
+
+    g_queue_push_tail(queue, chain);
+    g_hash_table_add(seen, chain);
+    while (!g_queue_is_empty(queue)) {
+        vfChain *c = g_queue_pop_head(queue);
+        GHashTable *lineParents;
+
+        if (c->builtin)
+            return TRUE;
+        if (c->fromSave && (lineParents = g_hash_table_lookup(lineRefs(table), c->name))) {
+            GHashTableIter it;
+            gpointer parent;
+
+            g_hash_table_iter_init(&it, lineParents);
+            while (g_hash_table_iter_next(&it, &parent, NULL)) {
+                if (g_hash_table_add(seen, parent))
+                    g_queue_push_tail(queue, parent);
+            }
+        }
+        for (guint i = 0; i < table->chains->len; i++) {
+            vfChain *p = g_ptr_array_index(table->chains, i);
+
+            for (guint k = 0; p->parsed && k < p->parsed->len; k++) {
+                const char *target = vfSpecTarget(g_ptr_array_index(p->parsed, k));
+                if (target && g_str_equal(target, c->name)) {
+                    if (g_hash_table_add(seen, p))
+                        g_queue_push_tail(queue, p);
+                    break;
+                }
+            }
+        }
+    }
+    return FALSE;
+}
+
+gboolean
+vfTableJumpLoops(vfTable *table, vfChain *from, vfChain *to)
+{
+    g_autoptr(GHashTable) color = NULL;
+
+    if (to->builtin)
+        return FALSE;
+    color = g_hash_table_new(NULL, NULL);
+    /* the walk from @to is small (a VM's few chains); the one back from
+     * @from looks at every parsed rule, but only once a loop is there */
+    return (from == to || closureLoops(table, to, from, color)) &&
+           reachedFromBuiltin(table, from);
+}

@@ -107,6 +107,12 @@ gboolean vfTableCopiedFrom(const vfTable *table, const vfTable *source);
 /* How many rules jump or go to @name. */
 guint vfTableCountReferences(vfTable *table, const char *name);
 void vfTableRenameChain(vfTable *table, const char *from, const char *to);
+/* Would a rule in @from that jumps or goes to @to make nf_tables refuse the
+ * table ("Too many links")? It validates every chain a builtin chain
+ * reaches and refuses a loop among them; a loop no builtin chain reaches
+ * it takes (kernel 6.18). Paths more than 15 user chains deep are refused
+ * too, which this does not look at: libvirt nests 4. */
+gboolean vfTableJumpLoops(vfTable *table, vfChain *from, vfChain *to);
 
 /* A rule as the tables hold it: the token array and the token bytes in
  * one allocation (g_free() frees it). 61 000 rules held as GStrv of
