@@ -719,8 +719,11 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
 
         if (diffRound) {
             g_autofree char *why = NULL;
-            g_autoptr(vfDiff) diff = vfDiffBuild(snapshot, sim->sets, &why);
+            g_autoptr(vfDiff) diff = NULL;
 
+            /* written as a difference, such a rule would never meet a tool */
+            if (!vfSimulationJudgedGone(sim, &why))
+                diff = vfDiffBuild(snapshot, sim->sets, &why);
             if (!diff) {
                 g_debug("replaying the programs: %s", why);
                 continue;
@@ -831,8 +834,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                 }
 
                 if (culprit) {
-                    g_autofree char *key = vfSimulationFactKey(culprit->program,
-                                                               culprit->seq);
+                    /* entries of the log carry it (vfLogEntryFromWords ones
+                     * are undo lines, never a culprit) */
+                    g_autofree char *key = g_strdup(culprit->factKey ? culprit->factKey : "");
                     if (g_hash_table_contains(facts, key)) {
                         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                                     "%s keeps failing: %s", vfLogEntryDescribe(culprit),

@@ -29,6 +29,7 @@ vfLogEntryFree(vfLogEntry *e)
     if (e->released)
         g_ptr_array_unref(e->released);
     g_free(e->ruleKey);
+    g_free(e->factKey);
     g_free(e);
 }
 
@@ -166,6 +167,7 @@ vfSimulationNewFrom(vfTableSet *const *snapshot, vfTableSet **copies,
             sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
     }
     sim->log = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
+    sim->judged = g_ptr_array_new_with_free_func(g_free);
     sim->facts = facts;
     sim->keepLog = TRUE;
     return sim;
@@ -179,14 +181,17 @@ vfSimulationFree(vfSimulation *sim)
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
         vfTableSetFree(sim->sets[l]);
     g_ptr_array_unref(sim->log);
+    g_ptr_array_unref(sim->judged);
     g_free(sim);
     virFirewallPoolUnref();
 }
 
 char *
-vfSimulationFactKey(gsize program, guint seq)
+vfSimulationFactKey(gsize program, guint seq, const virFirewallRule *rule)
 {
-    return g_strdup_printf("%zu:%u", program, seq);
+    g_autofree char *text = virFirewallRuleToString(rule);
+
+    return g_strdup_printf("%zu:%u:%s", program, seq, text);
 }
 
 /* Targets that are extensions, not chains (iptables and ebtables). */
@@ -656,6 +661,39 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     FAIL("unknown operation");
 }
 
+/* Does the rule name an ipset? Whether that set exists, and fits, only
+ * the kernel knows: the tables say nothing of sets. */
+static gboolean
+namesIpset(const char *const *spec)
+{
+    for (gsize i = 0; spec && spec[i]; i++) {
+        if (g_str_equal(spec[i], "--match-set") || g_str_equal(spec[i], "--add-set") ||
+            g_str_equal(spec[i], "--del-set") || g_str_equal(spec[i], "--map-set"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+vfSimulationJudgedGone(vfSimulation *sim, char **why)
+{
+    for (guint i = 0; i + 1 < sim->judged->len; i += 2) {
+        g_auto(GStrv) where = g_strsplit(g_ptr_array_index(sim->judged, i), "\t", 3);
+        const char *const *rule = g_ptr_array_index(sim->judged, i + 1);
+        vfTableSet *set = sim->sets[atoi(where[0])];
+        vfTable *t = set ? vfTableSetGet(set, where[1]) : NULL;
+        vfChain *c = t ? vfTableGetChain(t, where[2]) : NULL;
+
+        if (!c || !vfChainHasRule(t, c, rule)) {
+            g_autofree char *text = g_strjoinv(" ", (GStrv)rule);
+            *why = g_strdup_printf("a rule only the kernel can judge is added and "
+                                   "removed again (-A %s %s)", where[2], text);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 static virFirewallExecResult
 simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
              char **output, GError **error)
@@ -693,7 +731,7 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
         return VIR_FIREWALL_EXEC_ABORT;
     }
     if (sim->facts && g_hash_table_size(sim->facts) > 0) {
-        g_autofree char *key = vfSimulationFactKey(sim->program, seq);
+        g_autofree char *key = vfSimulationFactKey(sim->program, seq, rule);
         fact = g_hash_table_lookup(sim->facts, key);
     }
     if (fact) {
@@ -713,10 +751,19 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
         e->chain = pooledField(cmd->chain);
         e->program = sim->program;
         e->seq = seq;
+        e->factKey = vfSimulationFactKey(sim->program, seq, rule);
         e->ignorable = rule->ignoreErrors;
     }
 
     res = simulateCommand(set, cmd, e, output, &why);
+    if (res == VIR_FIREWALL_EXEC_OK &&
+        (cmd->op == VF_OP_APPEND || cmd->op == VF_OP_INSERT) &&
+        namesIpset((const char *const *)cmd->spec)) {
+        g_auto(GStrv) tokens = vfNormalizeRule(rule->layer, (const char *const *)cmd->spec);
+        g_ptr_array_add(sim->judged, g_strdup_printf("%d\t%s\t%s", rule->layer,
+                                                     cmd->table, cmd->chain));
+        g_ptr_array_add(sim->judged, vfRulePack((const char *const *)tokens));
+    }
     if (res == VIR_FIREWALL_EXEC_OK && e && e->words) {
         e->logIndex = sim->log->len;
         g_ptr_array_add(sim->log, e);

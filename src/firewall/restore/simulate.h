@@ -32,6 +32,7 @@ typedef struct {
     char *target;       /* the chain a rule jumps to, if any */
     char *ruleKey;      /* -A/-D by spec: the rule as *-save prints it
                          * (always owned) */
+    char *factKey;      /* vfSimulationFactKey of the rule (owned) */
     GPtrArray *released; /* -F: chains its flushed rules jumped to (a
                           * later -X of those depends on this entry) */
     char *describe;     /* NULL until vfLogEntryDescribe() */
@@ -71,7 +72,7 @@ GPtrArray *vfLogEntryUndo(vfLogEntry *e);
 typedef struct {
     vfTableSet *sets[VIR_FIREWALL_LAYER_LAST];  /* NULL: layer unused */
     GPtrArray *log;                             /* of vfLogEntry* */
-    GHashTable *facts;                          /* "prog:seq" -> reason */
+    GHashTable *facts;                          /* vfSimulationFactKey -> reason */
     gsize program;
     guint seq;
     /* TRUE (the default): log every change. FALSE: every rule is decided
@@ -79,6 +80,9 @@ typedef struct {
      * same, but @log stays empty (for a caller that needs only the
      * resulting tables). */
     gboolean keepLog;
+    /* rules added that only the kernel can judge (an ipset the tables do
+     * not show): "layer\ttable\tchain", then the packed rule */
+    GPtrArray *judged;
 } vfSimulation;
 
 /* @snapshot: the tables as read (copied; NULL entries for unused
@@ -93,7 +97,17 @@ vfSimulation *vfSimulationNewFrom(vfTableSet *const *snapshot, vfTableSet **copi
 void vfSimulationFree(vfSimulation *sim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfSimulation, vfSimulationFree)
 
-char *vfSimulationFactKey(gsize program, guint seq);
+/* A refused rule of program @program: its place in the program's walk and
+ * its text. The place alone is not the rule: once a fact makes an earlier
+ * transaction fail, its rollback runs at the places where the later
+ * transactions' rules were. */
+char *vfSimulationFactKey(gsize program, guint seq, const virFirewallRule *rule);
+
+/* A rule only the kernel can judge (it names an ipset) that a program
+ * added and the final tables no longer hold: written as a difference, no
+ * tool would ever see it, so a program exec fails would pass. Then the log
+ * must be written instead; @why says which rule. */
+gboolean vfSimulationJudgedGone(vfSimulation *sim, char **why);
 
 /* Walks every program in batch order. errors[i] is set for programs that
  * fail. A representability problem in a program's own rules refuses the
