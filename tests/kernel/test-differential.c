@@ -530,6 +530,39 @@ testListing(void)
     listing = VF_LISTING_OFF;
 }
 
+/* @setup then @batch with exec and with restore, written as a difference
+ * and as the log (replay): the same failing programs (@failures, if
+ * given, says which) and the same tables each time. Returns exec's
+ * tables. */
+static char *
+sameAsExec(const char *setup, const char *batch, const char *failures)
+{
+    char *state = NULL;
+
+    for (int r = 0; r < 2; r++) {
+        g_autoptr(GString) fe = g_string_new(NULL);
+        g_autoptr(GString) fr = g_string_new(NULL);
+        g_autofree char *se = NULL;
+        g_autofree char *sr = NULL;
+        guint pe, pr;
+
+        replayMode = r;
+        se = runOne(VF_BACKEND_EXEC, setup, batch, fe, &pe);
+        sr = runOne(VF_BACKEND_RESTORE, setup, batch, fr, &pr);
+        if (g_test_verbose() || !g_str_equal(se, sr) || !g_str_equal(fe->str, fr->str))
+            g_printerr("--- %s\n--- exec (%s)\n%s--- restore (%s)\n%s",
+                       replayMode ? "log" : "difference", fe->str, se, fr->str, sr);
+        if (failures)
+            g_assert_cmpstr(fe->str, ==, failures);
+        g_assert_cmpstr(fr->str, ==, fe->str);
+        g_assert_cmpstr(sr, ==, se);
+        g_free(state);
+        state = g_steal_pointer(&se);
+    }
+    replayMode = FALSE;
+    return state;
+}
+
 /*
  * A program whose first command fails where the simulation cannot know it
  * (an ipset that does not exist): exec runs nothing after it, so it
@@ -565,28 +598,12 @@ testCreatedTable(void)
         g_test_skip("tables are deleted only with the nft variants of the tools");
         return;
     }
-    for (int r = 0; r < 4; r++) {
-        const char *batch = batches[r / 2];
-        g_autoptr(GString) fe = g_string_new(NULL);
-        g_autoptr(GString) fr = g_string_new(NULL);
-        g_autofree char *se = NULL;
-        g_autofree char *sr = NULL;
-        guint pe, pr;
+    for (gsize b = 0; b < G_N_ELEMENTS(batches); b++) {
+        g_autofree char *state = sameAsExec("", batches[b], "vm0:failed ");
 
-        replayMode = r % 2;
-        se = runOne(VF_BACKEND_EXEC, "", batch, fe, &pe);
-        sr = runOne(VF_BACKEND_RESTORE, "", batch, fr, &pr);
-        if (g_test_verbose() || !g_str_equal(se, sr))
-            g_printerr("--- %s, %s\n--- exec\n%s--- restore\n%s", batch == first ?
-                       "first command fails" : "rolled back",
-                       replayMode ? "log" : "difference", se, sr);
-        g_assert_cmpstr(fe->str, ==, "vm0:failed ");
-        g_assert_cmpstr(fr->str, ==, fe->str);
-        g_assert_cmpstr(sr, ==, se);
-        if (batch == first)
-            g_assert_cmpstr(se, ==, "");
+        if (batches[b] == first)
+            g_assert_cmpstr(state, ==, "");
     }
-    replayMode = FALSE;
 }
 
 /*
@@ -629,27 +646,12 @@ testLoops(void)
         "ethernet ignore -t nat -A PREROUTING -j x\n"
         "ethernet -t nat -A PREROUTING -j ACCEPT\n";
 
-    for (int r = 0; r < 2; r++) {
-        g_autoptr(GString) fe = g_string_new(NULL);
-        g_autoptr(GString) fr = g_string_new(NULL);
-        g_autofree char *se = NULL;
-        g_autofree char *sr = NULL;
-        guint pe, pr;
+    g_autofree char *state = sameAsExec(setup, batch, NULL);
 
-        replayMode = r;
-        se = runOne(VF_BACKEND_EXEC, setup, batch, fe, &pe);
-        sr = runOne(VF_BACKEND_RESTORE, setup, batch, fr, &pr);
-        if (g_test_verbose() || !g_str_equal(se, sr) || !g_str_equal(fe->str, fr->str))
-            g_printerr("--- %s\n--- exec (%s)\n%s--- restore (%s)\n%s",
-                       replayMode ? "log" : "difference", fe->str, se, fr->str, sr);
-        g_assert_cmpstr(fr->str, ==, fe->str);
-        g_assert_cmpstr(sr, ==, se);
-        /* the loop nothing reached was taken, the reached ones were not */
-        g_assert_nonnull(strstr(se, "-A c -j c\n"));
-        g_assert_null(strstr(se, "-A d -j a\n"));
-        g_assert_null(strstr(se, "-A PREROUTING -j x\n"));
-    }
-    replayMode = FALSE;
+    /* the loop nothing reached was taken, the reached ones were not */
+    g_assert_nonnull(strstr(state, "-A c -j c\n"));
+    g_assert_null(strstr(state, "-A d -j a\n"));
+    g_assert_null(strstr(state, "-A PREROUTING -j x\n"));
 }
 
 /*
@@ -678,25 +680,9 @@ testFacts(void)
         "transaction ignore-errors\n"
         "ipv6 -t filter -A INPUT -m set --match-set vf-no-such-set src -j ACCEPT\n";
 
-    for (int r = 0; r < 2; r++) {
-        g_autoptr(GString) fe = g_string_new(NULL);
-        g_autoptr(GString) fr = g_string_new(NULL);
-        g_autofree char *se = NULL;
-        g_autofree char *sr = NULL;
-        guint pe, pr;
+    g_autofree char *state = sameAsExec(setup, batch, "vm0:failed ");
 
-        replayMode = r;
-        se = runOne(VF_BACKEND_EXEC, setup, batch, fe, &pe);
-        sr = runOne(VF_BACKEND_RESTORE, setup, batch, fr, &pr);
-        if (g_test_verbose() || !g_str_equal(se, sr))
-            g_printerr("--- %s\n--- exec (%s)\n%s--- restore (%s)\n%s",
-                       replayMode ? "log" : "difference", fe->str, se, fr->str, sr);
-        g_assert_cmpstr(fe->str, ==, "vm0:failed ");
-        g_assert_cmpstr(fr->str, ==, fe->str);
-        g_assert_cmpstr(sr, ==, se);
-        g_assert_nonnull(strstr(se, "-A PREROUTING -j tmp-x\n"));   /* the rollback ran */
-    }
-    replayMode = FALSE;
+    g_assert_nonnull(strstr(state, "-A PREROUTING -j tmp-x\n"));   /* the rollback ran */
 }
 
 /*
@@ -717,25 +703,9 @@ testJudged(void)
         "ipv4 -t filter -F FORWARD\n"
         "ipv4 -t filter -A FORWARD -j ACCEPT\n";
 
-    for (int r = 0; r < 2; r++) {
-        g_autoptr(GString) fe = g_string_new(NULL);
-        g_autoptr(GString) fr = g_string_new(NULL);
-        g_autofree char *se = NULL;
-        g_autofree char *sr = NULL;
-        guint pe, pr;
+    g_autofree char *state = sameAsExec("", batch, "vm0:failed vm1:ok ");
 
-        replayMode = r;
-        se = runOne(VF_BACKEND_EXEC, "", batch, fe, &pe);
-        sr = runOne(VF_BACKEND_RESTORE, "", batch, fr, &pr);
-        if (g_test_verbose() || !g_str_equal(se, sr) || !g_str_equal(fe->str, fr->str))
-            g_printerr("--- %s\n--- exec (%s)\n%s--- restore (%s)\n%s",
-                       replayMode ? "log" : "difference", fe->str, se, fr->str, sr);
-        g_assert_cmpstr(fe->str, ==, "vm0:failed vm1:ok ");
-        g_assert_cmpstr(fr->str, ==, fe->str);
-        g_assert_cmpstr(sr, ==, se);
-        g_assert_null(strstr(se, "vf-after-set"));
-    }
-    replayMode = FALSE;
+    g_assert_null(strstr(state, "vf-after-set"));
 }
 
 /* Arguments that try to break out of a restore line: each is refused
