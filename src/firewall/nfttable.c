@@ -86,16 +86,25 @@ stringAttr(const struct nlmsghdr *nlh, int type, int max,
     return mnl_attr_get_str(tb[type]);
 }
 
+/* The table a NEWTABLE/NEWCHAIN/NEWRULE answer of type @msg names in its
+ * attribute @attr (@tb filled up to @max), or NULL for other messages. */
+static const char *
+answerTable(const struct nlmsghdr *nlh, int msg, int attr, int max,
+            const struct nlattr **tb)
+{
+    if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | msg))
+        return NULL;
+    return stringAttr(nlh, attr, max, tb);
+}
+
 static int
 tableReply(const struct nlmsghdr *nlh, void *data)
 {
     vfTableLook *look = data;
     const struct nlattr *tb[NFTA_TABLE_MAX + 1] = { NULL };
-    const char *name;
+    const char *name = answerTable(nlh, NFT_MSG_NEWTABLE, NFTA_TABLE_NAME,
+                                   NFTA_TABLE_MAX, tb);
 
-    if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
-        return MNL_CB_OK;
-    name = stringAttr(nlh, NFTA_TABLE_NAME, NFTA_TABLE_MAX, tb);
     if (name && g_str_equal(name, look->table))
         look->found = TRUE;
     return MNL_CB_OK;
@@ -106,11 +115,9 @@ chainReply(const struct nlmsghdr *nlh, void *data)
 {
     vfTableLook *look = data;
     const struct nlattr *tb[NFTA_CHAIN_MAX + 1] = { NULL };
-    const char *table;
+    const char *table = answerTable(nlh, NFT_MSG_NEWCHAIN, NFTA_CHAIN_TABLE,
+                                    NFTA_CHAIN_MAX, tb);
 
-    if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
-        return MNL_CB_OK;
-    table = stringAttr(nlh, NFTA_CHAIN_TABLE, NFTA_CHAIN_MAX, tb);
     if (!table || !g_str_equal(table, look->table))
         return MNL_CB_OK;
     /* a user chain, or a builtin that drops what it does not match */
@@ -127,11 +134,9 @@ ruleReply(const struct nlmsghdr *nlh, void *data)
 {
     vfTableLook *look = data;
     const struct nlattr *tb[NFTA_RULE_MAX + 1] = { NULL };
-    const char *table;
+    const char *table = answerTable(nlh, NFT_MSG_NEWRULE, NFTA_RULE_TABLE,
+                                    NFTA_RULE_MAX, tb);
 
-    if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE))
-        return MNL_CB_OK;
-    table = stringAttr(nlh, NFTA_RULE_TABLE, NFTA_RULE_MAX, tb);
     if (table && g_str_equal(table, look->table))
         look->busy = TRUE;
     return MNL_CB_OK;
