@@ -170,11 +170,18 @@ dropCreated(vfBackend *backend, virFirewallLayer layer, const char *table)
                 "empty: %s", table, layerLabel(layer), err ? err->message : "?");
 }
 
+/* "layer:table", the key of the sets of tables below */
+static char *
+tableKey(virFirewallLayer layer, const char *table)
+{
+    return g_strdup_printf("%d:%s", layer, table);
+}
+
 /* Whether @found (vfRestoreApply's tables at its start) lacks the table. */
 static gboolean
 wasAbsent(GHashTable *found, virFirewallLayer layer, const char *table)
 {
-    g_autofree char *key = g_strdup_printf("%d:%s", layer, table);
+    g_autofree char *key = tableKey(layer, table);
     return !g_hash_table_contains(found, key);
 }
 
@@ -248,7 +255,7 @@ revert(vfBackend *backend, GPtrArray *committed, GHashTable *found,
     for (guint i = 0; i < committed->len; i++) {
         vfCommitted *c = g_ptr_array_index(committed, i);
         /* once per table: a round commits one script per table and pass */
-        if (g_hash_table_add(tables, g_strdup_printf("%d:%s", c->layer, c->table)) &&
+        if (g_hash_table_add(tables, tableKey(c->layer, c->table)) &&
             wasAbsent(found, c->layer, c->table))
             dropCreated(backend, c->layer, c->table);
     }
@@ -632,7 +639,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     g_autoptr(GHashTable) suspects =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gboolean blindRetried = FALSE;
-    /* "layer:table" of the tables the apply started with (dropCreated) */
+    /* tableKey of the tables the apply started with (dropCreated) */
     g_autoptr(GHashTable) found = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                         g_free, NULL);
     guint layers = 0, adds = 0;
@@ -696,7 +703,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         for (guint t = 0; snapshot[l] && t < snapshot[l]->tables->len; t++) {
             const vfTable *table = g_ptr_array_index(snapshot[l]->tables, t);
-            g_hash_table_add(found, g_strdup_printf("%d:%s", l, table->name));
+            g_hash_table_add(found, tableKey(l, table->name));
         }
     }
 

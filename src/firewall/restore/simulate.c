@@ -145,6 +145,15 @@ vfLogEntryUndo(vfLogEntry *e)
     return e->undo;
 }
 
+static void
+judgedRuleFree(vfJudgedRule *j)
+{
+    g_free(j->table);
+    g_free(j->chain);
+    g_free(j->rule);   /* packed: one block */
+    g_free(j);
+}
+
 vfSimulation *
 vfSimulationNew(vfTableSet *const *snapshot, GHashTable *facts)
 {
@@ -167,7 +176,7 @@ vfSimulationNewFrom(vfTableSet *const *snapshot, vfTableSet **copies,
             sim->sets[l] = snapshot[l] ? vfTableSetCopy(snapshot[l]) : NULL;
     }
     sim->log = g_ptr_array_new_with_free_func((GDestroyNotify)vfLogEntryFree);
-    sim->judged = g_ptr_array_new_with_free_func(g_free);
+    sim->judged = g_ptr_array_new_with_free_func((GDestroyNotify)judgedRuleFree);
     sim->facts = facts;
     sim->keepLog = TRUE;
     return sim;
@@ -677,17 +686,16 @@ namesIpset(const char *const *spec)
 gboolean
 vfSimulationJudgedGone(vfSimulation *sim, char **why)
 {
-    for (guint i = 0; i + 1 < sim->judged->len; i += 2) {
-        g_auto(GStrv) where = g_strsplit(g_ptr_array_index(sim->judged, i), "\t", 3);
-        const char *const *rule = g_ptr_array_index(sim->judged, i + 1);
-        vfTableSet *set = sim->sets[atoi(where[0])];
-        vfTable *t = set ? vfTableSetGet(set, where[1]) : NULL;
-        vfChain *c = t ? vfTableGetChain(t, where[2]) : NULL;
+    for (guint i = 0; i < sim->judged->len; i++) {
+        const vfJudgedRule *j = g_ptr_array_index(sim->judged, i);
+        vfTableSet *set = sim->sets[j->layer];
+        vfTable *t = set ? vfTableSetGet(set, j->table) : NULL;
+        vfChain *c = t ? vfTableGetChain(t, j->chain) : NULL;
 
-        if (!c || !vfChainHasRule(t, c, rule)) {
-            g_autofree char *text = g_strjoinv(" ", (GStrv)rule);
+        if (!c || !vfChainHasRule(t, c, (const char *const *)j->rule)) {
+            g_autofree char *text = g_strjoinv(" ", j->rule);
             *why = g_strdup_printf("a rule only the kernel can judge is added and "
-                                   "removed again (-A %s %s)", where[2], text);
+                                   "removed again (-A %s %s)", j->chain, text);
             return TRUE;
         }
     }
@@ -760,9 +768,13 @@ simulateRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
         (cmd->op == VF_OP_APPEND || cmd->op == VF_OP_INSERT) &&
         namesIpset((const char *const *)cmd->spec)) {
         g_auto(GStrv) tokens = vfNormalizeRule(rule->layer, (const char *const *)cmd->spec);
-        g_ptr_array_add(sim->judged, g_strdup_printf("%d\t%s\t%s", rule->layer,
-                                                     cmd->table, cmd->chain));
-        g_ptr_array_add(sim->judged, vfRulePack((const char *const *)tokens));
+        vfJudgedRule *j = g_new0(vfJudgedRule, 1);
+
+        j->layer = rule->layer;
+        j->table = g_strdup(cmd->table);
+        j->chain = g_strdup(cmd->chain);
+        j->rule = vfRulePack((const char *const *)tokens);
+        g_ptr_array_add(sim->judged, j);
     }
     if (res == VIR_FIREWALL_EXEC_OK && e && e->words) {
         e->logIndex = sim->log->len;

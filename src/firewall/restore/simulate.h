@@ -69,6 +69,15 @@ const char *vfLogEntryDescribe(vfLogEntry *e);
  * @e->undo): GStrv elements. */
 GPtrArray *vfLogEntryUndo(vfLogEntry *e);
 
+/* A rule only the kernel can judge (it names an ipset: the tables say
+ * nothing of sets), where a program added it. */
+typedef struct {
+    virFirewallLayer layer;
+    char *table;
+    char *chain;
+    GStrv rule;         /* as the tables hold it (vfRulePack) */
+} vfJudgedRule;
+
 typedef struct {
     vfTableSet *sets[VIR_FIREWALL_LAYER_LAST];  /* NULL: layer unused */
     GPtrArray *log;                             /* of vfLogEntry* */
@@ -80,9 +89,7 @@ typedef struct {
      * same, but @log stays empty (for a caller that needs only the
      * resulting tables). */
     gboolean keepLog;
-    /* rules added that only the kernel can judge (an ipset the tables do
-     * not show): "layer\ttable\tchain", then the packed rule */
-    GPtrArray *judged;
+    GPtrArray *judged;  /* of vfJudgedRule*, in the order added */
 } vfSimulation;
 
 /* @snapshot: the tables as read (copied; NULL entries for unused
