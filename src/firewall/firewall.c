@@ -259,19 +259,21 @@ addRule(virFirewall *fw, virFirewallLayer layer, bool ignoreErrors,
     }
 
     if (group->addingRollback) {
-        /* rollback rules always ignore errors and cannot query */
+        /* rollback rules always ignore errors; they may query (libvirt
+         * 9.0's nwfilter removes its temporary sub-chains in a rollback
+         * through an ebtables -L whose callback adds the -F/-X) */
         rule = ruleNew(layer, true, nargs);
         g_ptr_array_add(group->rollback, rule);
     } else {
         rule = ruleNew(layer, ignoreErrors ||
                        (group->actionFlags & VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS),
                        nargs);
-        if (cb) {
-            rule->query = g_new0(virFirewallRuleQuery, 1);
-            rule->query->cb = cb;
-            rule->query->opaque = opaque;
-        }
         g_ptr_array_add(group->action, rule);
+    }
+    if (cb) {
+        rule->query = g_new0(virFirewallRuleQuery, 1);
+        rule->query->cb = cb;
+        rule->query->opaque = opaque;
     }
     building(fw, rule);
     return rule;
@@ -500,9 +502,15 @@ walkRule(virFirewall *fw, virFirewallGroup *group, const virFirewallRule *rule,
 }
 
 static void
-walkRollback(virFirewall *fw, virFirewallGroup *group,
-             virFirewallExecFunc exec, void *opaque)
+walkRollback(virFirewall *fw, gsize idx, virFirewallExecFunc exec,
+             void *opaque)
 {
+    virFirewallGroup *group = g_ptr_array_index(fw->groups, idx);
+
+    /* as libvirt's virFirewallRollbackGroup: rules a query's callback
+     * adds go to the end of this rollback and run in this loop */
+    fw->currentGroup = idx;
+    group->addingRollback = true;
     for (gsize j = 0; j < group->rollback->len; j++) {
         g_autoptr(GError) ignored = NULL;
         walkRule(fw, NULL, g_ptr_array_index(group->rollback, j),
@@ -517,7 +525,8 @@ walkGroups(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
     if (fw->err) {
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
                     "Unable to create firewall command for program '%s': "
-                    "a rule was added outside a transaction",
+                    "a rule was added outside a transaction, or for an "
+                    "unknown layer",
                     fw->name);
         return FALSE;
     }
@@ -550,7 +559,7 @@ walkGroups(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
                 first = (i - j) - 1;
         }
         for (gsize j = first; j <= i; j++)
-            walkRollback(fw, g_ptr_array_index(fw->groups, j), exec, opaque);
+            walkRollback(fw, j, exec, opaque);
         g_propagate_error(error, g_steal_pointer(&failure));
         return FALSE;
     }
@@ -579,6 +588,9 @@ virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
                 GError **error)
 {
     g_autofree guint *lens = g_new0(guint, 2 * fw->groups->len + 1);
+    virFirewallGroup *last = fw->groups->len ?
+        g_ptr_array_index(fw->groups, fw->groups->len - 1) : NULL;
+    bool lastAdding = last && last->addingRollback;
     gboolean ret;
 
     /* the program is complete; rules added while walking are dropped
@@ -600,7 +612,11 @@ virFirewallWalk(virFirewall *fw, virFirewallExecFunc exec, void *opaque,
         truncateRules(&group->action, lens[2 * i]);
         truncateRules(&group->rollback, lens[2 * i + 1]);
     }
+    /* the builder goes on where it was: the walk moved the current group
+     * and the side rules are added to */
     fw->currentGroup = fw->groups->len - 1;
+    if (last)
+        last->addingRollback = lastAdding;
     return ret;
 }
 

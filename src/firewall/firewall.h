@@ -36,7 +36,8 @@ typedef struct _virFirewall virFirewall;
 typedef struct _virFirewallRule virFirewallRule;
 
 /* Called with the query's stdout split on '\n' (NULL-terminated). May add
- * rules (they run at the end of the current group); must not start
+ * rules (they run at the end of the transaction, or of the rollback, being
+ * walked: a rollback's rules may query too, as in libvirt); must not start
  * transactions. Return < 0 to abort the apply. */
 typedef int (*virFirewallQueryCallback)(virFirewall *fw,
                                         virFirewallLayer layer,

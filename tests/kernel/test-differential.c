@@ -168,8 +168,9 @@ genRule(Gen *g, gboolean allowBad, gboolean inRollback)
             chainName(g, chain, sizeof(chain), FALSE);
         chainName(g, other, sizeof(other), FALSE);
         g_string_append_printf(g->out, "-t %s -E %s %s\n", L->table, chain, other);
-    } else if (op < 96 && !inRollback) {
-        /* a query whose callback removes what the chain jumps to */
+    } else if (op < 96) {
+        /* a query whose callback removes what the chain jumps to (in a
+         * rollback too, as libvirt's nwfilter has one) */
         g_string_truncate(g->out, g->out->len - strlen(ign));
         g_string_append_printf(g->out, "ignore query=cleanup -t %s %s %s\n",
                                L->table, L->list, chain);

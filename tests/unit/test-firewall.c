@@ -319,6 +319,62 @@ test_query_transaction(void **state)
     fakeFree(r);
 }
 
+static int
+rollbackQueryCallback(virFirewall *fw, virFirewallLayer layer,
+                      const char *const *lines, void *opaque)
+{
+    guint *calls = opaque;
+
+    (*calls)++;
+    assert_string_equal(lines[0], "Chain INPUT (policy ACCEPT)");
+    virFirewallAddRule(fw, layer, "-A", "INPUT", "--source",
+                       "!192.168.122.129", "--jump", "REJECT", NULL);
+    return 0;
+}
+
+/* libvirt 9.0's virFirewallRollbackGroup runs a rollback's queries, and
+ * what their callbacks add goes to the end of that rollback (nwfilter
+ * removes its temporary sub-chains so). */
+static void
+test_query_rollback(void **state)
+{
+    g_autoptr(virFirewall) fw = virFirewallNew("t");
+    FakeRunner *r = fakeNew();
+    g_autoptr(GError) err = NULL;
+    guint calls = 0;
+    const char *expected =
+        LINE("-A", "192.168.122.1") LINE("-A", "192.168.122.255")
+        LINE("-D", "192.168.122.1")
+        "iptables -w -L\n"
+        LINE("-D", "192.168.122.255")
+        "iptables -w -A INPUT --source !192.168.122.129 --jump REJECT\n";
+
+    virFirewallStartTransaction(fw, 0);
+    ADD(fw, "192.168.122.1");
+    ADD(fw, "192.168.122.255");
+    virFirewallStartRollback(fw, 0);
+    DEL(fw, "192.168.122.1");
+    virFirewallAddRuleFull(fw, VIR_FIREWALL_LAYER_IPV4, false,
+                           rollbackQueryCallback, &calls, "-L", NULL);
+    DEL(fw, "192.168.122.255");
+    assert_false(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str, expected);
+    assert_int_equal(calls, 1);
+    /* the walk leaves the program as built: once more, the same */
+    g_string_truncate(r->log, 0);
+    g_clear_error(&err);
+    assert_false(applyExec(fw, r, &err));
+    assert_string_equal(r->log->str, expected);
+    /* and the builder still adds to the rollback it was adding to */
+    DEL(fw, "192.168.122.3");
+    g_string_truncate(r->log, 0);
+    g_clear_error(&err);
+    assert_false(applyExec(fw, r, &err));
+    assert_non_null(strstr(r->log->str, LINE("-D", "192.168.122.255")
+                                        LINE("-D", "192.168.122.3")));
+    fakeFree(r);
+}
+
 static void
 test_auto_rollback(void **state)
 {
@@ -953,6 +1009,7 @@ main(void)
         cmocka_unit_test(test_many_rollback),
         cmocka_unit_test(test_chained_rollback),
         cmocka_unit_test(test_query_transaction),
+        cmocka_unit_test(test_query_rollback),
         cmocka_unit_test(test_auto_rollback),
         cmocka_unit_test(test_rule_outside_transaction),
         cmocka_unit_test(test_restore_processes_flat),
