@@ -53,7 +53,9 @@ vfConfProbeRestoreTools(vfRunner *runner, char **why)
             *why = g_strdup_printf("%s not found in PATH", probes[i].tool);
             return FALSE;
         }
-        argv[0] = path;
+        /* by name, as the backend runs the tools: a caller's runner
+         * (libvirt's virCommand) finds it in the same PATH */
+        argv[0] = probes[i].tool;
         if (!vfRunnerRun(runner, argv, NULL, &res, &local)) {
             *why = g_strdup_printf("%s cannot be run: %s", path,
                                    local->message);
