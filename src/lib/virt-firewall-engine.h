@@ -21,7 +21,8 @@
  * The library starts no process itself: every tool runs through the
  * caller's vflRunFunc (libvirt: virCommand, so its logging and dry-run
  * work). Only the nf_tables generation id and the removal of an empty
- * table it created go over netlink (nft variants of the tools only).
+ * table it created go over netlink (nft variants of the tools only), in
+ * the caller's network namespace: the one its runner runs the tools in.
  *
  * Exported symbols all start with "vfl" and carry the version node
  * VIRT_FIREWALL_ENGINE_0.1; everything else in the library is hidden, so
@@ -133,7 +134,8 @@ typedef int (*vflRunFunc)(const char *const *argv, const char *input,
  * Whether iptables-restore, ip6tables-restore and ebtables-restore can be
  * run (found, executable, start): 1 if they can, 0 if not. *why (may be
  * NULL) gets one line for the log saying what was found or what is
- * missing. Runs 3 processes through @run.
+ * missing. Each tool found in PATH is run with --version through @run (3
+ * processes when all are there).
  */
 int vflProbeRestoreTools(vflRunFunc run, void *opaque, char **why);
 
@@ -172,9 +174,17 @@ typedef struct {
  * Applies @nprogs programs as one batch. @errors is an array of @nprogs
  * pointers the caller sets to NULL; for each program that failed,
  * errors[i] gets its message (the caller frees it). A failure of the
- * batch itself (a tool missing, a runner failure, the lock) sets
- * *batchError; the restore backend has then put back what it wrote, so
- * the kernel holds what it held before, and errors[] may be partly set.
+ * batch itself (a tool that cannot be run, the xtables lock, a *-save
+ * it cannot parse) sets *batchError, and errors[] may be partly set.
+ * The restore backend has then put back the tables it had written in
+ * this apply, so their rules and chains are as before; a table the apply
+ * created stays, empty, unless the tools are the nft variants (then it
+ * is deleted, if no other process committed meanwhile). If putting back
+ * failed too, *batchError says so and those tables stay as written.
+ * Tables are committed one at a time: between two commits, and until the
+ * put-back, the kernel holds a mix. The exec backend has no batch
+ * failures: a tool it cannot run fails the program that ran it, as in
+ * libvirt.
  * Returns 0 if every program succeeded, -1 otherwise. @stats may be NULL.
  */
 int vflEngineApply(vflEngine *engine, vflProgram *const *progs,

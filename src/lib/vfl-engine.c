@@ -1,0 +1,214 @@
+/*
+ * vfl-engine.c: vflEngine, a vfBackend whose processes are the caller's
+ */
+#include "vfl-priv.h"
+#include "backend.h"
+#include "error.h"
+#include "nftgen.h"
+#include "nfttable.h"
+#include "conf/vfconf.h"
+
+#include <stdlib.h>
+
+/*
+ * A vfRunner over the caller's vflRunFunc: every process the engine needs
+ * is started there (libvirt: virCommand, with its logging and dry-run).
+ * No prestart, and the restore backend is never told it may write from
+ * threads (vfBackendSetWhileWriting): the caller's runner is called from
+ * the applying thread only, one process at a time.
+ */
+typedef struct {
+    vfRunner parent;
+    vflRunFunc run;
+    void *opaque;
+} vflRunner;
+
+static gboolean
+callerRun(vfRunner *runner, const char *const *argv, const char *input,
+          vfRunResult *res, GError **error)
+{
+    vflRunner *self = (vflRunner *)runner;
+    char *out = NULL, *err = NULL;
+    int status = 0;
+
+    if (self->run(argv, input, &status, &out, &err, self->opaque) < 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_TOOL, "%s",
+                    err && *g_strstrip(err) ? err : "the caller's runner failed");
+        free(out);
+        free(err);
+        return FALSE;
+    }
+    /* malloc'd, and GLib's allocator is malloc (GLib >= 2.46): taken as
+     * they are, a 5 MiB *-save is not copied */
+    res->status = status;
+    res->out = out ? out : g_strdup("");
+    res->err = err ? err : g_strdup("");
+    return TRUE;
+}
+
+static void
+runnerInit(vflRunner *runner, vflRunFunc run, void *opaque)
+{
+    memset(runner, 0, sizeof(*runner));
+    runner->parent.run = callerRun;
+    runner->run = run;
+    runner->opaque = opaque;
+}
+
+struct _vflEngine {
+    vflRunner runner;
+    vfBackend *backend;
+    vflBackend kind;
+    gboolean keep;   /* tables kept between applies */
+};
+
+/* The generation id of the caller's network namespace, where its runner
+ * runs the tools. */
+static gboolean
+readGeneration(guint32 *gen, gpointer data)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!vfNftGenerationRead(-1, gen, &err)) {
+        g_debug("no nf_tables generation id: %s", err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+setError(char **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+setError(char **error, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!error)
+        return;
+    va_start(ap, fmt);
+    *error = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+vflEngine *
+vflEngineNew(vflBackend backend, unsigned int flags, vflRunFunc run,
+             void *opaque, char **error)
+{
+    vflEngine *engine;
+
+    if (backend != VFL_BACKEND_EXEC && backend != VFL_BACKEND_RESTORE) {
+        setError(error, "unknown firewall engine backend %d", (int)backend);
+        return NULL;
+    }
+    if (flags & ~(unsigned int)VFL_ENGINE_KEEP_TABLES) {
+        setError(error, "unknown firewall engine flags 0x%x", flags);
+        return NULL;
+    }
+    if (!run) {
+        setError(error, "a firewall engine needs a runner");
+        return NULL;
+    }
+
+    engine = g_new0(vflEngine, 1);
+    runnerInit(&engine->runner, run, opaque);
+    engine->kind = backend;
+    engine->backend = vfBackendNew(backend == VFL_BACKEND_EXEC ? VF_BACKEND_EXEC
+                                                               : VF_BACKEND_RESTORE,
+                                   &engine->runner.parent);
+    /* as virt-firewall's own commands (tools/target.c, tools/serve.c); which
+     * tools run is looked at once, as libvirtd looks at its config once */
+    if (backend == VFL_BACKEND_RESTORE && vfNftToolsAreNft()) {
+        vfBackendSetListing(engine->backend, VF_LISTING_AUTO);
+        /* a table created and put back goes again, as exec leaves none */
+        vfBackendSetTableDrop(engine->backend, vfNftDropEmptyTable,
+                              GINT_TO_POINTER(-1));
+        if (flags & VFL_ENGINE_KEEP_TABLES) {
+            vfBackendSetKeepTables(engine->backend, readGeneration, NULL);
+            engine->keep = TRUE;
+        }
+    }
+    return engine;
+}
+
+void
+vflEngineFree(vflEngine *engine)
+{
+    if (!engine)
+        return;
+    vfBackendFree(engine->backend);
+    g_free(engine);
+}
+
+vflBackend
+vflEngineGetBackend(const vflEngine *engine)
+{
+    return engine->kind;
+}
+
+void
+vflEngineSetWait(vflEngine *engine, unsigned int seconds)
+{
+    vfBackendSetWait(engine->backend, seconds);
+}
+
+int
+vflEngineApply(vflEngine *engine, vflProgram *const *progs, size_t nprogs,
+               char **errors, char **batchError, vflStats *stats)
+{
+    g_autofree virFirewall **fws = g_new0(virFirewall *, nprogs + 1);
+    g_autofree GError **errs = g_new0(GError *, nprogs + 1);
+    g_autoptr(GError) err = NULL;
+    vfApplyStats st = { 0 };
+    gboolean ok;
+
+    for (size_t i = 0; i < nprogs; i++)
+        fws[i] = progs[i]->fw;
+    ok = vfBackendApply(engine->backend, fws, nprogs, errs, &st, &err);
+    for (size_t i = 0; i < nprogs; i++) {
+        if (!errs[i])
+            continue;
+        ok = FALSE;
+        if (errors)
+            errors[i] = g_strdup(errs[i]->message);
+        g_error_free(errs[i]);
+    }
+    if (err && batchError)
+        *batchError = g_strdup(err->message);
+    if (stats) {
+        memset(stats, 0, sizeof(*stats));
+        stats->processes = st.processes;
+        stats->lines = st.lines;
+        stats->passes = st.passes;
+        stats->retries = st.retries;
+    }
+    /* the next apply's copy of the kept tables, made now: libvirt calls
+     * again only for the next VM or network */
+    if (engine->keep)
+        vfBackendPrepareNext(engine->backend);
+    return ok && !err ? 0 : -1;
+}
+
+int
+vflProbeRestoreTools(vflRunFunc run, void *opaque, char **why)
+{
+    vflRunner runner;
+    g_autofree char *reason = NULL;
+    gboolean ok;
+
+    if (!run) {
+        setError(why, "no runner to probe the restore tools with");
+        return 0;
+    }
+    runnerInit(&runner, run, opaque);
+    ok = vfConfProbeRestoreTools(&runner.parent, &reason);
+    if (why)
+        *why = g_steal_pointer(&reason);
+    return ok ? 1 : 0;
+}
+
+const char *
+vflVersion(void)
+{
+    return VF_VERSION;
+}
