@@ -98,7 +98,42 @@ typedef struct {
     GPtrArray *insts;
     GPtrArray *stack;             /* filter names on the current path */
     GPtrArray *missing;           /* of char*: missing variable accesses */
+    const char *top;              /* the binding's filter */
+    guint refs;                   /* filter references followed */
+    guint64 rules;                /* rules times their combinations */
 } ExpandCtx;
+
+/* How many times a rule is instantiated with @vars, at most: the product
+ * of the lengths of its lists, one factor per iterator (lists iterated in
+ * parallel have one length; a fixed index is one value). */
+static guint64
+ruleCombinations(const nwfRule *rule, GHashTable *vars)
+{
+    g_autoptr(GHashTable) perIter = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GHashTableIter it;
+    gpointer len;
+    guint64 n = 1;
+
+    for (guint j = 0; j < rule->vars->len; j++) {
+        const nwfVarAccess *va = rule->vars->pdata[j];
+        GPtrArray *vals = g_hash_table_lookup(vars, va->name);
+        guint have;
+
+        if (va->type != NWF_VAR_ACCESS_ITERATOR || !vals)
+            continue;
+        have = GPOINTER_TO_UINT(g_hash_table_lookup(perIter, GUINT_TO_POINTER(va->index + 1)));
+        if (vals->len > have)
+            g_hash_table_insert(perIter, GUINT_TO_POINTER(va->index + 1),
+                                GUINT_TO_POINTER(vals->len));
+    }
+    g_hash_table_iter_init(&it, perIter);
+    while (g_hash_table_iter_next(&it, NULL, &len)) {
+        if (n > G_MAXUINT64 / GPOINTER_TO_UINT(len))
+            return G_MAXUINT64;
+        n *= GPOINTER_TO_UINT(len);
+    }
+    return n;
+}
 
 static void
 noteMissing(ExpandCtx *ctx, const nwfVarAccess *va)
@@ -118,16 +153,28 @@ expand(ExpandCtx *ctx, const nwfFilter *def, GHashTable *vars, GError **error)
 
         if (e->rule) {
             nwfRuleInst *inst;
+            guint64 n;
 
             for (guint j = 0; j < e->rule->vars->len; j++)
                 if (!nwfVarAccessIsAvailable(e->rule->vars->pdata[j], vars))
                     noteMissing(ctx, e->rule->vars->pdata[j]);
+            n = ruleCombinations(e->rule, vars);
+            if (n > NWF_MAX_RULES - ctx->rules) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                            "filter '%s' expands to more than %d rules (counting each "
+                            "combination of variable values; %s:%d adds %" G_GUINT64_FORMAT
+                            "): virt-firewall's limit", ctx->top, NWF_MAX_RULES,
+                            def->path ? def->path : def->name, e->rule->line, n);
+                return FALSE;
+            }
+            ctx->rules += n;
             inst = g_new0(nwfRuleInst, 1);
             inst->rule = e->rule;
             inst->chainSuffix = def->chain;
             inst->chainPriority = def->chainPriority;
             inst->priority = e->rule->priority;
-            inst->vars = nwfVarsCopy(vars);
+            /* nobody changes it: each rule of this filter shares it */
+            inst->vars = g_hash_table_ref(vars);
             g_ptr_array_add(ctx->insts, inst);
         } else {
             const nwfFilter *child = nwfFilterSetLookup(ctx->set, e->include->filter);
@@ -155,6 +202,25 @@ expand(ExpandCtx *ctx, const nwfFilter *def, GHashTable *vars, GError **error)
                     return FALSE;
                 }
             }
+            /* libvirt follows references without a limit; a fan-out (a
+             * filter referencing another twice, and so on) doubles the
+             * work at each level */
+            if (++ctx->refs > NWF_MAX_FILTER_REFS) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                            "filter '%s' expands to more than %d filter references "
+                            "(%s:%d): virt-firewall's limit", ctx->top,
+                            NWF_MAX_FILTER_REFS, def->path ? def->path : def->name,
+                            e->include->line);
+                return FALSE;
+            }
+            if (ctx->stack->len > NWF_MAX_FILTER_DEPTH) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                            "filter '%s': filter references nested deeper than %d "
+                            "levels (%s:%d): virt-firewall's limit", ctx->top,
+                            NWF_MAX_FILTER_DEPTH, def->path ? def->path : def->name,
+                            e->include->line);
+                return FALSE;
+            }
             tmp = nwfVarsMerge(e->include->params, vars);
             g_ptr_array_add(ctx->stack, child->name);
             ok = expand(ctx, child, tmp, error);
@@ -166,6 +232,42 @@ expand(ExpandCtx *ctx, const nwfFilter *def, GHashTable *vars, GError **error)
     return TRUE;
 }
 
+/*
+ * @vars without the variables no rule reachable from @def names: the rule
+ * instances hold the variables, and a binding may carry any number of
+ * parameters (200 000 unused ones, copied into each instance: 659 MB).
+ * Each filter once, whatever the fan-out; no recursion, whatever the depth.
+ */
+static GHashTable *
+usedVars(const nwfFilterSet *set, const nwfFilter *def, GHashTable *vars)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    GHashTable *used = nwfVarsNew();
+
+    g_hash_table_add(seen, def->name);
+    g_ptr_array_add(todo, (gpointer)def);
+    while (todo->len) {
+        const nwfFilter *f = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+
+        for (guint i = 0; i < f->entries->len; i++) {
+            const nwfEntry *e = f->entries->pdata[i];
+            const nwfFilter *child;
+
+            for (guint j = 0; e->rule && j < e->rule->vars->len; j++) {
+                const nwfVarAccess *va = e->rule->vars->pdata[j];
+                GPtrArray *vals = g_hash_table_lookup(vars, va->name);
+                if (vals && !g_hash_table_contains(used, va->name))
+                    g_hash_table_insert(used, g_strdup(va->name), g_ptr_array_ref(vals));
+            }
+            if (e->include && (child = nwfFilterSetLookup(set, e->include->filter)) &&
+                g_hash_table_add(seen, child->name))
+                g_ptr_array_add(todo, (gpointer)child);
+        }
+    }
+    return used;
+}
+
 GPtrArray *
 nwfFilterInstantiate(const nwfFilterSet *set, const char *filter,
                      GHashTable *vars, GError **error)
@@ -174,7 +276,8 @@ nwfFilterInstantiate(const nwfFilterSet *set, const char *filter,
         g_ptr_array_new_with_free_func((GDestroyNotify)nwfRuleInstFree);
     g_autoptr(GPtrArray) stack = g_ptr_array_new();
     g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
-    ExpandCtx ctx = { set, insts, stack, missing };
+    g_autoptr(GHashTable) used = NULL;
+    ExpandCtx ctx = { set, insts, stack, missing, filter };
     const nwfFilter *def = nwfFilterSetLookup(set, filter);
 
     if (!def) {
@@ -182,8 +285,9 @@ nwfFilterInstantiate(const nwfFilterSet *set, const char *filter,
                     "filter '%s' is missing", filter);
         return NULL;
     }
+    used = usedVars(set, def, vars);
     g_ptr_array_add(stack, def->name);
-    if (!expand(&ctx, def, vars, error))
+    if (!expand(&ctx, def, used, error))
         return NULL;
     if (missing->len > 0) {
         g_autofree char *list = NULL;

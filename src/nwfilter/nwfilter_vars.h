@@ -13,7 +13,9 @@
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:"
 #define NWF_MAX_ITERID 1000
 
-/* Variables: name -> GPtrArray of char* (a plain value is a list of one). */
+/* Variables: name -> GPtrArray of char* (a plain value is a list of one).
+ * Copies (nwfVarsCopy, nwfVarsMerge, nwfVarsPutAll) share the lists: add
+ * values to a table only while building it from XML, before any copy. */
 GHashTable *nwfVarsNew(void);
 GHashTable *nwfVarsCopy(GHashTable *src);
 /* Appends @value to the list of @name (creating it). */
