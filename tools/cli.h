@@ -126,7 +126,13 @@ int vfCliLock(vfCli *cli, const char *cmd);
 /* The unit of one interface: its program built from @binding (borrowed
  * from cli->host). */
 vfUnit *vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error);
-/* Units for every binding (only @only if non-NULL) and the networks. */
+/* Whether @b is the binding of its interface among @bindings: the only
+ * one, or, of several, the one in <dir>/<portdev>.xml. FALSE: why. */
+gboolean vfCliBindingApplies(GPtrArray *bindings, const nwfBinding *b,
+                             GError **error);
+/* Units for every binding (only @only if non-NULL) and the networks; a
+ * binding that fails (its program, another binding of its interface) is
+ * left out, named on stderr, and *ret set to VF_EXIT_FAILED. */
 GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,
                            gboolean networks, int *ret);
 

@@ -2,6 +2,7 @@
  * host-cli.c: options, host loading and batching shared by the commands
  */
 #include "cli.h"
+#include "firewall/error.h"
 #include "firewall/nftgen.h"
 #include "conf/vfconf.h"
 #include "network/network_iptables.h"
@@ -228,10 +229,62 @@ vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error)
     return u;
 }
 
+/* Is @b in <dir>/<portdev>.xml, where libvirt writes a binding? */
+static gboolean
+inOwnFile(const nwfBinding *b)
+{
+    g_autofree char *base = b->path ? g_path_get_basename(b->path) : NULL;
+    g_autofree char *own = g_strconcat(b->portdev, ".xml", NULL);
+
+    return base && g_str_equal(base, own);
+}
+
+gboolean
+vfCliBindingApplies(GPtrArray *bindings, const nwfBinding *b, GError **error)
+{
+    g_autoptr(GString) others = g_string_new(NULL);
+    const nwfBinding *own = NULL;
+    guint n = 0;
+
+    for (guint i = 0; i < bindings->len; i++) {
+        const nwfBinding *c = g_ptr_array_index(bindings, i);
+        if (c == b || !g_str_equal(c->portdev, b->portdev))
+            continue;
+        g_string_append_printf(others, "%s%s", n++ ? ", " : "",
+                               c->path ? c->path : "(libvirt)");
+        if (inOwnFile(c))
+            own = c;
+    }
+    if (n == 0 || inOwnFile(b))
+        return TRUE;
+    /*
+     * libvirt keeps one binding per interface, in <portdev>.xml; another
+     * file naming it is not libvirt's. At its restart libvirt takes the
+     * first file the directory listing returns and refuses the others
+     * (virNWFilterBindingObjListLoadStatus), an order nobody can foresee;
+     * applying both left the last one's rules and drift against the
+     * other's forever.
+     */
+    if (own)
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "%s (%s): %s binds this interface too and is the one applied "
+                    "(libvirt keeps one binding per interface, in <portdev>.xml)",
+                    b->portdev, b->path ? b->path : "binding", own->path);
+    else
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "%s (%s): %u other bindings name this interface (%s) and none is "
+                    "in %s.xml, where libvirt keeps it: none is applied, the "
+                    "interface's rules are left as they are", b->portdev,
+                    b->path ? b->path : "binding", n, others->str, b->portdev);
+    return FALSE;
+}
+
 GPtrArray *
 vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret)
 {
     GPtrArray *units = g_ptr_array_new_with_free_func((GDestroyNotify)vfUnitFree);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) twice = g_hash_table_new(g_str_hash, g_str_equal);
     vfHost *host = cli->host;
 
     /* libvirtd starts the network driver before nwfilter */
@@ -273,12 +326,19 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
 
     for (guint i = 0; i < host->bindings->len; i++) {
         nwfBinding *b = g_ptr_array_index(host->bindings, i);
+        if (!g_hash_table_add(seen, b->portdev))
+            g_hash_table_add(twice, b->portdev);
+    }
+    for (guint i = 0; i < host->bindings->len; i++) {
+        nwfBinding *b = g_ptr_array_index(host->bindings, i);
         g_autoptr(GError) err = NULL;
         vfUnit *u;
 
         if (only && !g_strv_contains(only, b->portdev))
             continue;
-        if (!(u = vfCliBindingUnit(cli, b, &err))) {
+        if ((g_hash_table_contains(twice, b->portdev) &&
+             !vfCliBindingApplies(host->bindings, b, &err)) ||
+            !(u = vfCliBindingUnit(cli, b, &err))) {
             /* the message names the interface and its binding file */
             fprintf(stderr, "virt-firewall: interface %s\n", err->message);
             *ret = VF_EXIT_FAILED;
@@ -287,7 +347,7 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         g_ptr_array_add(units, u);
     }
     for (gsize k = 0; only && only[k]; k++) {
-        gboolean found = FALSE;
+        gboolean found = g_hash_table_contains(twice, only[k]);   /* reported above */
         for (guint i = 0; i < units->len; i++) {
             vfUnit *u = g_ptr_array_index(units, i);
             found |= g_strcmp0(u->ifname, only[k]) == 0;

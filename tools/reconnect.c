@@ -525,6 +525,10 @@ vfCmdReconnect(int argc, char **argv)
     if (unchangedSinceLastRun(cli))
         return VF_EXIT_OK;
     units = vfCliBuildUnits(cli, NULL, TRUE, &built);
+    /* the inputs hold a binding that failed: the next run must fail it
+     * again, not find the files unchanged and skip everything */
+    if (built != VF_EXIT_OK)
+        g_clear_pointer(&cli->input_digest, g_free);
     ret = vfCliRebuild(cli, "reconnect", units, TRUE, TRUE);
     return ret ? ret : built;
 }

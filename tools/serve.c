@@ -125,16 +125,20 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
             twice |= g_str_equal(names[k], names[i]);
         if (twice)   /* named twice: once, as apply does */
             continue;
+        /* of several, the one in <portdev>.xml (as reconnect) */
         for (guint k = 0; k < cli->host->bindings->len && !b; k++) {
             nwfBinding *c = g_ptr_array_index(cli->host->bindings, k);
-            if (g_str_equal(c->portdev, names[i]))
-                b = c;
+            if (g_str_equal(c->portdev, names[i])) {
+                g_clear_error(&err);
+                if (vfCliBindingApplies(cli->host->bindings, c, &err))
+                    b = c;
+            }
         }
-        if (!b) {
+        if (!b && !err) {
             g_ptr_array_add(failures, g_strdup_printf("%s: no filter binding", names[i]));
             continue;
         }
-        if (!(u = vfCliBindingUnit(cli, b, &err))) {
+        if (!b || !(u = vfCliBindingUnit(cli, b, &err))) {
             g_ptr_array_add(failures, g_strdup(err->message));
             continue;
         }

@@ -89,9 +89,10 @@ loadNetworks(const char *dir, GError **error)
  * skips a malformed status file rather than fail (LoadAllConfigs). When the
  * whole directory is read, a broken file is still an error: it may be the
  * binding asked for. A second binding of the same portdev under another
- * file name is not seen either (reading the directory applies both, the
- * file name sorting last winning): libvirt keeps one binding per portdev
- * and writes it to <portdev>.xml only, so that file is the one it uses.
+ * file name is not seen either: libvirt keeps one binding per portdev and
+ * writes it to <portdev>.xml only, so that file is the one it uses (when
+ * the directory is read, the commands apply that one and fail the others:
+ * vfCliBindingApplies).
  */
 static GPtrArray *
 loadNamedBindings(const char *dir, const char *const *portdevs)

@@ -4,6 +4,8 @@
 #include "nwfilter.h"
 #include "firewall/error.h"
 
+#include <string.h>
+
 nwfFilterSet *
 nwfLoadFilters(const char *const *dirs, GError **error)
 {
@@ -25,15 +27,43 @@ nwfBindingVars(const nwfBinding *binding)
     return vars;
 }
 
+gboolean
+nwfInterfaceNameIsExact(const char *ifname, GError **error)
+{
+    const char *plus = strchr(ifname, '+');
+
+    if (!plus)
+        return TRUE;
+    /* libvirt 9.0 writes the rules: `-i vnet+` hooks that catch every
+     * interface whose name starts with "vnet" (every one for "+"), so one
+     * VM's chains filter other VMs' frames */
+    if (!plus[1])
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "interface name '%s' ends in '+', which iptables and ebtables "
+                    "read as a wildcard (%s%.*s%s): refused (libvirt 9.0 applies "
+                    "such rules)", ifname, plus == ifname ? "every interface" :
+                    "every interface whose name starts with '", (int)(plus - ifname),
+                    ifname, plus == ifname ? "" : "'");
+    else
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "interface name '%s' holds a '+', which ebtables refuses before "
+                    "the end of a name (\"Spurious characters after '+' wildcard\")",
+                    ifname);
+    return FALSE;
+}
+
 virFirewall *
 nwfBuildInstantiate(const nwfFilterSet *set, const nwfBinding *binding,
                     GError **error)
 {
-    g_autoptr(GHashTable) vars = nwfBindingVars(binding);
+    g_autoptr(GHashTable) vars = NULL;
     g_autoptr(GPtrArray) insts = NULL;
     g_autoptr(virFirewall) fw = NULL;
     g_autoptr(GError) err = NULL;
 
+    if (!nwfInterfaceNameIsExact(binding->portdev, &err))
+        goto error;
+    vars = nwfBindingVars(binding);
     if (!(insts = nwfFilterInstantiate(set, binding->filter, vars, &err)))
         goto error;
     fw = virFirewallNew(binding->portdev);

@@ -27,7 +27,13 @@ nwfFilterSet *nwfLoadFilters(const char *const *dirs, GError **error);
  * unless a MAC parameter is given. */
 GHashTable *nwfBindingVars(const nwfBinding *binding);
 
-/* One interface: applyNewRules' groups followed by tearOldRules' group.
+/* FALSE (and why) for a name the tools would not match exactly: a '+' at
+ * the end is their wildcard, one elsewhere ebtables refuses. libvirt 9.0
+ * takes any name; virt-firewall does not instantiate such an interface
+ * (tearing it down is allowed: it only deletes rules of that very name). */
+gboolean nwfInterfaceNameIsExact(const char *ifname, GError **error);
+
+/* One interface (refused for a name nwfInterfaceNameIsExact refuses): applyNewRules' groups followed by tearOldRules' group.
  * Program name = the interface name. */
 virFirewall *nwfBuildInstantiate(const nwfFilterSet *set,
                                  const nwfBinding *binding, GError **error);
