@@ -13,7 +13,7 @@ seconds=${1:-60}
 case $seconds in ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 build=${VF_FUZZ_BUILD:-build-fuzz}
 jobs=${VF_FUZZ_JOBS:-$(nproc)}
-targets="nwfilter binding network conf snapshot render"
+targets="nwfilter binding network conf snapshot render statefile"
 
 if ! command -v clang >/dev/null 2>&1 ||
    ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then

@@ -95,7 +95,13 @@ vfCmdTeardown(int argc, char **argv)
         vfPrintRecording(cli->runner, cli->target.json);
         return ret;
     }
-    if ((st = vfStateFileLoad(statePath, netnsId, NULL))) {
+    if (!(st = vfStateFileLoad(statePath, netnsId, &err))) {
+        /* not ours: replaced, as reconnect and apply do */
+        fprintf(stderr, "virt-firewall teardown: %s (ignoring it)\n", err->message);
+        g_clear_error(&err);
+        st = vfStateFileNew(statePath, netnsId);
+    }
+    {
         /* the other units' hashes still hold if only this teardown
          * committed since they were recorded */
         gboolean asRecorded = genKnown && vfStateFileGetGeneration(st, &recorded) &&

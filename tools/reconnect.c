@@ -219,8 +219,9 @@ loadState(vfRun *run)
     if (run->st)
         return;
     if (!(run->st = vfStateFileLoad(run->statePath, run->netnsId, &err))) {
+        /* replaced by what this run records, at its own path */
         fprintf(stderr, "virt-firewall %s: %s (ignoring it)\n", run->cmd, err->message);
-        run->st = vfStateFileLoad("/nonexistent/virt-firewall-state", run->netnsId, NULL);
+        run->st = vfStateFileNew(run->statePath, run->netnsId);
     }
     /* nothing committed since the state was recorded: its kernel hashes
      * are the kernel's */

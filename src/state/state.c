@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #define STATE_VERSION 1
+/* what a state file may nest (ours: root, units, unit) */
+#define STATE_MAX_DEPTH 3
 
 vfKernelState *
 vfKernelStateRead(vfRunner *runner, GError **error)
@@ -601,7 +603,10 @@ vfStagedFileNew(const char *path, const char *data, gsize len, GError **error)
     vfStagedFile *f;
     int fd, saved;
 
-    if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0666)) < 0) {
+    /* the kernel cache is the whole ruleset, the state file says which
+     * interfaces exist: neither is anybody else's business (mode 0600,
+     * as libvirt keeps /run/libvirt/nwfilter-binding) */
+    if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600)) < 0) {
         saved = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
                     "cannot create %s: %s", tmp, g_strerror(saved));
@@ -684,21 +689,123 @@ vfStateFileFree(vfStateFile *st)
 }
 
 vfStateFile *
-vfStateFileLoad(const char *path, const char *netnsId, GError **error)
+vfStateFileNew(const char *path, const char *netnsId)
 {
-    g_autoptr(vfStateFile) st = g_new0(vfStateFile, 1);
-    g_autoptr(JsonParser) parser = json_parser_new();
-    g_autoptr(GError) readErr = NULL;
-    JsonObject *root, *units;
-    JsonNode *node;
+    vfStateFile *st = g_new0(vfStateFile, 1);
 
     st->path = g_strdup(path);
     st->netns = g_strdup(netnsId);
     st->units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify)g_strfreev);
+    return st;
+}
+
+/*
+ * json-glib 1.6 parses nested values by recursion, one stack frame per
+ * level: 100 000 '[' overflow the stack (SIGSEGV). Our file nests 3
+ * levels; so the text is checked first: strict JSON outside its strings
+ * (json-glib would also take comments and single quotes, which could hide
+ * brackets from this count) and at most @max levels deep. FALSE: @why and
+ * @offset tell what and where.
+ */
+static gboolean
+jsonShallow(const char *text, gsize len, guint max, const char **why, gsize *offset)
+{
+    gboolean inString = FALSE;
+    guint depth = 0;
+
+    for (gsize i = 0; i < len; i++) {
+        char c = text[i];
+
+        *offset = i;
+        if (inString) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                inString = FALSE;
+        } else if (c == '"') {
+            inString = TRUE;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max) {
+                *why = "nested deeper than a state file (" G_STRINGIFY(STATE_MAX_DEPTH)
+                       " levels)";
+                return FALSE;
+            }
+        } else if (c == ']' || c == '}') {
+            if (depth > 0)
+                depth--;
+        } else if (!strchr(" \t\r\n:,0123456789+-.eEtruefalsn", c) || c == '\0') {
+            *why = "not JSON";
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Members of the types we wrote, else nothing: json-glib's own getters
+ * complain (g_critical) about a member of another type, which a file not
+ * written by us may well have. */
+static const char *
+memberString(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+           ? json_node_get_string(n) : NULL;
+}
+
+static gint64
+memberInt(JsonObject *o, const char *name, gint64 dflt)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
+           ? json_node_get_int(n) : dflt;
+}
+
+static JsonObject *
+memberObject(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+vfStateFile *
+vfStateFileLoad(const char *path, const char *netnsId, GError **error)
+{
+    g_autoptr(GError) readErr = NULL;
+    g_autofree char *text = NULL;
+    gsize len;
+
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return g_steal_pointer(&st);
-    if (!json_parser_load_from_file(parser, path, &readErr)) {
+        return vfStateFileNew(path, netnsId);
+    if (!g_file_get_contents(path, &text, &len, &readErr)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "state file %s: %s",
+                    path, readErr->message);
+        return NULL;
+    }
+    return vfStateFileParse(path, netnsId, text, len, error);
+}
+
+vfStateFile *
+vfStateFileParse(const char *path, const char *netnsId, const char *text,
+                 gsize len, GError **error)
+{
+    g_autoptr(vfStateFile) st = vfStateFileNew(path, netnsId);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) readErr = NULL;
+    JsonObject *root, *units;
+    JsonNode *node;
+    const char *why = NULL;
+    gsize offset = 0;
+
+    if (!jsonShallow(text, len, STATE_MAX_DEPTH, &why, &offset)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "state file %s: %s at byte %"
+                    G_GSIZE_FORMAT, path, why, offset);
+        return NULL;
+    }
+    if (!json_parser_load_from_data(parser, text, len, &readErr)) {
         g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "state file %s: %s",
                     path, readErr->message);
         return NULL;
@@ -711,30 +818,29 @@ vfStateFileLoad(const char *path, const char *netnsId, GError **error)
     }
     root = json_node_get_object(node);
     /* another namespace or tool version: nothing in it can be trusted */
-    if (json_object_get_int_member_with_default(root, "version", 0) != STATE_VERSION ||
-        g_strcmp0(json_object_get_string_member_with_default(root, "netns", ""), netnsId) != 0 ||
-        g_strcmp0(json_object_get_string_member_with_default(root, "tool", ""),
-                  "virt-firewall " VF_VERSION) != 0)
+    if (memberInt(root, "version", 0) != STATE_VERSION ||
+        g_strcmp0(memberString(root, "netns"), netnsId) != 0 ||
+        g_strcmp0(memberString(root, "tool"), "virt-firewall " VF_VERSION) != 0)
         return g_steal_pointer(&st);
     if (json_object_has_member(root, "generation")) {
-        gint64 g = json_object_get_int_member(root, "generation");
+        gint64 g = memberInt(root, "generation", -1);
         if (g >= 0 && g <= G_MAXUINT32) {
             st->generationKnown = TRUE;
             st->generation = g;
         }
     }
-    st->inputs = g_strdup(json_object_get_string_member_with_default(root, "inputs", NULL));
-    if (!(units = json_object_get_object_member(root, "units")))
+    st->inputs = g_strdup(memberString(root, "inputs"));
+    if (!(units = memberObject(root, "units")))
         return g_steal_pointer(&st);
     {
         g_autoptr(GList) names = json_object_get_members(units);
         for (GList *l = names; l; l = l->next) {
-            JsonObject *u = json_object_get_object_member(units, l->data);
+            JsonObject *u = memberObject(units, l->data);
             const char *d, *k;
             if (!u)
                 continue;
-            d = json_object_get_string_member_with_default(u, "desired", NULL);
-            k = json_object_get_string_member_with_default(u, "kernel", NULL);
+            d = memberString(u, "desired");
+            k = memberString(u, "kernel");
             if (d && k)
                 vfStateFileSet(st, l->data, d, k);
         }

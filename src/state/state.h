@@ -58,10 +58,16 @@ char *vfDesiredHash(GPtrArray *programs);  /* of virFirewall* */
 
 typedef struct _vfStateFile vfStateFile;
 
+/* An empty state, to be saved at @path. */
+vfStateFile *vfStateFileNew(const char *path, const char *netnsId);
 /* A missing file is an empty state. A state written for another network
- * namespace or another tool version is treated as empty too. */
+ * namespace or another tool version is treated as empty too. A file that
+ * is not a state file (not JSON, nested deeper than ours) is an error. */
 vfStateFile *vfStateFileLoad(const char *path, const char *netnsId,
                              GError **error);
+/* The same from the file's @len bytes of @text. */
+vfStateFile *vfStateFileParse(const char *path, const char *netnsId,
+                              const char *text, gsize len, GError **error);
 gboolean vfStateFileSave(vfStateFile *st, GError **error);
 void vfStateFileFree(vfStateFile *st);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfStateFile, vfStateFileFree)

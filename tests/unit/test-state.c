@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 /* ---- the first implementation (src/state/state.c before the scan) ---- */
 
@@ -535,6 +536,115 @@ test_cache(void **state G_GNUC_UNUSED)
     g_rmdir(dir);
 }
 
+/* A state file written by us loads back; one that is not (corrupt, nested
+ * 100 000 deep, members of other types) is an error or an empty state,
+ * never a crash or a complaint from json-glib (criticals are fatal here);
+ * the files are written 0600 whatever the umask, at the path asked for. */
+static void
+test_state_file(void **state G_GNUC_UNUSED)
+{
+    g_autofree char *dir = g_dir_make_tmp("vf-state-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "state.json", NULL);
+    g_autoptr(vfStateFile) st = vfStateFileNew(path, "net:[1]:2:boot");
+    g_autoptr(vfStateFile) back = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *good = NULL;
+    g_autoptr(GString) deep = g_string_new(NULL);
+    const char *bad[] = {
+        "{corrupt", "", "[]", "\"x\"", "{\"version\":", "{} trailing",
+        /* brackets hidden from a plain count by json-glib's extensions */
+        "/* \" */ [[[[[[[[[[[[]]]]]]]]]]]]", "'\"' [[[[[[[[[[[]]]]]]]]]]]",
+        "{\"a\":{\"b\":{\"c\":{\"d\":1}}}}",
+    };
+    /* our members with other types: ignored, no g_critical */
+    const char *typed[] = {
+        "{\"version\":\"1\",\"tool\":1,\"netns\":[],\"units\":[]}",
+        "{\"version\":1,\"tool\":\"virt-firewall " VF_VERSION "\",\"netns\":\"net:[1]:2:boot\","
+        "\"generation\":\"x\",\"inputs\":7,\"units\":{\"a\":[],\"b\":{\"desired\":1,"
+        "\"kernel\":\"k\"},\"c\":{\"desired\":\"d\",\"kernel\":\"k\"}}}",
+    };
+    guint32 gen;
+    mode_t old = umask(0);
+    struct stat sb;
+
+    g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+    vfStateFileSet(st, "interface/vnet0", "d0", "k0");
+    vfStateFileSetGeneration(st, TRUE, 7);
+    assert_true(vfStateFileSave(st, &err));
+    umask(old);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    {   /* the kernel cache: the whole ruleset */
+        char *texts[VIR_FIREWALL_LAYER_LAST] = { g_strdup("*nat\n"), g_strdup(""), g_strdup("") };
+        g_autoptr(vfKernelState) ks = vfKernelStateNewFromText(texts);
+        g_autofree char *cache = vfKernelCachePath(path);
+        umask(0);
+        assert_true(vfKernelCacheSave(cache, "net:[1]:2:boot", 1, ks, &err));
+        umask(old);
+        assert_int_equal(stat(cache, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+        vfKernelCacheRemove(cache);
+    }
+    back = vfStateFileLoad(path, "net:[1]:2:boot", &err);
+    assert_non_null(back);
+    assert_string_equal(vfStateFileGetKernel(back, "interface/vnet0"), "k0");
+    assert_true(vfStateFileGetGeneration(back, &gen) && gen == 7);
+    g_clear_pointer(&back, vfStateFileFree);
+
+    assert_true(g_file_get_contents(path, &good, NULL, NULL));
+    for (gsize cut = 0; cut < strlen(good); cut++) {   /* torn anywhere */
+        assert_true(g_file_set_contents(path, good, cut, NULL));
+        g_clear_error(&err);
+        if ((back = vfStateFileLoad(path, "net:[1]:2:boot", &err)))
+            assert_null(vfStateFileGetDesired(back, "interface/vnet0"));
+        g_clear_pointer(&back, vfStateFileFree);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        assert_true(g_file_set_contents(path, bad[i], -1, NULL));
+        g_clear_error(&err);
+        assert_null(vfStateFileLoad(path, "net:[1]:2:boot", &err));
+        assert_non_null(err);
+        assert_non_null(strstr(err->message, path));
+    }
+    for (int i = 0; i < 100000; i++)
+        g_string_append_c(deep, '[');
+    assert_true(g_file_set_contents(path, deep->str, -1, NULL));
+    g_clear_error(&err);
+    assert_null(vfStateFileLoad(path, "net:[1]:2:boot", &err));
+    assert_non_null(strstr(err->message, "nested deeper than a state file"));
+    g_string_truncate(deep, 0);
+    for (int i = 0; i < 100000; i++)
+        g_string_append(deep, "{\"a\":");
+    assert_true(g_file_set_contents(path, deep->str, -1, NULL));
+    g_clear_error(&err);
+    assert_null(vfStateFileLoad(path, "net:[1]:2:boot", &err));
+
+    for (gsize i = 0; i < G_N_ELEMENTS(typed); i++) {
+        assert_true(g_file_set_contents(path, typed[i], -1, NULL));
+        g_clear_error(&err);
+        back = vfStateFileLoad(path, "net:[1]:2:boot", &err);
+        assert_non_null(back);
+        assert_false(vfStateFileGetGeneration(back, &gen));
+        assert_null(vfStateFileGetDesired(back, "a"));
+        assert_null(vfStateFileGetDesired(back, "b"));
+        g_clear_pointer(&back, vfStateFileFree);
+    }
+    /* the last one's unit c is well formed */
+    back = vfStateFileLoad(path, "net:[1]:2:boot", &err);
+    assert_string_equal(vfStateFileGetDesired(back, "c"), "d");
+    g_clear_pointer(&back, vfStateFileFree);
+
+    /* a new state is saved where it was asked to be */
+    g_unlink(path);
+    g_clear_pointer(&st, vfStateFileFree);
+    st = vfStateFileNew(path, "net:[1]:2:boot");
+    assert_true(vfStateFileSave(st, &err));
+    assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+    g_unlink(path);
+    g_rmdir(dir);
+    g_log_set_always_fatal(G_LOG_FATAL_MASK);
+}
+
 int
 main(void)
 {
@@ -543,6 +653,7 @@ main(void)
         cmocka_unit_test(test_host_hashes),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,82 @@
+#!/bin/sh
+# The state file and the kernel cache against hostile contents (issue 18,
+# item 6): a state file that is not one (corrupt, 100 000 nested '[') is
+# reported, ignored and replaced at its own path by the run's state (no
+# signal, no file elsewhere); verify reports it (exit 2) until then; both
+# files are written 0600 whatever the umask (the cache holds the ruleset).
+#   test-statefile.sh VIRT_FIREWALL SRCDIR
+set -u
+VF=$1
+HOST=$2/tests/cli/host
+TMP=$(mktemp -d)
+NS=vf-state-$$
+fails=0 passes=0
+cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+fail() { fails=$((fails + 1)); echo "not ok - $1"; }
+expect_rc() { # expect_rc WANT NAME CMD...
+    want=$1 name=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
+        fail "$name: exit $rc, wanted $want"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
+}
+expect_err() { # expect_err TEXT NAME
+    if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else
+        fail "$2: no '$1' in:"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
+}
+json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
+
+if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
+    echo "# SKIP: needs root and ip netns"; exit 77
+fi
+S=$TMP/run/state.json
+K="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $HOST/bindings
+   --network-dir $HOST/network --config $HOST/network.conf --netns $NS --state-file $S"
+touch "$TMP/marker"
+
+# written 0600, even with umask 000
+( umask 000; "$VF" reconnect $K -q ) && ok "first reconnect" || fail "first reconnect"
+for f in "$S" "$S.kernel"; do
+    [ -e "$f" ] || continue
+    [ "$(stat -c %a "$f")" = 600 ] && ok "$(basename "$f") is 0600" \
+        || fail "$(basename "$f") is $(stat -c %a "$f")"
+done
+
+deep() { head -c 100000 /dev/zero | tr '\0' '['; }
+for kind in corrupt deep; do
+    if [ $kind = corrupt ]; then printf '{corrupt' > "$S"; else deep > "$S"; fi
+    expect_rc 2 "$kind: verify reports the state file" "$VF" verify $K
+    expect_err "state file $S:" "$kind: verify names the file"
+    expect_rc 0 "$kind: reconnect" "$VF" reconnect $K --json
+    expect_err "(ignoring it)" "$kind: reconnect says it ignores the file"
+    [ "$(json_field rebuilt)" = 4 ] && ok "$kind: every unit compared with the kernel and rebuilt" \
+        || fail "$kind: rebuilt $(json_field rebuilt)"
+    expect_rc 0 "$kind: verify after the reconnect (the file replaced)" "$VF" verify $K -q
+    [ "$(stat -c %a "$S")" = 600 ] && ok "$kind: the new file is 0600" || fail "$kind: mode $(stat -c %a "$S")"
+    expect_rc 0 "$kind: the next reconnect" "$VF" reconnect $K --json
+    [ "$(json_field skipped)" = 4 ] && [ "$(json_field rules_written)" = 0 ] \
+        && ok "$kind: the next reconnect skips everything" \
+        || fail "$kind: next reconnect skipped $(json_field skipped), wrote $(json_field rules_written)"
+done
+deep > "$S"
+expect_rc 0 "deep: teardown vnet0" "$VF" teardown vnet0 $K
+expect_rc 3 "deep: verify after the teardown (the file replaced, vnet0 gone)" "$VF" verify $K
+grep -q "drift: interface/vnet0" "$TMP/out" && ok "deep: verify names vnet0" || fail "deep: verify: $(cat "$TMP/out")"
+printf '{corrupt' > "$S"
+expect_rc 0 "corrupt: apply vnet0" "$VF" apply vnet0 $K
+# what the lost file knew of the others is gone: drift until a reconnect
+expect_rc 3 "corrupt: verify after apply (the file replaced)" "$VF" verify $K
+grep -q "ok: interface/vnet0" "$TMP/out" && ok "corrupt: apply recorded vnet0" \
+    || fail "corrupt: apply did not record vnet0: $(cat "$TMP/out")"
+expect_rc 0 "corrupt: reconnect after apply" "$VF" reconnect $K -q
+expect_rc 0 "corrupt: verify clean" "$VF" verify $K -q
+# the state of this run went to its own path, nowhere else
+if [ -e /nonexistent/virt-firewall-state ] && [ /nonexistent/virt-firewall-state -nt "$TMP/marker" ]; then
+    fail "a state file was written to /nonexistent"
+else
+    ok "no state file written to /nonexistent"
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]
