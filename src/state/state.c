@@ -712,12 +712,22 @@ static gboolean
 jsonShallow(const char *text, gsize len, guint max, const char **why, gsize *offset)
 {
     gboolean inString = FALSE;
+    gboolean begun = FALSE;
     guint depth = 0;
 
     for (gsize i = 0; i < len; i++) {
         char c = text[i];
 
         *offset = i;
+        /* one object and nothing around it: json-glib 1.6 leaks the
+         * nodes it built when text follows a complete value ("0{}") */
+        if (!inString && depth == 0 && !strchr(" \t\r\n", c)) {
+            if (c != '{' || begun) {
+                *why = "not one JSON object";
+                return FALSE;
+            }
+            begun = TRUE;
+        }
         if (inString) {
             if (c == '\\')
                 i++;

@@ -556,6 +556,7 @@ test_state_file(void **state G_GNUC_UNUSED)
         "/* \" */ [[[[[[[[[[[[]]]]]]]]]]]]", "'\"' [[[[[[[[[[[]]]]]]]]]]]",
         "{\"a\":{\"b\":{\"c\":{\"d\":1}}}}",
     };
+    const char *around[] = { "0{\"units\":{}}", "{}{}", "{} 1", "[]{}", "] {}" };
     /* our members with other types: ignored, no g_critical */
     const char *typed[] = {
         "{\"version\":\"1\",\"tool\":1,\"netns\":[],\"units\":[]}",
@@ -606,6 +607,7 @@ test_state_file(void **state G_GNUC_UNUSED)
         assert_non_null(err);
         assert_non_null(strstr(err->message, path));
     }
+    g_string_append(deep, "{\"units\":");
     for (int i = 0; i < 100000; i++)
         g_string_append_c(deep, '[');
     assert_true(g_file_set_contents(path, deep->str, -1, NULL));
@@ -618,6 +620,14 @@ test_state_file(void **state G_GNUC_UNUSED)
     assert_true(g_file_set_contents(path, deep->str, -1, NULL));
     g_clear_error(&err);
     assert_null(vfStateFileLoad(path, "net:[1]:2:boot", &err));
+    /* a value before or after the object: json-glib leaked its nodes
+     * on "0{...}" (found by fuzz-statefile), so it never sees them */
+    for (gsize i = 0; i < G_N_ELEMENTS(around); i++) {
+        assert_true(g_file_set_contents(path, around[i], -1, NULL));
+        g_clear_error(&err);
+        assert_null(vfStateFileLoad(path, "net:[1]:2:boot", &err));
+        assert_non_null(strstr(err->message, "not one JSON object"));
+    }
 
     for (gsize i = 0; i < G_N_ELEMENTS(typed); i++) {
         assert_true(g_file_set_contents(path, typed[i], -1, NULL));
