@@ -20,8 +20,23 @@ typedef struct {
 void vfRunResultClear(vfRunResult *res);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfRunResult, vfRunResultClear)
 
-/* Returns FALSE only when the process could not be run at all (missing
- * binary, spawn failure); a non-zero exit is reported in res->status. */
+/*
+ * Returns FALSE only when the process could not be run at all (missing
+ * binary, spawn failure); a non-zero exit is reported in res->status.
+ *
+ * Two promises every runner that starts processes keeps about @input
+ * (libvirt's runner, through virCommand, must keep them too):
+ *  - the tool never sees the end of a part of @input: it reads all of it
+ *    or, if the caller dies first, none. ebtables-restore commits what it
+ *    read at end of input, COMMIT or not, so a caller killed while it
+ *    wrote a pipe would leave a table torn. The subprocess runner gives a
+ *    fresh tool a sealed memfd holding the whole input as its stdin, and a
+ *    tool started ahead (vfRunnerPrestart) the whole input in one write
+ *    into its grown, empty pipe (or a fresh process when that fails).
+ *  - a tool that stops reading early (the restore tools exit at the
+ *    first line they refuse) is a status and a message in @res, never a
+ *    SIGPIPE: the caller's process must survive it.
+ */
 typedef gboolean (*vfRunFunc)(vfRunner *runner,
                               const char *const *argv,
                               const char *input,

@@ -125,6 +125,13 @@ size_t vflProgramGetTransactionCount(const vflProgram *prog);
  * exit status (128 + signal if it was killed), *out and *err what it
  * printed (malloc'd, NULL meaning empty). Returns -1 when it could not be
  * run at all, with *err saying why.
+ *
+ * The tool must read all of @input or none of it: ebtables-restore
+ * commits what it read at end of input, so a caller killed while writing
+ * a pipe would leave a table torn. Put the whole input in place before
+ * the tool starts (a sealed memfd or an unlinked file as its stdin). A
+ * tool exits at the first line it refuses without reading the rest: that
+ * is a *status and *err, never a SIGPIPE in the caller.
  */
 typedef int (*vflRunFunc)(const char *const *argv, const char *input,
                           int *status, char **out, char **err,
