@@ -47,8 +47,9 @@ void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
 void vfPrintRecording(vfRunner *recorder, gboolean json);
-/* The value @built holds, as one JSON text and a newline on @out. */
-void vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
+/* The value @built holds, as one JSON text and a newline on @out (json.c:
+ * invalid UTF-8 replaced). FALSE if it could not be written (errno). */
+gboolean vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
 /* @netns_fd: the namespace vfTargetOpenRunner opened (-1: the caller's) */
 vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
                               vfRunner *runner, int netns_fd);

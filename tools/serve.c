@@ -23,7 +23,9 @@
 #include "firewall/nftgen.h"
 #include "nwfilter/nwfilter_inst.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -51,7 +53,8 @@ readGeneration(guint32 *gen, gpointer data)
     return TRUE;
 }
 
-static void
+/* FALSE: the answer could not be written (the reader is gone) */
+static gboolean
 answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
        const vfApplyStats *stats, gboolean kept, gint64 start)
 {
@@ -84,7 +87,11 @@ answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
     json_builder_set_member_name(b, "ms");
     json_builder_add_double_value(b, (g_get_monotonic_time() - start) / 1000.0);
     json_builder_end_object(b);
-    vfPrintJson(stdout, b, FALSE);
+    if (vfPrintJson(stdout, b, FALSE))
+        return TRUE;
+    fprintf(stderr, "virt-firewall serve: cannot write the answer to a request (%s); "
+            "nobody reads them: stopping\n", g_strerror(errno));
+    return FALSE;
 }
 
 /* The programs of one request: an interface's error goes to @failures. */
@@ -202,7 +209,8 @@ writeCache(vfServe *sv, gboolean known, guint32 gen)
         g_debug("%s", err->message);
 }
 
-static void
+/* FALSE when its answer could not be written */
+static gboolean
 serveRequest(vfServe *sv, char **words, gint64 start)
 {
     vfCli *cli = sv->cli;
@@ -214,7 +222,7 @@ serveRequest(vfServe *sv, char **words, gint64 start)
     g_autoptr(GError) err = NULL;
     vfApplyStats stats = { 0 };
     gboolean apply = g_str_equal(words[0], "apply");
-    gboolean ok;
+    gboolean ok, said;
 
     if (g_str_equal(words[0], "reload")) {
         nwfFilterSet *filters = nwfLoadFilters(vfCliNwfilterDirs(cli), &err);
@@ -222,28 +230,25 @@ serveRequest(vfServe *sv, char **words, gint64 start)
             nwfFilterSetFree(cli->host->filters);
             cli->host->filters = filters;
         }
-        answer(words[0], filters != NULL, err ? err->message : NULL, NULL, NULL, FALSE, start);
-        return;
+        return answer(words[0], filters != NULL, err ? err->message : NULL, NULL, NULL,
+                      FALSE, start);
     }
     if (!apply && !g_str_equal(words[0], "teardown")) {
         g_autofree char *msg = g_strdup_printf("unknown request '%s' (apply, teardown, reload)",
                                                words[0]);
-        answer(words[0], FALSE, msg, NULL, NULL, FALSE, start);
-        return;
+        return answer(words[0], FALSE, msg, NULL, NULL, FALSE, start);
     }
-    if (!words[1]) {
-        answer(words[0], FALSE, "name at least one interface", NULL, NULL, FALSE, start);
-        return;
-    }
+    if (!words[1])
+        return answer(words[0], FALSE, "name at least one interface", NULL, NULL, FALSE, start);
     if (vfCliLock(cli, "serve") != VF_EXIT_OK) {
-        answer(words[0], FALSE, "cannot take the state file's lock", NULL, NULL, FALSE, start);
         if (cli->lock_fd >= 0)
             close(cli->lock_fd);
         cli->lock_fd = -1;
-        return;
+        return answer(words[0], FALSE, "cannot take the state file's lock", NULL, NULL,
+                      FALSE, start);
     }
     if (!(units = buildUnits(cli, apply, words + 1, failures, &err))) {
-        answer(words[0], FALSE, err->message, NULL, NULL, FALSE, start);
+        said = answer(words[0], FALSE, err->message, NULL, NULL, FALSE, start);
     } else {
         if (units->len) {
             knownTables(sv, &known, &gen);
@@ -258,15 +263,17 @@ serveRequest(vfServe *sv, char **words, gint64 start)
                 g_ptr_array_add(failures, g_strdup_printf(
                     "%s: %s", ((vfUnit *)g_ptr_array_index(units, i))->ifname, e->message));
         }
-        answer(words[0], ok && failures->len == 0, err ? err->message : NULL, failures,
-               &stats, vfBackendKeptLayers(cli->backend) > 0, start);
+        said = answer(words[0], ok && failures->len == 0, err ? err->message : NULL,
+                      failures, &stats, vfBackendKeptLayers(cli->backend) > 0, start);
         if (units->len && stats.layers_written)
             writeCache(sv, known, gen);
     }
     close(cli->lock_fd);   /* the lock is held for one request only */
     cli->lock_fd = -1;
     /* the answer is out: the next request's copy is made while we wait */
-    vfBackendPrepareNext(cli->backend);
+    if (said)
+        vfBackendPrepareNext(cli->backend);
+    return said;
 }
 
 int
@@ -277,7 +284,7 @@ vfCmdServe(int argc, char **argv)
     vfServe sv = { cli };
     g_autofree char *line = NULL;
     size_t cap = 0;
-    int ret;
+    int ret = VF_EXIT_OK;
 
     if (!vfCliParse(cli, "serve", "",
                     "Keeps the firewall layer in one process, as libvirtd does: reads\n"
@@ -294,6 +301,11 @@ vfCmdServe(int argc, char **argv)
                 "files and writes the kernel\n", cli->host_opts.connect ? "--connect" : "--dry-run");
         return VF_EXIT_USAGE;
     }
+    /* a client that closed our stdout (or stderr) must not end us with a
+     * signal halfway through a request: the write fails, and serve stops
+     * with a message and exit 4 (the tools start with SIGPIPE at its
+     * default again: GLib resets it in children) */
+    signal(SIGPIPE, SIG_IGN);
     /* the filters now, each binding at its request */
     cli->only_ifaces = (const char *const[]){ NULL };
     if ((ret = vfCliOpen(cli, TRUE)))
@@ -328,10 +340,13 @@ vfCmdServe(int argc, char **argv)
             }
             words[k] = NULL;
         }
-        serveRequest(&sv, words, start);
+        if (!serveRequest(&sv, words, start)) {
+            ret = VF_EXIT_BATCH;
+            break;
+        }
     }
     vfKernelStateFree(sv.ks);
     g_free(sv.cachePath);
     g_free(sv.netnsId);
-    return VF_EXIT_OK;
+    return ret;
 }

@@ -53,20 +53,6 @@ vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
 }
 
 void
-vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty)
-{
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(built);
-    g_autofree char *text = NULL;
-
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, pretty);
-    text = json_generator_to_data(gen, NULL);
-    fprintf(out, "%s\n", text);
-    fflush(out);
-}
-
-void
 vfPrintRecording(vfRunner *recorder, gboolean json)
 {
     GPtrArray *calls = vfRunnerRecorderCalls(recorder);

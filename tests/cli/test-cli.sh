@@ -147,6 +147,7 @@ done
     && ok "dump --json" || fail "dump --json"
 
 # --- the restart path against the kernel
+i=0; while [ $i -lt 5000 ]; do echo frobnicate; i=$((i + 1)); done > "$TMP/many"
 if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
     echo "# SKIP kernel part: needs root and ip netns"; skips=1
 else
@@ -334,6 +335,25 @@ else
     "$VF" reconnect $K2 -q
     expect_rc 2 "serve takes no arguments" "$VF" serve $K2 vnet0
     expect_rc 2 "serve with --dry-run" "$VF" serve $K2 --dry-run
+
+    # serve answers in JSON whatever bytes a request holds: invalid UTF-8
+    # becomes U+FFFD, a control character is escaped (docs/virt-firewall.1)
+    printf 'fr\377ob\037x\napply vn\300et0 vnet0\n' | "$VF" serve $K2 > "$TMP/answers" 2>"$TMP/err"
+    if python3 -c 'import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(a) == 2, a
+assert a[0]["request"] == "fr\ufffdob\x1fx", a[0]
+assert a[1]["failed"] == ["vn\ufffdet0: no filter binding"], a[1]' "$TMP/answers"; then
+        ok "serve: answers to non-UTF-8 requests are valid JSON, bytes replaced"
+    else
+        fail "serve answers are not valid JSON"; od -c "$TMP/answers" | head | sed 's/^/#   /'
+    fi
+    # a reader that goes away: serve stops with a message and exit 4, not
+    # SIGPIPE (5000 answers overflow any pipe the reader left)
+    { "$VF" serve $K2 < "$TMP/many" 2>"$TMP/err"; echo $? > "$TMP/rc"; } | true
+    [ "$(cat "$TMP/rc")" = 4 ] && grep -q "cannot write the answer" "$TMP/err" \
+        && ok "serve whose reader is gone: exit 4 with a message" \
+        || { fail "serve whose reader is gone: exit $(cat "$TMP/rc")"; sed 's/^/#   /' "$TMP/err"; }
 
     # commands that write are serialized by an flock beside the state file
     flock "$TMP/state.json.lock" sleep 3 & holder=$!
