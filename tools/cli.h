@@ -44,6 +44,9 @@ typedef struct {
 } vfTargetOptions;
 
 void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
+/* Frees the strings the option parser put in @opts. */
+void vfTargetOptionsClear(vfTargetOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfTargetOptions, vfTargetOptionsClear)
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
 void vfPrintRecording(vfRunner *recorder, gboolean json);

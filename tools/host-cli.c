@@ -86,8 +86,7 @@ vfCliFree(vfCli *cli)
     g_free(cli->host_opts.network_dir);
     g_free(cli->host_opts.state_file);
     g_free(cli->host_opts.connect);
-    g_free(cli->target.backend);
-    g_free(cli->target.netns);
+    vfTargetOptionsClear(&cli->target);
     g_free(cli->input_digest);
     vfHostFree(cli->host);
     vfBackendFree(cli->backend);

@@ -11,7 +11,7 @@
 int
 vfCmdProgram(int argc, char **argv)
 {
-    vfTargetOptions opts = { 0 };
+    g_auto(vfTargetOptions) opts = { 0 };
     gboolean show = FALSE;
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - apply firewall programs");
     GOptionEntry entries[] = {

@@ -36,6 +36,13 @@ vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
     g_option_context_add_group(ctx, group);
 }
 
+void
+vfTargetOptionsClear(vfTargetOptions *opts)
+{
+    g_clear_pointer(&opts->backend, g_free);
+    g_clear_pointer(&opts->netns, g_free);
+}
+
 vfRunner *
 vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
 {
