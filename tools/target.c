@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -59,6 +60,33 @@ vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
     return vfRunnerNewSubprocess(*netns_fd);
 }
 
+/*
+ * @word so that sh reads it back as one word, as libvirt's dry-run prints
+ * argv (virCommandToString, virBufferEscapeShell): as it is unless it has
+ * a shell metacharacter or is empty, else in single quotes, a ' as '\''.
+ * An interface or a comment with a blank or a quote is then unambiguous.
+ */
+static void
+appendShellWord(GString *out, const char *word)
+{
+    if (!*word) {
+        g_string_append(out, "''");
+        return;
+    }
+    if (!strpbrk(word, "\r\t\n !\"#$&'()*;<>?[\\]^`{|}~")) {
+        g_string_append(out, word);
+        return;
+    }
+    g_string_append_c(out, '\'');
+    for (const char *p = word; *p; p++) {
+        if (*p == '\'')
+            g_string_append(out, "'\\''");
+        else
+            g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '\'');
+}
+
 void
 vfPrintRecording(vfRunner *recorder, gboolean json)
 {
@@ -90,11 +118,16 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
     }
     for (guint i = 0; i < calls->len; i++) {
         vfRecordedCall *c = g_ptr_array_index(calls, i);
-        g_autofree char *line = g_strjoinv(" ", c->argv);
+        g_autoptr(GString) line = g_string_new(NULL);
         /* reading the (empty) tables is not what a dump is about */
         if (g_str_has_suffix(c->argv[0], "-save"))
             continue;
-        printf("%s%s\n", c->input ? "# " : "", line);
+        for (gsize k = 0; c->argv[k]; k++) {
+            if (k)
+                g_string_append_c(line, ' ');
+            appendShellWord(line, c->argv[k]);
+        }
+        printf("%s%s\n", c->input ? "# " : "", line->str);
         if (c->input)
             fputs(c->input, stdout);
     }

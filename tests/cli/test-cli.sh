@@ -146,6 +146,25 @@ done
 "$VF" dump $DIRS --json > "$TMP/dump.json" 2>/dev/null && grep -q '"stdin"' "$TMP/dump.json" \
     && ok "dump --json" || fail "dump --json"
 
+# --- the exec backend's commands are printed so that sh reads back each
+# argv exactly (libvirt's virBufferEscapeShell quoting): blanks, quotes, $,
+# a glob character and an empty word
+cat > "$TMP/quoted.prog" <<'EOF'
+program p1
+transaction
+ipv4 -t filter -A INPUT -m comment --comment "a b'c\"d $x" -j ACCEPT
+ethernet -t nat -A PREROUTING -i "ve*" --among-src "" -j ACCEPT
+EOF
+"$VF" program "$TMP/quoted.prog" --dry-run --backend exec > "$TMP/quoted.out" 2>/dev/null
+printf '%s\n' iptables -w -t filter -A INPUT -m comment --comment "a b'c\"d \$x" -j ACCEPT \
+    ebtables --concurrent -t nat -A PREROUTING -i 've*' --among-src '' -j ACCEPT > "$TMP/quoted.want"
+while IFS= read -r line; do   # a subshell: a quoting error fails this check only
+    ( eval "set -- $line" && printf '%s\n' "$@" ) 2>/dev/null
+done < "$TMP/quoted.out" > "$TMP/quoted.got"
+cmp -s "$TMP/quoted.got" "$TMP/quoted.want" && [ "$(wc -l < "$TMP/quoted.out")" = 2 ] \
+    && ok "dump/dry-run --backend exec: sh reads back every argv word for word" \
+    || { fail "exec commands are not quoted for sh"; sed 's/^/#   /' "$TMP/quoted.out"; }
+
 # --- the restart path against the kernel
 i=0; while [ $i -lt 5000 ]; do echo frobnicate; i=$((i + 1)); done > "$TMP/many"
 if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
