@@ -12,42 +12,8 @@ VF=$1
 SRC=$(cd "$2" && pwd)
 HOST=$SRC/tests/cli/host
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: test-fault.sh needs root (it creates network namespaces and changes their firewall)"
-    exit 77
-fi
-for t in ip flock ebtables-restore iptables-legacy-restore; do
-    if ! command -v "$t" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$t" ]; then
-        echo "SKIP: $t is missing"; exit 77
-    fi
-done
+. "$SRC/tests/fault/lib.sh"
 
-TMP=$(mktemp -d /tmp/vf-fault.XXXXXX)
-PFX=vf-fault-$$
-NSLIST=
-BGPIDS=
-HOSTNS=$(readlink /proc/self/ns/net)
-cleanup() {
-    for p in $BGPIDS; do kill "$p" 2>/dev/null; done
-    for p in $BGPIDS; do wait "$p" 2>/dev/null; done
-    for n in $NSLIST; do ip netns del "$n" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-fail() { fails=$((fails + 1)); echo "not ok - $1"; }
-show() { sed 's/^/#   /' "$@"; }
-
-# The wrapper directory: every tool virt-firewall or this script runs.
-WRAP=$TMP/wrap
-mkdir -p "$WRAP" "$TMP/misc"
-for t in ebtables ebtables-save ebtables-restore iptables iptables-save iptables-restore \
-         ip6tables ip6tables-save ip6tables-restore; do
-    ln -s "$SRC/tests/fault/fault-tool.sh" "$WRAP/$t"
-done
 # PATH without ebtables-restore, and one without iptables-save (fault 5)
 for miss in ebtables-restore iptables-save; do
     mkdir -p "$TMP/no-$miss"
@@ -55,97 +21,8 @@ for miss in ebtables-restore iptables-save; do
         [ "$t" = "$miss" ] || ln -s "$SRC/tests/fault/fault-tool.sh" "$TMP/no-$miss/$t"
     done
 done
-BASEPATH=/usr/local/bin:/usr/bin:/bin
-export VF_FAULT_HOSTNS="$HOSTNS"
-
 DIRS="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $HOST/bindings --network-dir $HOST/network --config $HOST/network.conf"
 LEGACY="VF_FAULT_LEGACY=1 XTABLES_LOCKFILE=$TMP/xtables.lock"
-
-newns() { # newns NAME -> $NS
-    NS=$PFX-$1
-    ip netns add "$NS" || { echo "Bail out! cannot create netns $NS"; exit 1; }
-    NSLIST="$NSLIST $NS"
-}
-# nsx NS [VAR=VALUE...] CMD...: a tool inside the namespace, through the wrapper
-nsx() {
-    n=$1; shift
-    ip netns exec "$n" env PATH="$WRAP:$BASEPATH:/usr/sbin:/sbin" VF_FAULT_DIR="$TMP/misc" "$@"
-}
-seed() { # seed NS [VAR=VALUE...]: foreign rules that every run must keep
-    n=$1; shift
-    nsx "$n" "$@" iptables -w -A INPUT -s 10.99.1.1 -j ACCEPT &&
-    nsx "$n" "$@" iptables -w -N FOREIGN &&
-    nsx "$n" "$@" iptables -w -A FOREIGN -j RETURN &&
-    nsx "$n" "$@" iptables -w -A FORWARD -j FOREIGN &&
-    nsx "$n" "$@" iptables -w -t nat -A POSTROUTING -s 10.98.0.0/16 -j MASQUERADE &&
-    nsx "$n" "$@" ip6tables -w -A INPUT -s fd00:99::1 -j ACCEPT &&
-    nsx "$n" ebtables -t nat -A PREROUTING -i foreign0 -j ACCEPT &&
-    nsx "$n" ebtables -t filter -A FORWARD -i foreign0 -j ACCEPT ||
-        { echo "Bail out! cannot seed foreign rules in $n"; exit 1; }
-}
-FOREIGN_RE='10\.99\.1\.1/32|10\.98\.0\.0/16|fd00:99::1/128|foreign0|FOREIGN'
-# snap NS OUT [VAR=VALUE...]: the three *-save outputs, comments cut, and
-# tables that hold nothing (only builtin chains, policy ACCEPT, no rule) left
-# out: a restore creates a table it names, and a revert cannot remove it
-snap() {
-    n=$1 out=$2; shift 2
-    for t in ebtables-save iptables-save ip6tables-save; do
-        echo "## $t"
-        nsx "$n" "$@" $t | grep -v '^#' | awk '
-            function flush() { if (buf != "" && !empty) printf "%s", buf; buf = "" }
-            /^\*/ { flush(); empty = 1 }
-            { buf = buf $0 "\n" }
-            /^-/ || (/^:/ && ($2 != "ACCEPT" || $1 !~ /^:[A-Z]+$/)) { empty = 0 }
-            /^COMMIT/ { flush() }
-            END { flush() }'
-    done > "$out"
-}
-same() { # same NAME SNAPSHOT REFERENCE
-    if cmp -s "$2" "$3"; then ok "$1"; else fail "$1"; diff "$3" "$2" | head -30 | show; fi
-}
-# canon FILE: the per-interface jumps in root chains sorted, as the oracle's
-# canon() does: their order is the order interfaces were (re)built, which a
-# failure changes (libvirt itself reorders them at every restart)
-canon() {
-    awk '/^-A (PREROUTING|POSTROUTING|INPUT|FORWARD|OUTPUT|libvirt-in|libvirt-out|libvirt-in-post|libvirt-host-in) /{r[++n]=$0; next} {print}
-         END{fflush(); c = "LC_ALL=C sort"; for (i = 1; i <= n; i++) print r[i] | c; close(c)}' "$1"
-}
-same_canon() { # same_canon NAME SNAPSHOT REFERENCE
-    canon "$2" > "$TMP/canon.now"; canon "$3" > "$TMP/canon.ref"
-    same "$1" "$TMP/canon.now" "$TMP/canon.ref"
-}
-foreign_kept() { # foreign_kept NAME SNAPSHOT REFERENCE
-    grep -E "$FOREIGN_RE" "$3" > "$TMP/fr.ref"; grep -E "$FOREIGN_RE" "$2" > "$TMP/fr.now"
-    if cmp -s "$TMP/fr.now" "$TMP/fr.ref"; then ok "$1"; else fail "$1"; diff "$TMP/fr.ref" "$TMP/fr.now" | show; fi
-}
-# vf CMD NS STATE [VAR=VALUE...]: virt-firewall CMD, output in $TMP/out, $TMP/err, $rc
-VF_ARGS=   # extra options for the next vf call
-vf() {
-    cmd=$1 n=$2 st=$3; shift 3
-    rm -rf "$TMP/fd"; mkdir -p "$TMP/fd"
-    env PATH="$WRAP:$BASEPATH" VF_FAULT_DIR="$TMP/fd" "$@" \
-        "$VF" "$cmd" $DIRS $VF_ARGS --netns "$n" --state-file "$st" --json >"$TMP/out" 2>"$TMP/err"
-    rc=$?
-}
-expect_rc() { # expect_rc WANT NAME (after vf)
-    if [ "$rc" = "$1" ]; then ok "$2 (exit $rc)"; else fail "$2: exit $rc, wanted $1"; show "$TMP/err"; fi
-}
-expect_err() { # expect_err NAME REGEX (after vf)
-    if grep -qE -- "$2" "$TMP/err"; then ok "$1"; else fail "$1: no /$2/ in:"; show "$TMP/err"; fi
-}
-note() { grep -v '^{' "$TMP/err" | head -3 | sed "s/^/# $1 said: /"; }
-json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
-# converge NAME NS STATE REFERENCE [VAR=VALUE...]: the next clean reconnect
-# repairs everything, and verify agrees
-converge() {
-    name=$1 n=$2 st=$3 ref=$4; shift 4
-    vf reconnect "$n" "$st" "$@"
-    expect_rc 0 "$name: next reconnect succeeds"
-    snap "$n" "$TMP/after" "$@"
-    same_canon "$name: next reconnect converges to the reference (root-chain jump order aside)" "$TMP/after" "$ref"
-    vf verify "$n" "$st" "$@"
-    expect_rc 0 "$name: verify is clean afterwards"
-}
 
 # --- references: the same reconnect without faults (nft and legacy iptables)
 newns ref; REFNS=$NS
@@ -321,11 +198,14 @@ same "3 nothing was applied while the lock was held" "$TMP/s" "$TMP/pre"
 kill "$holder"; wait "$holder" 2>/dev/null
 converge "3" "$NS" "$TMP/f3.state" "$TMP/REFL" $LEGACY
 
-# 3b: the lock is released while virt-firewall retries: it succeeds
+# 3b: the lock is released while virt-firewall retries: it succeeds. The
+# holder is killed just before the first iptables-restore's second try
+# (not after a time: the first try must have met the lock)
 newns f3b
 seed "$NS" $LEGACY
-hold_lock 2; holder=$!
-vf reconnect "$NS" "$TMP/f3b.state" $LEGACY VF_FAULT_WAIT=1
+hold_lock 300; holder=$!
+vf reconnect "$NS" "$TMP/f3b.state" $LEGACY VF_FAULT_WAIT=1 VF_FAULT_TOOLS=iptables-restore \
+    VF_FAULT_RACE_AT=2 VF_FAULT_RACE="kill $holder"
 expect_rc 0 "3b lock released during the retries: reconnect succeeds"
 [ "$(grep -c 'iptables-restore -w' "$TMP/fd/log")" -gt 3 ] && ok "3b some restore ran more than once" \
     || { fail "3b no retry seen"; show "$TMP/fd/log"; }
