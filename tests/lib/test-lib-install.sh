@@ -31,7 +31,7 @@ so=$libdir/libvirt-firewall-engine.so
 [ -f "$so.0.1.0" ] && [ -L "$so.0" ] && [ -L "$so" ] || fail "library files in $libdir"
 readelf -d "$so.0.1.0" | grep -q 'SONAME.*libvirt-firewall-engine\.so\.0\]' || fail "soname"
 if readelf -d "$so.0.1.0" | grep -Eq 'RPATH|RUNPATH'; then fail "build rpath installed"; fi
-grep -q '^Requires.private:.*glib-2.0.*gio-2.0.*libmnl' "$pc" || fail "Requires.private"
+grep -Eq '^Requires.private:.*glib-2\.0.*gio-unix-2\.0.*libmnl' "$pc" || fail "Requires.private"
 
 cat > "$tmp/prog.c" <<'C'
 #include <virt-firewall-engine.h>
