@@ -4,6 +4,7 @@
  * Written from the grammar of libvirt's src/util/virconf.c; see vfconf.h.
  */
 #include "vfconf.h"
+#include "util/inputfile.h"
 
 #include <string.h>
 
@@ -350,20 +351,21 @@ vfConfLoad(const char *path, gboolean missing_ok, vfConf **conf,
     g_autoptr(GError) local = NULL;
     gsize len;
 
-    if (!g_file_get_contents(path, &text, &len, &local)) {
-        if (missing_ok && g_error_matches(local, G_FILE_ERROR,
-                                          G_FILE_ERROR_NOENT)) {
+    /* a FIFO or a device there must not hang or flood us */
+    if (!vfInputFileRead(path, VF_CONF_MAX_SIZE, &text, &len, &local)) {
+        if (missing_ok && g_error_matches(local, VF_INPUT_FILE_ERROR,
+                                          VF_INPUT_FILE_ERROR_MISSING)) {
             *conf = vfConfNew(path);
             return TRUE;
         }
+        if (g_error_matches(local, VF_INPUT_FILE_ERROR, VF_INPUT_FILE_ERROR_TOO_LARGE)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
+                        "%s: configuration file larger than %d bytes",
+                        path, VF_CONF_MAX_SIZE);
+            return FALSE;
+        }
         g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                     "cannot read configuration file: %s", local->message);
-        return FALSE;
-    }
-    if (len > VF_CONF_MAX_SIZE) {
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
-                    "%s: configuration file larger than %d bytes",
-                    path, VF_CONF_MAX_SIZE);
         return FALSE;
     }
     if (strlen(text) != len) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "firewall/error.h"
+#include "util/inputfile.h"
 
 static const char *const forwardNames[VF_NETWORK_FORWARD_LAST] = {
     [VF_NETWORK_FORWARD_NONE] = "none",
@@ -486,6 +487,12 @@ keepFirstXmlError(void *opaque, xmlErrorPtr err)
 vfNetworkDef *
 vfNetworkDefParseString(const char *xml, const char *source, GError **error)
 {
+    return vfNetworkDefParse(xml, strlen(xml), source, error);
+}
+
+vfNetworkDef *
+vfNetworkDefParse(const char *xml, gsize len, const char *source, GError **error)
+{
     vfParseCtxt ctxt = { .source = source, .error = error };
     vfXmlError first = { 0 };
     xmlDocPtr doc;
@@ -494,7 +501,7 @@ vfNetworkDefParseString(const char *xml, const char *source, GError **error)
 
     /* keep the first error: later ones are often consequences of it */
     xmlSetStructuredErrorFunc(&first, keepFirstXmlError);
-    doc = xmlReadMemory(xml, strlen(xml), source, NULL,
+    doc = xmlReadMemory(xml, len, source, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR |
                         XML_PARSE_NOWARNING);
     xmlSetStructuredErrorFunc(NULL, NULL);
@@ -534,11 +541,12 @@ vfNetworkDefParseFile(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
     g_autoptr(GError) local = NULL;
+    gsize len = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, &local)) {
+    if (!vfInputFileRead(path, VF_INPUT_FILE_MAX, &text, &len, &local)) {
         g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                     "cannot read network XML: %s", local->message);
         return NULL;
     }
-    return vfNetworkDefParseString(text, path, error);
+    return vfNetworkDefParse(text, len, path, error);
 }

@@ -66,6 +66,10 @@ typedef struct {
 /* Parses a config or status document. @source names it in messages. */
 vfNetworkDef *vfNetworkDefParseString(const char *xml, const char *source,
                                       GError **error);
+/* @len bytes, as libxml2 reads a file for libvirt. */
+vfNetworkDef *vfNetworkDefParse(const char *xml, gsize len, const char *source,
+                                GError **error);
+/* Regular files only, at most VF_INPUT_FILE_MAX bytes. */
 vfNetworkDef *vfNetworkDefParseFile(const char *path, GError **error);
 
 void vfNetworkDefFree(vfNetworkDef *def);
