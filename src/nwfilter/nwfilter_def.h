@@ -114,7 +114,8 @@ typedef struct {
 
 typedef struct {
     char *name;
-    char *uuid;
+    char *uuid;                  /* canonical form; NULL: none given */
+    bool uuidSeen;               /* a <uuid> was read (maybe empty) */
     char *chain;                 /* chain suffix, "root" by default */
     int chainPriority;
     GPtrArray *entries;          /* of nwfEntry* */
@@ -130,8 +131,15 @@ bool nwfRuleIsEthernet(const nwfRule *rule);
 bool nwfRuleIsIPv4(const nwfRule *rule);
 bool nwfRuleIsIPv6(const nwfRule *rule);
 
-/* Parses a filter document. @path names the source in messages. */
-nwfFilter *nwfFilterParseFile(const char *path, GError **error);
+/* Parses a filter document of @len bytes (as libxml2 reads a file for
+ * libvirt: a NUL byte ends the data). @path names the source in messages.
+ * What libvirt ignores is ignored, with a message "PATH:LINE: <element>:
+ * ..." added to @warnings (of char*; may be NULL). */
+nwfFilter *nwfFilterParse(const char *xml, gsize len, const char *path,
+                          GPtrArray *warnings, GError **error);
+/* The file @path (regular files only, at most VF_INPUT_FILE_MAX bytes). */
+nwfFilter *nwfFilterParseFile(const char *path, GPtrArray *warnings,
+                              GError **error);
 nwfFilter *nwfFilterParseString(const char *xml, const char *path,
                                 GError **error);
 void nwfFilterFree(nwfFilter *def);
