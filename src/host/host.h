@@ -15,9 +15,13 @@
 #define VF_DEFAULT_CONFIG "/etc/libvirt/network.conf"
 
 typedef struct {
-    nwfFilterSet *filters;
+    nwfFilterSet *filters; /* skipped filter files: nwfFilterSetBroken */
     GPtrArray *bindings;   /* of nwfBinding*, sorted by portdev */
     GPtrArray *networks;   /* of vfNetworkDef*, active networks, by name */
+    GPtrArray *failures;   /* of vfFailure*: binding and network files that
+                            * could not be loaded ("interface/NAME",
+                            * "network/NAME"), as libvirt's start-up skips them */
+    GPtrArray *warnings;   /* of char*: what libvirt ignores in the files read */
 } vfHost;
 
 void vfHostFree(vfHost *host);
@@ -32,8 +36,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfHost, vfHostFree)
  * missing binding directory means no bindings (libvirt not running).
  * @portdevs non-NULL: only these interfaces' bindings are needed; when
  * each is in <bindingDir>/<portdev>.xml (where libvirt writes it) only
- * those files are read, and a broken file of another interface is no
- * error; otherwise every binding is read, as with NULL. */
+ * those files are read; otherwise every binding is read, as with NULL.
+ *
+ * As libvirt's start-up, a file that cannot be loaded fails alone: a
+ * filter file is skipped (the bindings that use it fail when built), a
+ * binding or network file goes to host->failures (with @portdevs, only
+ * those of the interfaces asked for). Special files are never opened
+ * (util/inputfile.h). NULL only when a directory exists and cannot be
+ * read. */
 vfHost *vfHostLoadFiles(const char *const *nwfilterDirs,
                         const char *bindingDir,
                         const char *const *portdevs,
@@ -42,8 +52,11 @@ vfHost *vfHostLoadFiles(const char *const *nwfilterDirs,
 
 /* The bindings vfHostLoadFiles() would read (of nwfBinding*, not sorted):
  * those of @portdevs alone where each is in <@dir>/<portdev>.xml, else
- * every binding in @dir. */
+ * every binding in @dir. Files that cannot be loaded go to @failures (of
+ * vfFailure*; with @portdevs, only those of the interfaces asked for),
+ * what libvirt ignores in them to @warnings (of char*); both may be NULL. */
 GPtrArray *vfHostLoadBindings(const char *dir, const char *const *portdevs,
+                              GPtrArray *failures, GPtrArray *warnings,
                               GError **error);
 
 /* A SHA-256 over every file vfHostLoadFiles() and the backend selection

@@ -290,6 +290,8 @@ vfHostLoadLibvirt(const char *uri, GError **error)
         actual = g_strdup(uri ? uri : "libvirt");
 
     host = g_new0(vfHost, 1);
+    host->failures = vfFailuresNew();
+    host->warnings = g_ptr_array_new_with_free_func(g_free);
     if (!(host->filters = loadFilters(conn, actual, error)))
         goto cleanup;
     if (!(host->bindings = loadBindings(conn, actual, error)))

@@ -9,9 +9,15 @@
 nwfFilterSet *
 nwfLoadFilters(const char *const *dirs, GError **error)
 {
+    return nwfLoadFiltersFull(dirs, NULL, error);
+}
+
+nwfFilterSet *
+nwfLoadFiltersFull(const char *const *dirs, GPtrArray *warnings, GError **error)
+{
     g_autoptr(nwfFilterSet) set = nwfFilterSetNew();
 
-    if (!nwfFilterSetLoadDirs(set, dirs, error))
+    if (!nwfFilterSetLoadDirs(set, dirs, warnings, error))
         return NULL;
     return g_steal_pointer(&set);
 }

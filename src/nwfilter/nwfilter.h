@@ -21,7 +21,11 @@
 #include "nwfilter_inst.h"
 #include "nwfilter_ebiptables.h"
 
+/* nwfFilterSetLoadDirs into a new set; broken files are skipped
+ * (nwfFilterSetBroken), warnings dropped. */
 nwfFilterSet *nwfLoadFilters(const char *const *dirs, GError **error);
+nwfFilterSet *nwfLoadFiltersFull(const char *const *dirs, GPtrArray *warnings,
+                                 GError **error);
 
 /* The variables of a binding: its parameters, plus MAC from <mac>
  * unless a MAC parameter is given. */

@@ -1,15 +1,19 @@
 /*
- * nwfilter_binding.c: parse filter bindings.
+ * nwfilter_binding.c: parse filter bindings as libvirt 9.0 does
+ * (virNWFilterBindingDefParseXML, virNWFilterBindingObjParse) and load the
+ * binding directory as its start-up does (LoadAllConfigs): a file that
+ * cannot be loaded is skipped, and only its interface fails.
  */
 #include "nwfilter_binding.h"
+#include "nwfilter_parse.h"
+#include "nwfilter_value.h"
 #include "nwfilter_vars.h"
 #include "firewall/error.h"
+#include "util/inputfile.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
-
-bool nwfParseMac(const char *s, uint8_t mac[6]);
 
 void
 nwfBindingFree(nwfBinding *b)
@@ -28,50 +32,159 @@ nwfBindingFree(nwfBinding *b)
     g_free(b);
 }
 
+static bool
+isElement(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
 static xmlNodePtr
 child(xmlNodePtr node, const char *name)
 {
     for (xmlNodePtr c = node->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+        if (isElement(c, name))
             return c;
     return NULL;
 }
 
+/* libvirt's virXPathString("string(./CHILD/@ATTR)"): the attribute of the
+ * first CHILD element that has it; NULL when none has it or it is empty.
+ * *@at: the element (for messages), or the first CHILD, or NULL. */
 static char *
-prop(xmlNodePtr node, const char *name)
+childAttr(xmlNodePtr node, const char *name, const char *attr, xmlNodePtr *at)
 {
-    xmlChar *v = node ? xmlGetProp(node, BAD_CAST name) : NULL;
-    char *r = v ? g_strdup((const char *)v) : NULL;
-    xmlFree(v);
-    return r;
+    *at = NULL;
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+        g_autofree char *v = NULL;
+
+        if (!isElement(c, name))
+            continue;
+        if (!*at)
+            *at = c;
+        if ((v = nwfProp(c, attr))) {
+            *at = c;
+            return *v ? g_steal_pointer(&v) : NULL;
+        }
+    }
+    return NULL;
 }
 
+/* string(./owner/NAME): the text of the first NAME in any <owner>; NULL
+ * when empty */
 static char *
-text(xmlNodePtr node)
+ownerText(xmlNodePtr root, const char *name, xmlNodePtr *at)
 {
-    xmlChar *c;
-    char *r;
-    if (!node)
+    *at = NULL;
+    for (xmlNodePtr o = root->children; o; o = o->next) {
+        xmlNodePtr n;
+        xmlChar *c;
+        char *r;
+
+        if (!isElement(o, "owner"))
+            continue;
+        if (!*at)
+            *at = o;
+        if (!(n = child(o, name)))
+            continue;
+        *at = n;
+        c = xmlNodeGetContent(n);
+        r = c && *c ? g_strdup((const char *)c) : NULL;
+        xmlFree(c);
+        return r;
+    }
+    return NULL;
+}
+
+/* What the kernel takes as an interface name (dev_valid_name): libvirt
+ * finds no such device and skips the binding without a word; here it is
+ * an error of that binding. */
+static bool
+ifnameValid(const char *name, const char **why)
+{
+    if (strlen(name) > 15)
+        *why = "longer than 15 characters";
+    else if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        *why = "'.' and '..' are not interface names";
+    else if (strpbrk(name, "/: \t\n\v\f\r"))
+        *why = "'/', ':' and blanks cannot be in an interface name";
+    else
+        return true;
+    return false;
+}
+
+static nwfBinding *
+parseBinding(const nwfParseCtx *ctx, xmlNodePtr root, GError **error)
+{
+    g_autoptr(nwfBinding) b = g_new0(nwfBinding, 1);
+    g_autofree char *mac = NULL;
+    g_autofree char *uuid = NULL;
+    xmlNodePtr at, fref;
+    const char *why, *rest;
+    uint8_t m[6];
+
+    b->path = g_strdup(ctx->path);
+    if (!(b->portdev = childAttr(root, "portdev", "name", &at))) {
+        nwfParseError(error, ctx, at ? at : root, "missing portdev name");
         return NULL;
-    c = xmlNodeGetContent(node);
-    r = g_strstrip(g_strdup((const char *)c));
-    xmlFree(c);
-    return r;
-}
+    }
+    if (!ifnameValid(b->portdev, &why)) {
+        nwfParseError(error, ctx, at, "interface name '%s' is impossible: %s "
+                      "(libvirt skips it: no such device)", b->portdev, why);
+        return NULL;
+    }
+    if (child(root, "linkdev") && !(b->linkdev = childAttr(root, "linkdev", "name", &at))) {
+        nwfParseError(error, ctx, at, "filter binding has no link dev name");
+        return NULL;
+    }
+    if (!(b->ownerName = ownerText(root, "name", &at))) {
+        nwfParseError(error, ctx, at ? at : root, "missing owner name");
+        return NULL;
+    }
+    g_strstrip(b->ownerName);
+    if (!(uuid = ownerText(root, "uuid", &at))) {
+        nwfParseError(error, ctx, at ? at : root, "missing owner uuid");
+        return NULL;
+    }
+    if (!(b->ownerUUID = nwfParseUUID(uuid))) {
+        nwfParseError(error, ctx, at, "unable to parse UUID '%s'", uuid);
+        return NULL;
+    }
+    mac = childAttr(root, "mac", "address", &at);
+    if (!mac || !nwfParseMac(mac, m, &rest)) {
+        nwfParseError(error, ctx, at ? at : root, "missing or invalid mac address '%s'",
+                      mac ? mac : "");
+        return NULL;
+    }
+    if (*rest)
+        nwfParseWarn(ctx, at, "address='%s': '%s' after the address is ignored",
+                     mac, rest);
+    b->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
+                             m[0], m[1], m[2], m[3], m[4], m[5]);
+    if (!(b->filter = childAttr(root, "filterref", "filter", &at))) {
+        nwfParseError(error, ctx, at ? at : root, "missing filterref filter");
+        return NULL;
+    }
+    b->params = nwfVarsNew();
+    /* virNWFilterParseParamAttributes of the first <filterref>: invalid
+     * parameters are skipped */
+    fref = child(root, "filterref");
+    for (xmlNodePtr p = fref ? fref->children : NULL; p; p = p->next) {
+        g_autofree char *name = NULL;
+        g_autofree char *value = NULL;
 
-static void G_GNUC_PRINTF(4, 5)
-bindError(GError **error, const char *path, xmlNodePtr node,
-          const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s:%ld: <%s>: %s", path,
-                node ? xmlGetLineNo(node) : 0L,
-                node ? (const char *)node->name : "?", msg);
+        if (!isElement(p, "parameter"))
+            continue;
+        name = nwfProp(p, "name");
+        value = nwfProp(p, "value");
+        if (!name || !value || !nwfVarNameIsValid(name) ||
+            !nwfVarValueIsValid(value)) {
+            nwfParseWarn(ctx, p, "parameter ignored: invalid name='%s' value='%s'",
+                         name ? name : "", value ? value : "");
+            continue;
+        }
+        nwfVarsAdd(b->params, name, value);
+    }
+    return g_steal_pointer(&b);
 }
 
 static void
@@ -80,17 +193,17 @@ quietErrors(void *ctx, const char *msg, ...)
 }
 
 nwfBinding *
-nwfBindingParseString(const char *xml, const char *path, GError **error)
+nwfBindingParse(const char *xml, gsize len, const char *path, bool status,
+                GPtrArray *warnings, GError **error)
 {
-    g_autoptr(nwfBinding) b = NULL;
+    nwfParseCtx ctx = { path, warnings };
+    nwfBinding *b = NULL;
     xmlDocPtr doc;
-    xmlNodePtr root, n, fref;
-    g_autofree char *mac = NULL;
-    uint8_t m[6];
+    xmlNodePtr root;
 
     xmlSetGenericErrorFunc(NULL, quietErrors);
     xmlResetLastError();
-    doc = xmlReadMemory(xml, strlen(xml), path, NULL,
+    doc = xmlReadMemory(xml, len, path, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         const xmlError *e = xmlGetLastError();
@@ -100,78 +213,41 @@ nwfBindingParseString(const char *xml, const char *path, GError **error)
         return NULL;
     }
     root = xmlDocGetRootElement(doc);
-    if (root && strcmp((const char *)root->name, "filterbindingstatus") == 0)
-        root = child(root, "filterbinding");
-    if (!root || strcmp((const char *)root->name, "filterbinding") != 0) {
-        bindError(error, path, root, "expected <filterbinding> or "
-                  "<filterbindingstatus>");
-        goto error;
-    }
-    b = g_new0(nwfBinding, 1);
-    b->path = g_strdup(path);
-    n = child(root, "owner");
-    b->ownerName = text(n ? child(n, "name") : NULL);
-    b->ownerUUID = text(n ? child(n, "uuid") : NULL);
-    if (!b->ownerName || !b->ownerUUID) {
-        bindError(error, path, n ? n : root, "missing owner name or uuid");
-        goto error;
-    }
-    n = child(root, "portdev");
-    if (!(b->portdev = prop(n, "name")) || !b->portdev[0]) {
-        bindError(error, path, n ? n : root, "missing portdev name");
-        goto error;
-    }
-    if (strlen(b->portdev) > 15) {
-        bindError(error, path, n, "interface name '%s' too long", b->portdev);
-        goto error;
-    }
-    b->linkdev = prop(child(root, "linkdev"), "name");
-    n = child(root, "mac");
-    mac = prop(n, "address");
-    if (!mac || !nwfParseMac(mac, m)) {
-        bindError(error, path, n ? n : root, "missing or invalid mac address '%s'",
-                  mac ? mac : "");
-        goto error;
-    }
-    b->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
-                             m[0], m[1], m[2], m[3], m[4], m[5]);
-    fref = child(root, "filterref");
-    if (!(b->filter = prop(fref, "filter"))) {
-        bindError(error, path, fref ? fref : root, "missing filterref filter");
-        goto error;
-    }
-    b->params = nwfVarsNew();
-    for (xmlNodePtr p = fref->children; p; p = p->next) {
-        g_autofree char *name = NULL;
-        g_autofree char *value = NULL;
-
-        if (p->type != XML_ELEMENT_NODE ||
-            strcmp((const char *)p->name, "parameter") != 0)
-            continue;
-        name = prop(p, "name");
-        value = prop(p, "value");
-        /* like libvirt, skip invalid parameters */
-        if (!name || !value || !nwfVarNameIsValid(name) ||
-            !nwfVarValueIsValid(value))
-            continue;
-        nwfVarsAdd(b->params, name, value);
+    if (root && isElement(root, "filterbindingstatus")) {
+        xmlNodePtr inner = child(root, "filterbinding");
+        if (!inner)
+            nwfParseError(error, &ctx, root, "filter binding status missing content");
+        else
+            b = parseBinding(&ctx, inner, error);
+    } else if (root && !status && isElement(root, "filterbinding")) {
+        b = parseBinding(&ctx, root, error);
+    } else if (status) {
+        nwfParseError(error, &ctx, root, "expected <filterbindingstatus> (libvirt's "
+                      "status file)");
+    } else {
+        nwfParseError(error, &ctx, root, "expected <filterbinding> or "
+                      "<filterbindingstatus>");
     }
     xmlFreeDoc(doc);
-    return g_steal_pointer(&b);
-
- error:
-    xmlFreeDoc(doc);
-    return NULL;
+    return b;
 }
 
 nwfBinding *
-nwfBindingParseFile(const char *path, GError **error)
+nwfBindingParseString(const char *xml, const char *path, GError **error)
+{
+    return nwfBindingParse(xml, strlen(xml), path, false, NULL, error);
+}
+
+nwfBinding *
+nwfBindingParseFile(const char *path, bool status, GPtrArray *warnings,
+                    GError **error)
 {
     g_autofree char *t = NULL;
+    gsize len = 0;
 
-    if (!g_file_get_contents(path, &t, NULL, error))
+    if (!vfInputFileRead(path, VF_INPUT_FILE_MAX, &t, &len, error))
         return NULL;
-    return nwfBindingParseString(t, path, error);
+    return nwfBindingParse(t, len, path, status, warnings, error);
 }
 
 static gint
@@ -181,25 +257,39 @@ cmpStr(gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-nwfBindingLoadDir(const char *dir, GError **error)
+nwfBindingLoadDir(const char *dir, GPtrArray *failures, GPtrArray *warnings,
+                  GError **error)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, error);
+    g_autoptr(GError) openErr = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &openErr);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) res = g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
     const char *n;
 
-    if (!d)
+    if (!d) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&openErr),
+                                   "cannot read binding directory %s: ", dir);
         return NULL;
+    }
     while ((n = g_dir_read_name(d)))
         if (g_str_has_suffix(n, ".xml"))
             g_ptr_array_add(names, g_strdup(n));
     g_ptr_array_sort(names, cmpStr);
     for (guint i = 0; i < names->len; i++) {
-        g_autofree char *p = g_build_filename(dir, names->pdata[i], NULL);
-        nwfBinding *b = nwfBindingParseFile(p, error);
-        if (!b)
-            return NULL;
-        g_ptr_array_add(res, b);
+        const char *name = names->pdata[i];
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        g_autoptr(GError) err = NULL;
+        nwfBinding *b = nwfBindingParseFile(p, true, warnings, &err);
+
+        if (b) {
+            g_ptr_array_add(res, b);
+        } else if (failures) {
+            /* "Failed to load config for binding 'NAME'": libvirt names
+             * it by the file, where it writes <portdev>.xml */
+            g_autofree char *stem = g_strndup(name, strlen(name) - 4);
+            g_autofree char *unit = g_strdup_printf("interface/%s", stem);
+            g_ptr_array_add(failures, vfFailureNew(unit, err->message));
+        }
     }
     return g_steal_pointer(&res);
 }

@@ -8,6 +8,7 @@
 
 struct _nwfFilterSet {
     GHashTable *byName;           /* name -> nwfFilter* (owned) */
+    GHashTable *broken;           /* name -> why its file was skipped */
 };
 
 nwfFilterSet *
@@ -16,6 +17,7 @@ nwfFilterSetNew(void)
     nwfFilterSet *set = g_new0(nwfFilterSet, 1);
     set->byName = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify)nwfFilterFree);
+    set->broken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return set;
 }
 
@@ -25,6 +27,7 @@ nwfFilterSetFree(nwfFilterSet *set)
     if (!set)
         return;
     g_hash_table_unref(set->byName);
+    g_hash_table_unref(set->broken);
     g_free(set);
 }
 
@@ -51,33 +54,149 @@ nwfFilterSetSize(const nwfFilterSet *set)
     return g_hash_table_size(set->byName);
 }
 
+void
+nwfFilterSetMarkBroken(nwfFilterSet *set, const char *name, const char *why)
+{
+    if (!g_hash_table_contains(set->byName, name))
+        g_hash_table_replace(set->broken, g_strdup(name), g_strdup(why));
+}
+
+const char *
+nwfFilterSetBroken(const nwfFilterSet *set, const char *name)
+{
+    return g_hash_table_lookup(set->broken, name);
+}
+
 static gint
 cmpStr(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+GPtrArray *
+nwfFilterSetBrokenList(const nwfFilterSet *set)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    GPtrArray *res = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init(&it, set->broken);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(names, key);
+    g_ptr_array_sort(names, cmpStr);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(res, g_strdup(g_hash_table_lookup(set->broken, names->pdata[i])));
+    return res;
+}
+
+/* One file of a directory: its filter, or why it is skipped. */
+typedef struct {
+    char *stem;
+    GPtrArray *warnings;
+} LoadedFile;
+
+static void
+loadedFileFree(gpointer p)
+{
+    LoadedFile *f = p;
+    g_free(f->stem);
+    g_ptr_array_unref(f->warnings);
+    g_free(f);
+}
+
+static gint
+loadedFileCompare(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(LoadedFile *const *)a)->stem, (*(LoadedFile *const *)b)->stem);
+}
+
+/*
+ * virNWFilterObjListLoadConfig: NAME.xml must hold filter NAME; a UUID
+ * already taken by another name is refused. A failure skips the file only.
+ */
+static void
+loadFile(nwfFilterSet *set, GHashTable *uuids, const char *dir, LoadedFile *f)
+{
+    g_autofree char *file = g_strconcat(f->stem, ".xml", NULL);
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(nwfFilter) def = nwfFilterParseFile(path, f->warnings, &err);
+    const char *other;
+
+    if (!def) {
+        g_ptr_array_set_size(f->warnings, 0);
+        nwfFilterSetMarkBroken(set, f->stem, err->message);
+        return;
+    }
+    if (strcmp(def->name, f->stem) != 0) {
+        g_autofree char *why = g_strdup_printf(
+            "%s: network filter config filename '%s' does not match name '%s'",
+            path, file, def->name);
+        g_ptr_array_set_size(f->warnings, 0);
+        nwfFilterSetMarkBroken(set, f->stem, why);
+        return;
+    }
+    if (def->uuid && (other = g_hash_table_lookup(uuids, def->uuid))) {
+        g_autofree char *why = g_strdup_printf(
+            "%s: filter with same UUID %s but different name ('%s') already exists",
+            path, def->uuid, other);
+        g_ptr_array_set_size(f->warnings, 0);
+        nwfFilterSetMarkBroken(set, f->stem, why);
+        return;
+    }
+    if (def->uuid)
+        g_hash_table_insert(uuids, g_strdup(def->uuid), g_strdup(def->name));
+    nwfFilterSetAdd(set, g_steal_pointer(&def));
+}
+
+/*
+ * virNWFilterObjListLoadAllConfigs, for each directory: every *.xml in
+ * the order the directory lists them (the order decides which of two
+ * files with one UUID libvirt keeps), a broken file skipped. A name in an
+ * earlier directory hides it in the later ones, unread. Warnings go out in
+ * file name order.
+ */
 gboolean
 nwfFilterSetLoadDirs(nwfFilterSet *set, const char *const *dirs,
-                     GError **error)
+                     GPtrArray *warnings, GError **error)
 {
+    g_autoptr(GHashTable) uuids = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                        g_free, g_free);
+
     for (guint i = 0; dirs && dirs[i]; i++) {
-        g_autoptr(GDir) d = g_dir_open(dirs[i], 0, NULL);
-        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) openErr = NULL;
+        g_autoptr(GDir) d = g_dir_open(dirs[i], 0, &openErr);
+        g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(loadedFileFree);
         const char *n;
 
-        if (!d)
-            continue;
-        while ((n = g_dir_read_name(d)))
-            if (g_str_has_suffix(n, ".xml"))
-                g_ptr_array_add(names, g_strdup(n));
-        g_ptr_array_sort(names, cmpStr);
-        for (guint j = 0; j < names->len; j++) {
-            g_autofree char *p = g_build_filename(dirs[i], names->pdata[j], NULL);
-            nwfFilter *def = nwfFilterParseFile(p, error);
-            if (!def)
-                return FALSE;
-            nwfFilterSetAdd(set, def);   /* first directory wins */
+        if (!d) {
+            if (g_error_matches(openErr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                continue;
+            g_propagate_prefixed_error(error, g_steal_pointer(&openErr),
+                                       "cannot read filter directory %s: ", dirs[i]);
+            return FALSE;
+        }
+        while ((n = g_dir_read_name(d))) {
+            g_autofree char *stem = NULL;
+            LoadedFile *f;
+
+            if (!g_str_has_suffix(n, ".xml"))
+                continue;
+            stem = g_strndup(n, strlen(n) - 4);
+            if (nwfFilterSetLookup(set, stem) || nwfFilterSetBroken(set, stem))
+                continue;   /* an earlier directory has it */
+            f = g_new0(LoadedFile, 1);
+            f->stem = g_steal_pointer(&stem);
+            f->warnings = g_ptr_array_new_with_free_func(g_free);
+            g_ptr_array_add(files, f);
+            loadFile(set, uuids, dirs[i], f);
+        }
+        g_ptr_array_sort(files, loadedFileCompare);
+        for (guint k = 0; warnings && k < files->len; k++) {
+            LoadedFile *f = g_ptr_array_index(files, k);
+            for (guint w = 0; w < f->warnings->len; w++)
+                g_ptr_array_add(warnings, g_strdup(f->warnings->pdata[w]));
         }
     }
     return TRUE;
@@ -182,10 +301,12 @@ expand(ExpandCtx *ctx, const nwfFilter *def, GHashTable *vars, GError **error)
             gboolean ok;
 
             if (!child) {
+                const char *why = nwfFilterSetBroken(ctx->set, e->include->filter);
                 g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
                             "%s:%d: filter '%s' references filter '%s', "
-                            "which is missing", def->path ? def->path : "?",
-                            e->include->line, def->name, e->include->filter);
+                            "which is missing%s%s", def->path ? def->path : "?",
+                            e->include->line, def->name, e->include->filter,
+                            why ? ": its file was skipped: " : "", why ? why : "");
                 return FALSE;
             }
             for (guint j = 0; j < ctx->stack->len; j++) {
@@ -281,8 +402,10 @@ nwfFilterInstantiate(const nwfFilterSet *set, const char *filter,
     const nwfFilter *def = nwfFilterSetLookup(set, filter);
 
     if (!def) {
+        const char *why = nwfFilterSetBroken(set, filter);
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
-                    "filter '%s' is missing", filter);
+                    "filter '%s' is missing%s%s", filter,
+                    why ? ": its file was skipped: " : "", why ? why : "");
         return NULL;
     }
     used = usedVars(set, def, vars);

@@ -12,11 +12,21 @@ nwfFilterSet *nwfFilterSetNew(void);
 void nwfFilterSetFree(nwfFilterSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(nwfFilterSet, nwfFilterSetFree)
 
-/* Loads every *.xml of each directory; for a filter name defined in
- * several directories the first directory wins. A missing directory is
- * skipped; a malformed file is an error. */
+/* Loads every *.xml of each directory as libvirt loads its one directory
+ * at start-up: NAME.xml must define filter NAME; a file that cannot be
+ * loaded (not XML, not a regular file, too large, a name or UUID clash)
+ * is skipped and remembered (nwfFilterSetBroken), so the bindings that
+ * need it fail with the reason and no other. For a name in several
+ * directories the first directory wins. What libvirt ignores in a filter
+ * goes to @warnings (of char*; may be NULL). FALSE only when a directory
+ * exists and cannot be read. */
 gboolean nwfFilterSetLoadDirs(nwfFilterSet *set, const char *const *dirs,
-                              GError **error);
+                              GPtrArray *warnings, GError **error);
+/* Why the file of filter @name was skipped, or NULL. */
+const char *nwfFilterSetBroken(const nwfFilterSet *set, const char *name);
+void nwfFilterSetMarkBroken(nwfFilterSet *set, const char *name, const char *why);
+/* The reasons of every skipped filter file, by filter name (g_free'd). */
+GPtrArray *nwfFilterSetBrokenList(const nwfFilterSet *set);
 /* Takes ownership; FALSE (and @def freed) if the name exists already. */
 gboolean nwfFilterSetAdd(nwfFilterSet *set, nwfFilter *def);
 const nwfFilter *nwfFilterSetLookup(const nwfFilterSet *set, const char *name);

@@ -22,7 +22,7 @@ main(int argc, char **argv)
         return 2;
     }
     if (!(set = nwfLoadFilters(argc > 2 ? (const char *const *)argv + 2 : defdirs, &err)) ||
-        !(b = nwfBindingParseFile(argv[1], &err)) ||
+        !(b = nwfBindingParseFile(argv[1], false, NULL, &err)) ||
         !(fw = nwfBuildInstantiate(set, b, &err))) {
         fprintf(stderr, "error: %s\n", err->message);
         return 1;

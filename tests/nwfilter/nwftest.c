@@ -138,7 +138,7 @@ nwftLoadBindings(const char *dir, const char *prefix, GError **error)
             g_ptr_array_add(names, g_build_filename(dir, n, NULL));
     g_ptr_array_sort(names, cmpStr);
     for (guint i = 0; i < names->len; i++) {
-        nwfBinding *b = nwfBindingParseFile(names->pdata[i], error);
+        nwfBinding *b = nwfBindingParseFile(names->pdata[i], false, NULL, error);
         if (!b) {
             g_ptr_array_unref(res);
             return NULL;

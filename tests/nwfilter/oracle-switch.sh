@@ -88,7 +88,12 @@ sb true
 
 rm -rf "$CASEDIR"/filters "$CASEDIR"/filters-new
 rm -f "$CASEDIR"/*-save "$CASEDIR"/binding-*.xml "$CASEDIR"/switch.cmds
-if [ ${#DEFS[@]} -gt 0 ]; then mkdir -p "$CASEDIR/filters"; cp "${DEFS[@]}" "$CASEDIR/filters/"; fi
+# kept as NAME.xml, the file name libvirt requires for filter NAME
+filtername() { sed -n "s/.*<filter name='\([^']*\)'.*/\1/p" "$1" | head -1; }
+if [ ${#DEFS[@]} -gt 0 ]; then
+    mkdir -p "$CASEDIR/filters"
+    for f in "${DEFS[@]}"; do cp "$f" "$CASEDIR/filters/$(filtername "$f").xml"; done
+fi
 cp "$RAW/bindings/input-vnet0.xml" "$CASEDIR/binding-a.xml"
 dump before
 cmp -s "$CASEDIR/before.ebtables-save" "$RAW/rules/after-create.ebtables-save" ||
@@ -121,7 +126,7 @@ else
     uuid=$(vsh nwfilter-dumpxml "$name" | sed -n 's/.*<uuid>\(.*\)<\/uuid>.*/\1/p')
     [ -n "$uuid" ] || { log "no uuid for filter $name"; exit 1; }
     mkdir -p "$CASEDIR/filters-new"
-    cp "$UPDATE" "$CASEDIR/filters-new/"
+    cp "$UPDATE" "$CASEDIR/filters-new/$name.xml"
     sed "s|\(<filter name='$name'[^>]*>\)|\1<uuid>$uuid</uuid>|" "$UPDATE" >"$WORK/update.xml"
     vsh nwfilter-define "$WORK/update.xml" >/dev/null
 fi

@@ -185,11 +185,11 @@ loadCase(SwitchCase *c, GError **error)
     c->update = g_str_equal(g_strstrip(mode), "update");
     if (!(c->setA = nwfLoadFilters(dirsA, error)) ||
         !(c->setB = nwfLoadFilters(c->update ? dirsB : dirsA, error)) ||
-        !(c->a = nwfBindingParseFile(aPath, error)))
+        !(c->a = nwfBindingParseFile(aPath, false, NULL, error)))
         return false;
     if (c->update)
         c->b = c->a;
-    else if (!(c->b = nwfBindingParseFile(bPath, error)))
+    else if (!(c->b = nwfBindingParseFile(bPath, false, NULL, error)))
         return false;
     return true;
 }
