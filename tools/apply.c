@@ -26,7 +26,7 @@ vfCmdApply(int argc, char **argv)
         return ret;
     units = vfCliBuildUnits(cli, (const char *const *)argv + 1, FALSE, &built);
     ret = vfCliRebuild(cli, "apply", units, FALSE, FALSE);
-    return ret ? ret : built;
+    return vfCliExitCode(cli, ret ? ret : built);
 }
 
 int

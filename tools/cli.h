@@ -9,6 +9,7 @@
 #include "firewall/backend.h"
 #include "host/host.h"
 #include "state/state.h"
+#include "util/failure.h"
 
 enum {
     VF_EXIT_OK = 0,
@@ -31,6 +32,7 @@ int vfCmdApply(int argc, char **argv);
 int vfCmdTeardown(int argc, char **argv);
 int vfCmdVerify(int argc, char **argv);
 int vfCmdServe(int argc, char **argv);
+int vfCmdCheck(int argc, char **argv);
 
 /* Where rules go. */
 typedef struct {
@@ -109,6 +111,9 @@ typedef struct {
     vfCliWhileWriting while_writing;   /* vfCliSetWhileWriting */
     gpointer while_data;
     vfBackend *backend;   /* serve: one for every request; NULL: one per apply */
+    GPtrArray *failures;  /* of vfFailure*: every unit that failed (load,
+                           * build, apply); report.c tells them */
+    gboolean strict;      /* check: what libvirt ignores is an error */
 } vfCli;
 
 vfCli *vfCliNew(void);
@@ -126,6 +131,22 @@ void vfCliPhase(vfCli *cli, const char *phase);
 /* Serializes the commands that write (an flock on the state file's
  * .lock), waiting up to --wait seconds; an exit code. */
 int vfCliLock(vfCli *cli, const char *cmd);
+
+/* ---- report.c: what a command tells of failed units and ignored input ---- */
+
+/* Records that @unit failed (told at the end, vfCliReportFailures). */
+void vfCliFail(vfCli *cli, const char *unit, const char *reason);
+/* After loading: the host's failed files become failed units; the
+ * warnings and the skipped filter files are printed now. */
+void vfCliNoteHost(vfCli *cli);
+/* The failed units, sorted, one "PREFIX: UNIT: REASON" line each on
+ * stderr. */
+void vfCliReportFailures(vfCli *cli, const char *prefix);
+/* Adds "failures" (unit, reason), "warnings" and "skipped_files" members
+ * to the JSON object being built. */
+void vfCliJsonReport(vfCli *cli, JsonBuilder *b);
+/* @ret if set, else VF_EXIT_FAILED when a unit failed, else OK. */
+int vfCliExitCode(vfCli *cli, int ret);
 
 /* The unit of one interface: its program built from @binding (borrowed
  * from cli->host). */

@@ -74,6 +74,7 @@ vfCliNew(void)
     cli->lock_fd = -1;
     cli->timer = g_timer_new();
     cli->phases = g_string_new(NULL);
+    cli->failures = vfFailuresNew();
     return cli;
 }
 
@@ -98,6 +99,7 @@ vfCliFree(vfCli *cli)
     g_free(cli->kind_reason);
     g_timer_destroy(cli->timer);
     g_string_free(cli->phases, TRUE);
+    g_ptr_array_unref(cli->failures);
     g_free(cli);
 }
 
@@ -171,6 +173,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
             fprintf(stderr, "virt-firewall: %s\n", err->message);
             return VF_EXIT_USAGE;
         }
+        vfCliNoteHost(cli);
         if (cli->want_digest && !cli->host_opts.connect &&
             !(cli->input_digest = vfHostInputDigest(
                   vfCliNwfilterDirs(cli),
@@ -307,8 +310,10 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
             /* libvirt's reload: remove what may be there, add again */
             if (!(rm = vfNetworkRemoveFirewallRules(def, &err)) ||
                 !(add = vfNetworkAddFirewallRules(def, &err))) {
-                fprintf(stderr, "virt-firewall: network '%s' (%s): %s\n",
-                        def->name, def->source ? def->source : "", err->message);
+                g_autofree char *unit = g_strdup_printf("network/%s", def->name);
+                g_autofree char *why = g_strdup_printf("%s: %s", def->source ? def->source : "",
+                                                       err->message);
+                vfCliFail(cli, unit, why);
                 *ret = VF_EXIT_FAILED;
                 continue;
             }
@@ -338,23 +343,26 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         if ((g_hash_table_contains(twice, b->portdev) &&
              !vfCliBindingApplies(host->bindings, b, &err)) ||
             !(u = vfCliBindingUnit(cli, b, &err))) {
-            /* the message names the interface and its binding file */
-            fprintf(stderr, "virt-firewall: interface %s\n", err->message);
+            /* the message names the interface and its binding file; a
+             * missing filter is a failed unit, as for libvirt */
+            g_autofree char *unit = g_strdup_printf("interface/%s", b->portdev);
+            vfCliFail(cli, unit, err->message);
             *ret = VF_EXIT_FAILED;
             continue;
         }
         g_ptr_array_add(units, u);
     }
     for (gsize k = 0; only && only[k]; k++) {
+        g_autofree char *unit = g_strdup_printf("interface/%s", only[k]);
         gboolean found = g_hash_table_contains(twice, only[k]);   /* reported above */
         for (guint i = 0; i < units->len; i++) {
             vfUnit *u = g_ptr_array_index(units, i);
             found |= g_strcmp0(u->ifname, only[k]) == 0;
         }
-        if (!found) {
-            fprintf(stderr, "virt-firewall: no filter binding for interface '%s'\n", only[k]);
+        if (!found && !vfFailuresFind(cli->failures, unit))
+            vfCliFail(cli, unit, "no filter binding for this interface");
+        if (!found)
             *ret = VF_EXIT_FAILED;
-        }
     }
     vfCliPhase(cli, "build");
     return units;

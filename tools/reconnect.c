@@ -14,9 +14,18 @@ typedef struct {
     vfApplyStats stats;
 } vfOutcome;
 
+/* The end of a command: the failed units (even with -q), then the
+ * numbers; with --json one object on stderr instead of the numbers. */
 static void
 printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
 {
+    g_autofree char *prefix = g_strdup_printf("virt-firewall %s: failed", cmd);
+    g_autoptr(GPtrArray) skipped = cli->host ? nwfFilterSetBrokenList(cli->host->filters)
+                                             : g_ptr_array_new();
+    guint warnings = cli->host && cli->host->warnings ? cli->host->warnings->len : 0;
+
+    if (cli->host_opts.quiet || cli->target.json)
+        vfCliReportFailures(cli, prefix);
     if (cli->host_opts.quiet)
         return;
     if (cli->target.json) {
@@ -42,7 +51,8 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
         json_builder_set_member_name(b, "rebuilt");
         json_builder_add_int_value(b, o->rebuilt);
         json_builder_set_member_name(b, "failed");
-        json_builder_add_int_value(b, o->failed);
+        json_builder_add_int_value(b, cli->failures->len);
+        vfCliJsonReport(cli, b);
         json_builder_end_object(b);
         vfPrintJson(stderr, b, FALSE);
         return;
@@ -54,7 +64,11 @@ printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
             "  units: %u rebuilt, %u skipped, %u failed\n",
             cmd, vfBackendKindToString(cli->kind), cli->kind_reason,
             cli->phases->str, spawned, o->stats.passes, o->stats.lines, o->stats.retries,
-            o->rebuilt, o->skipped, o->failed);
+            o->rebuilt, o->skipped, cli->failures->len);
+    if (warnings || skipped->len)
+        fprintf(stderr, "  input: %u warnings, %u filter files skipped\n",
+                warnings, skipped->len);
+    vfCliReportFailures(cli, "  failed");
 }
 
 static char *
@@ -163,7 +177,7 @@ recordUnits(vfCli *cli, vfStateFile *st, GPtrArray *units, GPtrArray *todo,
     recordGeneration(st, units, todo, now ? now : ks, genKnown, asRecorded, gen);
     /* a reconnect that left every unit applied vouches for the inputs;
      * any failure, here or in an `apply`, withdraws that */
-    if (o->failed || !vfStateFileGetGeneration(st, &recorded))
+    if (o->failed || cli->failures->len || !vfStateFileGetGeneration(st, &recorded))
         vfStateFileSetInputs(st, NULL);
     else if (pruneState)
         vfStateFileSetInputs(st, cli->input_digest);
@@ -415,8 +429,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         for (guint i = 0; errors && i < todo->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
             if (e) {
-                fprintf(stderr, "virt-firewall %s: %s: %s\n", cmd,
-                        ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
+                vfCliFail(cli, ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
                 ret = VF_EXIT_FAILED;
             }
         }
@@ -459,8 +472,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         for (guint i = 0; errors && i < errors->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
             if (e) {
-                fprintf(stderr, "virt-firewall %s: %s: %s\n", cmd,
-                        ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
+                vfCliFail(cli, ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
                 o.failed++;
                 ret = ret ? ret : VF_EXIT_FAILED;
             } else {
@@ -488,7 +500,7 @@ unchangedSinceLastRun(vfCli *cli)
     vfOutcome o = { 0 };
     guint32 gen, recorded;
 
-    if (!cli->input_digest || cli->target.dry_run)
+    if (!cli->input_digest || cli->target.dry_run || cli->failures->len)
         return FALSE;
     netnsId = vfNetnsId(cli->netns_fd);
     if (!(st = vfStateFileLoad(statePath, netnsId, NULL)) ||
@@ -531,7 +543,7 @@ vfCmdReconnect(int argc, char **argv)
     if (built != VF_EXIT_OK)
         g_clear_pointer(&cli->input_digest, g_free);
     ret = vfCliRebuild(cli, "reconnect", units, TRUE, TRUE);
-    return ret ? ret : built;
+    return vfCliExitCode(cli, ret ? ret : built);
 }
 
 int
@@ -556,5 +568,5 @@ vfCmdDump(int argc, char **argv)
     units = vfCliBuildUnits(cli, argc > 1 ? (const char *const *)argv + 1 : NULL,
                             argc == 1, &built);
     ret = vfCliRebuild(cli, "dump", units, FALSE, FALSE);
-    return ret ? ret : built;
+    return vfCliExitCode(cli, ret ? ret : built);
 }

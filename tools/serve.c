@@ -101,6 +101,7 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
 {
     GPtrArray *units = g_ptr_array_new_with_free_func((GDestroyNotify)vfUnitFree);
     g_autoptr(GPtrArray) bindings = NULL;
+    g_autoptr(GPtrArray) broken = vfFailuresNew();
 
     if (!apply) {
         for (gsize i = 0; names[i]; i++) {
@@ -115,7 +116,8 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
     }
     if (!(bindings = vfHostLoadBindings(cli->host_opts.binding_dir ? cli->host_opts.binding_dir
                                                                    : VF_DEFAULT_BINDING_DIR,
-                                        (const char *const *)names, error))) {
+                                        (const char *const *)names, broken, NULL,
+                                        error))) {
         g_ptr_array_unref(units);
         return NULL;
     }
@@ -142,7 +144,10 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
             }
         }
         if (!b && !err) {
-            g_ptr_array_add(failures, g_strdup_printf("%s: no filter binding", names[i]));
+            g_autofree char *unit = g_strdup_printf("interface/%s", names[i]);
+            const vfFailure *f = vfFailuresFind(broken, unit);
+            g_ptr_array_add(failures, f ? g_strdup_printf("%s: %s", names[i], f->reason)
+                                        : g_strdup_printf("%s: no filter binding", names[i]));
             continue;
         }
         if (!b || !(u = vfCliBindingUnit(cli, b, &err))) {

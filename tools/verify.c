@@ -60,7 +60,9 @@ vfCmdVerify(int argc, char **argv)
     if (!cli->host_opts.quiet)
         fprintf(stderr, "virt-firewall verify: %u units, %u with drift, processes %u\n",
                 units->len, drift, cli->runner->spawned);
+    /* a unit that cannot be built cannot be verified */
+    vfCliReportFailures(cli, "virt-firewall verify: failed");
     if (drift)
         return VF_EXIT_DRIFT;
-    return built;
+    return vfCliExitCode(cli, built);
 }

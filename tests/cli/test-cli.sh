@@ -46,15 +46,42 @@ expect_rc 2 "unsupported firewall_backend" "$VF" reconnect --dry-run --config "$
     --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" --network-dir "$HOST/network"
 expect_err "bad.conf:1" "network.conf error names the line"
 mkdir -p "$TMP/badb"; printf '<filterbindingstatus>\n<filterbinding>\n<portdev name="x"\n' > "$TMP/badb/x.xml"
-expect_rc 2 "malformed binding" "$VF" dump --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$TMP/badb"
-expect_err "x.xml" "binding error names the file"
+expect_rc 1 "malformed binding: its unit fails" "$VF" dump --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$TMP/badb"
+expect_err "interface/x: $TMP/badb/x.xml:4: bad XML" "binding error names the unit and the file"
 expect_rc 2 "unreadable filter dir" "$VF" dump --nwfilter-dir "$TMP/none" --binding-dir "$HOST/bindings"
 expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
-expect_err "no filter binding for interface 'vnet99'" "unknown interface is named"
+expect_err "failed: interface/vnet99: no filter binding for this interface" "unknown interface is named"
 expect_rc 0 "help" "$VF" --help
 expect_rc 0 "version" "$VF" --version
 grep -qx "virt-firewall [0-9][0-9.]*" "$TMP/out" && ok "--version prints the name and version" \
     || fail "--version printed: $(cat "$TMP/out")"
+
+# --- check: what libvirt would ignore or skip is an error (exit 1);
+# reconnect and dump only warn of it and apply the same rules
+expect_rc 0 "check of a clean host" "$VF" check $DIRS
+expect_err "25 filters, 3 bindings, 1 networks: 0 errors" "check counts and finds nothing"
+mkdir -p "$TMP/lint"
+sed "s/<tcp dstportstart='22'/<tcp dstport='22' dstportstart='22'/" "$HOST/nwfilter/vf-cli-l3.xml" > "$TMP/lint/vf-cli-l3.xml"
+LINT=$(echo "$DIRS" | sed "s|--nwfilter-dir $HOST/nwfilter|--nwfilter-dir $TMP/lint|")
+expect_rc 1 "check: an attribute libvirt ignores" "$VF" check $LINT
+expect_err "virt-firewall: error: $TMP/lint/vf-cli-l3.xml:4: <tcp>: attribute 'dstport' ignored (libvirt does not read it; did you mean 'dstportstart'?)" \
+    "check names file, line, element and attribute"
+expect_err "1 errors (1 ignored by libvirt, 0 filter files skipped, 0 units failed)" "check counts it"
+expect_rc 1 "check --json" "$VF" check $LINT --json
+grep -q '"errors":1' "$TMP/out" && grep -q '"warnings":\["[^"]*vf-cli-l3.xml:4: <tcp>: attribute' "$TMP/out" \
+    && ok "check --json: errors and the warning on stdout" || { fail "check --json"; sed 's/^/#   /' "$TMP/out"; }
+"$VF" dump $DIRS > "$TMP/ref-clean" 2>/dev/null
+expect_rc 0 "dump with an attribute libvirt ignores" "$VF" dump $LINT
+expect_err "virt-firewall: warning: $TMP/lint/vf-cli-l3.xml:4: <tcp>: attribute 'dstport' ignored" \
+    "dump warns with file and line"
+cmp -s "$TMP/out" "$TMP/ref-clean" && ok "the ignored attribute changes no rule" \
+    || { fail "the ignored attribute changed the rules"; diff "$TMP/ref-clean" "$TMP/out" | head | sed 's/^/#   /'; }
+printf 'not xml\n' > "$TMP/lint/vf-unused.xml"
+expect_rc 1 "check: a filter file libvirt skips, used by nothing" "$VF" check $LINT
+expect_err "filter file skipped: $TMP/lint/vf-unused.xml:1: bad XML" "check names the skipped file"
+expect_rc 0 "dump: a skipped filter nothing uses fails no unit" "$VF" dump $LINT
+expect_err "filter file skipped: $TMP/lint/vf-unused.xml:1" "dump says the filter file was skipped"
+expect_rc 2 "check takes no argument" "$VF" check vnet0 $DIRS
 
 # --- apply (and dump IFACE) reads only <binding-dir>/IFACE.xml, when that
 # file holds IFACE's binding; else the whole directory, as reconnect does
@@ -91,9 +118,9 @@ cp "$HOST/bindings/vnet1.xml" "$HOST/bindings/vnet2.xml" "$TMP/renamed/"
 expect_rc 0 "apply vnet0, its binding in vm-a.xml" "$VF" apply vnet0 $(dirs_with "$TMP/renamed") --dry-run -q
 same_as ref0 "vnet0's binding found under another file name"
 # A broken binding of another VM does not stop this VM's start (libvirt
-# reads only the starting VM's binding too); reconnect and dump still fail
-# on it, and so does apply when the directory must be read, since the
-# broken file may be the binding asked for.
+# reads only the starting VM's binding too); reconnect and dump fail its
+# unit alone, as libvirt's start-up skips the file; apply fails only when
+# it is the binding asked for.
 mkdir -p "$TMP/broken"
 cp "$HOST/bindings/"*.xml "$TMP/broken/"
 printf '<filterbindingstatus>\n<filterbinding>\n<portdev name="vnet7"\n' > "$TMP/broken/vnet7.xml"
@@ -101,18 +128,34 @@ expect_rc 0 "apply vnet0 beside a broken vnet7.xml" "$VF" apply vnet0 $(dirs_wit
 same_as ref0 "vnet0 applied as without vnet7.xml"
 expect_rc 0 "dump vnet0 beside a broken vnet7.xml" "$VF" dump vnet0 $(dirs_with "$TMP/broken")
 same_as ref0 "dump vnet0 prints what apply vnet0 runs"
-expect_rc 2 "dump of all with a broken vnet7.xml" "$VF" dump $(dirs_with "$TMP/broken")
-expect_err "vnet7.xml" "dump of all names the broken file"
-expect_rc 2 "apply vnet7 (the broken one)" "$VF" apply vnet7 $(dirs_with "$TMP/broken") --dry-run
-expect_err "vnet7.xml" "apply vnet7 names its broken file"
+"$VF" dump $DIRS > "$TMP/ref-all" 2>/dev/null
+expect_rc 1 "dump of all with a broken vnet7.xml" "$VF" dump $(dirs_with "$TMP/broken")
+expect_err "failed: interface/vnet7: $TMP/broken/vnet7.xml:4: bad XML" "dump of all names the broken file"
+same_as ref-all "the other bindings dumped as without vnet7.xml"
+expect_rc 1 "reconnect --json with a broken vnet7.xml" "$VF" reconnect $(dirs_with "$TMP/broken") --dry-run --json
+grep -q '"failed":1,"failures":\[{"unit":"interface/vnet7","reason":"[^"]*vnet7.xml:4: bad XML' "$TMP/err" \
+    && json_field rebuilt | grep -qx 4 \
+    && ok "the JSON summary lists the failed unit with its reason" || { fail "JSON summary"; sed 's/^/#   /' "$TMP/err"; }
+expect_rc 1 "apply vnet7 (the broken one)" "$VF" apply vnet7 $(dirs_with "$TMP/broken") --dry-run
+expect_err "failed: interface/vnet7: $TMP/broken/vnet7.xml:4: bad XML" "apply vnet7 names its broken file"
 cp "$TMP/broken/vnet7.xml" "$TMP/renamed/"
-expect_rc 2 "apply vnet0 from vm-a.xml beside a broken vnet7.xml" "$VF" apply vnet0 $(dirs_with "$TMP/renamed") --dry-run
-expect_err "vnet7.xml" "reading the whole directory names the broken file"
+expect_rc 0 "apply vnet0 from vm-a.xml beside a broken vnet7.xml" "$VF" apply vnet0 $(dirs_with "$TMP/renamed") --dry-run -q
+same_as ref0 "reading the whole directory: vnet0 applied, vnet7 not asked for"
+# a FIFO among the bindings is never opened (libvirt opens it and hangs):
+# its writer must still be waiting for a reader afterwards
+mkdir -p "$TMP/fifo"; cp "$HOST/bindings/vnet0.xml" "$TMP/fifo/"; mkfifo "$TMP/fifo/vnet1.xml"
+( echo x > "$TMP/fifo/vnet1.xml" ) & writer=$!
+expect_rc 1 "a FIFO in the binding directory fails its unit alone" timeout 60 "$VF" dump $(dirs_with "$TMP/fifo")
+expect_err "interface/vnet1: $TMP/fifo/vnet1.xml: a FIFO, not a regular file: skipped without reading it" \
+    "the FIFO is named"
+sleep 0.3
+kill -0 $writer 2>/dev/null && ok "the FIFO was not opened (its writer still waits)" || fail "the FIFO was opened"
+kill $writer 2>/dev/null; wait $writer 2>/dev/null
 # an interface name does not lead out of the binding directory
 mkdir -p "$TMP/esc/b"
 sed "s|name='vnet0'|name='../vnet9'|" "$HOST/bindings/vnet0.xml" > "$TMP/esc/vnet9.xml"
 expect_rc 1 "apply ../vnet9" "$VF" apply ../vnet9 $(dirs_with "$TMP/esc/b") --dry-run
-expect_err "no filter binding for interface '../vnet9'" "no file outside the binding directory is read"
+expect_err "failed: interface/../vnet9: no filter binding for this interface" "no file outside the binding directory is read"
 
 # --- network.conf's firewall_backend decides the backend
 backend_of() { sed -n 's/.*"backend" *: *"\([a-z]*\)".*/\1/p' "$TMP/err" | tail -n 1; }
