@@ -387,8 +387,7 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
         case DT_STRINGCOPY:
             item->str = g_strndup(s, NWF_MAX_COMMENT);
             if (note && strlen(s) > NWF_MAX_COMMENT)
-                *note = g_strdup_printf("%zu bytes long: cut to %d (and iptables "
-                                        "refuses a comment over 255)", strlen(s),
+                *note = g_strdup_printf("%zu bytes long: cut to %d", strlen(s),
                                         NWF_MAX_COMMENT);
             return dt;
         case DT_BOOLEAN:

@@ -23,6 +23,9 @@ typedef struct {
     const char *warnings;     /* expected, one per line, "t.xml:" first */
 } ParityRow;
 
+#define C10 "aaaaaaaaaa"
+#define C50 C10 C10 C10 C10 C10
+#define C250 C50 C50 C50 C50 C50
 #define RULE(body) "<filter name='x'>\n<rule action='accept' direction='in'>\n" \
                    body "\n</rule>\n</filter>"
 
@@ -151,6 +154,10 @@ static const ParityRow rows[] = {
       RULE("<arp gratuitous='false'/>"),
       "t.xml:3: <arp>: gratuitous='maybe': read as false (only 'true', '1' and "
       "'yes' are true)" },
+    { "comment",
+      RULE("<tcp dstportstart='22' comment='" C250 C50 "'/>"),
+      RULE("<tcp dstportstart='22' comment='" C250 "aaaaaa'/>"),
+      "t.xml:3: <tcp>: comment='" C250 C50 "': 300 bytes long: cut to 256" },
     { NULL, NULL, NULL, NULL }
 };
 
