@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK(vf-input-file-error-quark, vf_input_file_error)
@@ -59,6 +60,14 @@ vfInputFileRead(const char *path, gsize maxSize, char **text, gsize *len,
                     e == ENOENT ? VF_INPUT_FILE_ERROR_MISSING : VF_INPUT_FILE_ERROR_IO,
                     "%s: %s", path, g_strerror(e));
         return FALSE;
+    }
+    /* /dev/null is the empty file (--config /dev/null): nothing to wait
+     * for, nothing to read */
+    if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+        *text = g_strdup("");
+        if (len)
+            *len = 0;
+        return TRUE;
     }
     if (!S_ISREG(st.st_mode))
         return special(path, st.st_mode, error);

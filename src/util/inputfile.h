@@ -5,7 +5,8 @@
  * libvirt opens whatever ends in .xml: a FIFO there hangs it, a symlink to
  * /dev/zero reads until memory runs out. vfInputFileRead() reads regular
  * files only (a FIFO, device, socket or directory is refused without being
- * opened, also behind a symlink) and at most VF_INPUT_FILE_MAX bytes.
+ * opened, also behind a symlink; /dev/null reads as the empty file) and
+ * at most VF_INPUT_FILE_MAX bytes.
  */
 #pragma once
 

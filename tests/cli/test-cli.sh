@@ -49,6 +49,9 @@ mkdir -p "$TMP/badb"; printf '<filterbindingstatus>\n<filterbinding>\n<portdev n
 expect_rc 1 "malformed binding: its unit fails" "$VF" dump --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$TMP/badb"
 expect_err "interface/x: $TMP/badb/x.xml:4: bad XML" "binding error names the unit and the file"
 expect_rc 2 "unreadable filter dir" "$VF" dump --nwfilter-dir "$TMP/none" --binding-dir "$HOST/bindings"
+# /dev/null is the empty file, not a device to refuse
+expect_rc 0 "--config /dev/null" "$VF" dump --config /dev/null --nwfilter-dir "$HOST/nwfilter" --nwfilter-dir /usr/share/libvirt/nwfilter \
+    --binding-dir "$HOST/bindings" --network-dir "$HOST/network"
 expect_rc 1 "apply of an unknown interface" "$VF" apply vnet99 $DIRS --dry-run
 expect_err "failed: interface/vnet99: no filter binding for this interface" "unknown interface is named"
 expect_rc 0 "help" "$VF" --help

@@ -11,6 +11,8 @@
 
 #include "nwfilter/nwfilter.h"
 
+#include <glib/gstdio.h>
+
 #define STOCK_DIR "/usr/share/libvirt/nwfilter"
 #define UUID "6f726163-6c65-4000-8000-000000000001"
 
@@ -251,6 +253,8 @@ test_malformed(void **state)
     expectError("<filter name='x'>\n<filterref/></filter>",
                 "test.xml:2: <filterref>: filterref requires a filter attribute");
     /* what libvirt rejects beyond the element structure (libvirt-parity.md) */
+    expectError("<filter name='x' name='y'/>",
+                "test.xml:1: bad XML: Attribute name redefined");
     expectError("<filter name='x'>\n<uuid>5c1b0e8e-7d4c</uuid></filter>",
                 "test.xml:2: <uuid>: malformed uuid element '5c1b0e8e-7d4c'");
     expectError("<filter name='x' priority=' 5x'/>",
@@ -569,6 +573,59 @@ test_binding(void **state)
     }
 }
 
+/* Loading a directory as libvirt's start-up: a file of another name, or
+ * with a UUID another filter has (the later in directory order), is
+ * skipped and remembered; the rest is loaded. */
+static void
+test_load_dir(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("vf-parse-XXXXXX", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(nwfFilterSet) set = nwfFilterSetNew();
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) d = NULL;
+    const char *dirs[] = { dir, NULL };
+    const char *first = NULL, *n;
+    g_autofree char *second = NULL;
+    g_autofree char *why = NULL;
+    static const char *const files[][2] = {
+        { "a.xml", "<filter name='a'><uuid>" UUID "</uuid></filter>" },
+        { "b.xml", "<filter name='b'><uuid>" UUID "</uuid></filter>" },
+        { "c.xml", "<filter name='other'/>" },
+        { "d.xml", "<filter name='d' colour='red'/>" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *p = g_build_filename(dir, files[i][0], NULL);
+        assert_true(g_file_set_contents(p, files[i][1], -1, NULL));
+    }
+    /* which of a and b comes first is the directory's order */
+    d = g_dir_open(dir, 0, NULL);
+    while ((n = g_dir_read_name(d)) && !first)
+        if (g_str_equal(n, "a.xml") || g_str_equal(n, "b.xml"))
+            first = g_str_equal(n, "a.xml") ? "a" : "b";
+    second = g_strdup(g_str_equal(first, "a") ? "b" : "a");
+    assert_true(nwfFilterSetLoadDirs(set, dirs, warnings, &err));
+    assert_non_null(nwfFilterSetLookup(set, first));
+    assert_null(nwfFilterSetLookup(set, second));
+    why = g_strdup_printf("%s/%s.xml: filter with same UUID " UUID " but different "
+                          "name ('%s') already exists", dir, second, first);
+    assert_string_equal(nwfFilterSetBroken(set, second), why);
+    g_free(why);
+    assert_null(nwfFilterSetLookup(set, "other"));
+    why = g_strdup_printf("%s/c.xml: network filter config filename 'c.xml' does not "
+                          "match name 'other'", dir);
+    assert_string_equal(nwfFilterSetBroken(set, "c"), why);
+    assert_non_null(nwfFilterSetLookup(set, "d"));
+    assert_int_equal(warnings->len, 1);
+    assert_non_null(strstr(warnings->pdata[0], "d.xml:1: <filter>: attribute 'colour'"));
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *p = g_build_filename(dir, files[i][0], NULL);
+        g_unlink(p);
+    }
+    g_rmdir(dir);
+}
+
 /* the query callbacks parse `ebtables -t nat -L` output */
 static void
 test_query_callbacks(void **state)
@@ -693,6 +750,7 @@ main(void)
         cmocka_unit_test(test_query_callbacks),
         cmocka_unit_test(test_teardown_programs),
         cmocka_unit_test(test_serialize_stable),
+        cmocka_unit_test(test_load_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
