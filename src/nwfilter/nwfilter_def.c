@@ -127,7 +127,7 @@ parseInclude(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
             continue;
         if (strcmp((const char *)cur->name, "parameter") != 0) {
             nwfParseWarn(ctx, cur, "element ignored (only <parameter> is read in "
-                      "<filterref>)");
+                         "<filterref>)");
             continue;
         }
         nwfWarnUnknownAttrs(ctx, cur, pknown, NULL, NULL);
@@ -136,7 +136,7 @@ parseInclude(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
         if (!name || !value || !nwfVarNameIsValid(name) ||
             !nwfVarValueIsValid(value)) {
             nwfParseWarn(ctx, cur, "parameter ignored: invalid name='%s' value='%s'",
-                      name ? name : "", value ? value : "");
+                         name ? name : "", value ? value : "");
             continue;
         }
         nwfVarsAdd(inc->params, name, value);
@@ -188,7 +188,7 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
         chainPrio = strtol(prio, &end, 10);
         if (errno || end == prio || *end || chainPrio < -1000 || chainPrio > 1000) {
             nwfParseError(error, ctx, root,
-                       "priority '%s' must be in the range [-1000, 1000]", prio);
+                          "priority '%s' must be in the range [-1000, 1000]", prio);
             return false;
         }
     }
@@ -199,12 +199,12 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
     }
     if (strlen(chain) > MAX_CHAIN_SUFFIX) {
         nwfParseError(error, ctx, root,
-                   "name of chain is longer than %d characters", MAX_CHAIN_SUFFIX);
+                      "name of chain is longer than %d characters", MAX_CHAIN_SUFFIX);
         return false;
     }
     if (chain[strspn(chain, VALID_CHAINNAME "0123456789")] != '\0') {
         nwfParseError(error, ctx, root, "chain name '%s' contains invalid characters",
-                   chain);
+                      chain);
         return false;
     }
     if (strcmp(chain, "root") == 0) {
@@ -219,8 +219,8 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
     }
     if (!prefix) {
         nwfParseError(error, ctx, root,
-                   "invalid chain name '%s': use 'root' or a name starting "
-                   "with mac, vlan, stp, arp, rarp, ipv4 or ipv6", chain);
+                      "invalid chain name '%s': use 'root' or a name starting "
+                      "with mac, vlan, stp, arp, rarp, ipv4 or ipv6", chain);
         return false;
     }
     def->chain = g_steal_pointer(&chain);
@@ -294,7 +294,7 @@ parseFilter(const nwfParseCtx *ctx, xmlNodePtr root, GError **error)
         }
         if (strcmp(name, "rule") != 0 && strcmp(name, "filterref") != 0) {
             nwfParseWarn(ctx, cur, "element ignored (a filter holds <rule>, "
-                      "<filterref> and <uuid>)");
+                         "<filterref> and <uuid>)");
             continue;
         }
         entry = g_new0(nwfEntry, 1);

@@ -70,7 +70,7 @@ nwfWarnUnknownAttrs(const nwfParseCtx *ctx, xmlNodePtr node,
         if (hint)
             more = hint(an, data);
         nwfParseWarn(ctx, node, "attribute '%s' ignored (libvirt does not read it%s%s)",
-                  an, more ? "; " : "", more ? more : "");
+                     an, more ? "; " : "", more ? more : "");
     }
 }
 

@@ -82,14 +82,14 @@ parseProtocolElement(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
         negflag = NWF_ITEM_NEG;
     else if (match && strcmp(match, "yes") != 0)
         nwfParseWarn(ctx, node, "match='%s' is read as match='yes' (only 'no' negates)",
-                  match);
+                     match);
 
     g_ptr_array_add(known, (gpointer)"match");
     for (const nwfAttrDef *att = pd->attrs; att->name; att++)
         g_ptr_array_add(known, (gpointer)att->name);
     g_ptr_array_add(known, NULL);
     nwfWarnUnknownAttrs(ctx, node, (const char *const *)known->pdata,
-                     protocolAttrHint, pd);
+                        protocolAttrHint, pd);
 
     for (const nwfAttrDef *att = pd->attrs; att->name; att++) {
         g_autofree char *val = nwfProp(node, att->name);
@@ -106,7 +106,7 @@ parseProtocolElement(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             g_autoptr(GError) err = NULL;
             if (ruleAddVar(rule, item, val + 1, &err) < 0) {
                 nwfParseError(error, ctx, node, "attribute '%s': %s",
-                           att->name, err->message);
+                              att->name, err->message);
                 return -1;
             }
             item->flags = NWF_ITEM_EXISTS | NWF_ITEM_HASVAR | negflag;
@@ -123,7 +123,7 @@ parseProtocolElement(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
         if (!dt) {
             item->flags = 0;
             nwfParseError(error, ctx, node, "%s has illegal value %s",
-                       att->name, val);
+                          att->name, val);
             return -1;
         }
         if (note)
@@ -138,10 +138,10 @@ parseProtocolElement(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             if (!NWF_ITEM_HAS(rule, A_IPPROTOCOL) ||
                 !(p == 6 || p == 17 || p == 33 || p == 132)) {
                 nwfParseError(error, ctx, node,
-                           "%s rule with port specification requires protocol "
-                           "specification with protocol to be either one of "
-                           "tcp(6), udp(17), dccp(33), or sctp(132)",
-                           rule->protocol == NWF_PROTO_IP ? "IP" : "IPv6");
+                              "%s rule with port specification requires protocol "
+                              "specification with protocol to be either one of "
+                              "tcp(6), udp(17), dccp(33), or sctp(132)",
+                              rule->protocol == NWF_PROTO_IP ? "IP" : "IPv6");
                 return -1;
             }
         }
@@ -173,7 +173,7 @@ fixupIPSet(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
     }
     if (set)
         nwfParseWarn(ctx, node, "ipset and ipsetflags ignored: with both given, "
-                  "libvirt 9.0 drops both and the rule matches without the set");
+                     "libvirt 9.0 drops both and the rule matches without the set");
     else if (flags)
         nwfParseWarn(ctx, node, "ipsetflags ignored (no ipset)");
     r->items[A_IPSET].flags = 0;
@@ -241,8 +241,8 @@ ruleFixup(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
         else if (NWF_ITEM_HAS(r, A_IPSET) != NWF_ITEM_HAS(r, A_IPSETFLAGS))
             /* no fixup for all/all-ipv6: the rules need both */
             nwfParseWarn(ctx, node, "%s ignored: <%s> matches a set only with both "
-                      "ipset and ipsetflags", NWF_ITEM_HAS(r, A_IPSET) ? "ipset"
-                      : "ipsetflags", nwfProtocolToString(r->protocol));
+                         "ipset and ipsetflags", NWF_ITEM_HAS(r, A_IPSET) ? "ipset"
+                         : "ipsetflags", nwfProtocolToString(r->protocol));
         break;
     }
 }
@@ -282,8 +282,8 @@ parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             if (!pd) {
                 const nwfProtocolDef *like = protocolLike(name);
                 nwfParseWarn(ctx, cur, "element ignored (not a protocol element%s%s%s)",
-                          like ? "; did you mean <" : "", like ? like->element : "",
-                          like ? ">?" : "");
+                             like ? "; did you mean <" : "", like ? like->element : "",
+                             like ? ">?" : "");
                 ignored = cur;
                 continue;
             }
@@ -291,10 +291,10 @@ parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             rule->protocol = pd->protocol;
         } else if (strcmp(name, found->element) == 0) {
             nwfParseWarn(ctx, cur, "a second <%s> in one rule: libvirt merges its "
-                      "attributes into the first", name);
+                         "attributes into the first", name);
         } else {
             nwfParseWarn(ctx, cur, "element ignored (the rule's protocol element is "
-                      "<%s>, and a rule has one)", found->element);
+                         "<%s>, and a rule has one)", found->element);
             continue;
         }
         if (parseProtocolElement(ctx, cur, rule, found, error) < 0)
@@ -302,7 +302,7 @@ parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
     }
     if (!found && ignored)
         nwfParseWarn(ctx, node, "the rule has no protocol element: it matches every "
-                  "packet");
+                     "packet");
     ruleFixup(ctx, node, rule);
     return true;
 }
@@ -330,7 +330,7 @@ nwfParseRule(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
         ;
     if (!actions[i]) {
         nwfParseError(error, ctx, node, "unknown rule action attribute value '%s'",
-                   action);
+                      action);
         return NULL;
     }
     rule = g_new0(nwfRule, 1);
@@ -345,7 +345,7 @@ nwfParseRule(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
         ;
     if (!dirs[i]) {
         nwfParseError(error, ctx, node,
-                   "unknown rule direction attribute value '%s'", direction);
+                      "unknown rule direction attribute value '%s'", direction);
         goto error;
     }
     rule->direction = i;
@@ -362,7 +362,7 @@ nwfParseRule(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
             rule->priority = v;
         else
             nwfParseWarn(ctx, node, "priority='%s' ignored (not a number in "
-                      "[-1000, 1000]): the rule has priority 500", prio);
+                         "[-1000, 1000]): the rule has priority 500", prio);
     }
     if (statematch && (strcmp(statematch, "0") == 0 ||
                        g_ascii_strcasecmp(statematch, "false") == 0))
@@ -370,7 +370,7 @@ nwfParseRule(const nwfParseCtx *ctx, xmlNodePtr node, GError **error)
     else if (statematch && strcmp(statematch, "1") != 0 &&
              g_ascii_strcasecmp(statematch, "true") != 0)
         nwfParseWarn(ctx, node, "statematch='%s' keeps state matching on (only '0' "
-                  "or 'false' turn it off)", statematch);
+                     "or 'false' turn it off)", statematch);
 
     if (!parseRuleChildren(ctx, node, rule, error))
         goto error;
