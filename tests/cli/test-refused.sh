@@ -121,8 +121,8 @@ for b in restore exec; do
     expect_err "filter 'vf-fan0' expands to more than 100000 filter references" "$b: the fan-out names its limit"
     expect_err "filter 'vf-cart' expands to more than 100000 rules" "$b: the cartesian product names its limit"
     expect_err "filter 'vf-deep0': filter references nested deeper than 1000 levels" "$b: the depth names its limit"
-    [ "$(grep -c '^virt-firewall: interface' "$TMP/err")" = 6 ] && ok "$b: six interfaces refused, one line each" \
-        || fail "$b: $(grep -c '^virt-firewall: interface' "$TMP/err") refusal lines"
+    [ "$(grep -c '^virt-firewall reconnect: failed: interface/' "$TMP/err")" = 6 ] && ok "$b: six interfaces refused, one line each" \
+        || fail "$b: $(grep -c '^virt-firewall reconnect: failed: interface/' "$TMP/err") refusal lines"
     save_all "$ns" "$TMP/$b"
     same_tables "$TMP/ref" "$TMP/$b" "$b: the others applied as on a clean host"
     expect_rc 1 "$b: verify (refused bindings, no drift)" "$VF" verify $K
