@@ -3,38 +3,57 @@
  * the layer (ebtables, iptables, ip6tables); the rest is the text.
  *
  * Chains keep their lines unparsed; parsing them later (a cut in place for
- * lines without quotes) must give the restore tools' tokens, and the
- * references counted from unparsed lines those of the parsed rules, and
- * each parsed rule be found in the lines (vfChainHasRule) unparsed.
+ * plain lines) must give savefmt.c's reading of each line (a line may hold
+ * line breaks: vfSaveLineEnd), and every reading print the line back
+ * exactly (vfSaveFormatRule; an opaque rule verbatim); the references
+ * counted from unparsed lines must be those of the parsed rules, and each
+ * parsed rule be found in the lines (vfChainHasRule) unparsed. A set read
+ * in full prints as it was read, and reads back the same.
  */
 #include "fuzz-common.h"
 #include "restore/snapshot.h"
-#include "restore/syntax.h"
+#include "restore/savefmt.h"
+
+#include <string.h>
 
 static void
-checkChain(vfChain *lazy, vfTable *t, vfChain *c)
+checkChain(virFirewallLayer layer, vfChain *lazy, vfTable *t, vfChain *c)
 {
     GPtrArray *rules = vfChainRules(t, c);
-    g_autofree char *text = g_strndup(lazy->lines, lazy->linesLen);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    const char *p = lazy->lines, *end = p + lazy->linesLen;
+    gsize nameLen = strlen(lazy->name);
     guint n = 0;
 
-    for (gsize i = 0; lines[i]; i++) {
+    while (p < end) {
+        const char *rule = p + 3 + nameLen, *le;
         g_auto(GStrv) w = NULL;
+        g_autoptr(GString) again = g_string_new(NULL);
         const char *const *got;
-        if (!*lines[i] && !lines[i + 1])
-            break;   /* after the last newline */
-        if (!g_str_has_prefix(lines[i], "-A "))
-            g_error("chain %s holds a line that is no -A: '%s'", lazy->name, lines[i]);
-        w = vfSyntaxSplit(lines[i] + 3);
+
+        if (*p == '\n') {
+            p++;
+            continue;
+        }
+        if (strncmp(p, "-A ", 3) != 0 || rule > end || memcmp(p + 3, lazy->name, nameLen) != 0)
+            g_error("chain %s holds a line that is not its own: '%.*s'", lazy->name,
+                    (int)(end - p), p);
+        if (rule < end && *rule == ' ')
+            rule++;
+        le = vfSaveLineEnd(layer, p, rule, end);
+        w = vfSaveSplitRule(layer, rule, le);
+        vfSaveFormatRule(again, layer, (const char *const *)w);
+        if (again->len != (gsize)(le - rule) || memcmp(again->str, rule, again->len) != 0)
+            g_error("chain %s: '%.*s' prints back as '%s'", lazy->name, (int)(le - rule),
+                    rule, again->str);
         if (n >= rules->len)
             g_error("chain %s: fewer rules than lines", lazy->name);
         got = g_ptr_array_index(rules, n++);
-        for (gsize k = 0; w[0] && (w[k + 1] || got[k]); k++) {
-            if (g_strcmp0(w[k + 1], got[k]) != 0)
-                g_error("chain %s, line '%s': token %zu is '%s', the tokenizer says '%s'",
-                        lazy->name, lines[i], k, got[k], w[k + 1]);
+        for (gsize k = 0; w[k] || got[k]; k++) {
+            if (g_strcmp0(w[k], got[k]) != 0)
+                g_error("chain %s, line '%.*s': token %zu is '%s', savefmt says '%s'",
+                        lazy->name, (int)(le - p), p, k, got[k], w[k]);
         }
+        p = le < end ? le + 1 : end;
     }
     if (n != rules->len)
         g_error("chain %s: %u lines, %u rules", lazy->name, n, rules->len);
@@ -77,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (lc->lines) {
                 vfChain *c = vfTableGetChain(t, lc->name);
                 GPtrArray *rules;
-                checkChain(lc, t, c);
+                checkChain(layer, lc, t, c);
                 /* each rule is found in the lines it was cut from */
                 rules = vfChainRules(t, c);
                 for (guint k = 0; k < rules->len; k++) {
@@ -93,6 +112,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 g_error("chain %s: %u references while unparsed, %u parsed", lc->name,
                         g_array_index(before, guint, j), vfTableCountReferences(lt, lc->name));
         }
+    }
+    if (!set->inexact) {
+        /* read in full: printed as read (vfTableSetFormat drops the '#'
+         * lines and blank ones), and read back the same */
+        g_autofree char *once = vfTableSetFormat(set);
+        g_autofree char *twice = NULL;
+        g_autoptr(vfTableSet) again = vfTableSetNew(layer);
+        if (!vfSnapshotParse(again, once, NULL) || again->inexact)
+            g_error("the tables' own text does not read back:\n%s", once);
+        twice = vfTableSetFormat(again);
+        if (!g_str_equal(once, twice))
+            g_error("printed, read and printed again differs:\n%s---\n%s", once, twice);
     }
     return 0;
 }

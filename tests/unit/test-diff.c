@@ -11,6 +11,7 @@
 #include "restore/render.h"
 #include "restore/snapshot.h"
 #include "restore/syntax.h"
+#include "restore/savefmt.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,7 +430,7 @@ test_appended(void **state G_GNUC_UNUSED)
     assert_false(vfChainHasRule(ta, ia, y));
     assert_non_null(ia->lines);                 /* found without parsing */
     assert_true(vfChainHasRule(ta, fa, comment));
-    assert_null(fa->lines);                     /* quotes: parsed to look */
+    assert_non_null(fa->lines);                 /* quotes: read, not kept */
 
     assert_int_equal(vfTableCountReferences(ta, "c2"), 0);
     vfTableAppendRule(ta, ia, vfRulePack(x));
@@ -459,7 +460,7 @@ test_appended(void **state G_GNUC_UNUSED)
         vfTableAddChain(tp, "c1", FALSE, NULL);
         vfTableInsertRule(tp, ip, 0, vfRulePack(c1));
         vfTableInsertRule(tp, ip, 1, vfRulePack(drop));
-        assert_false(vfChainMatchesLines(ip, ia));
+        assert_false(vfChainMatchesLines(VIR_FIREWALL_LAYER_IPV4, ip, ia));
     }
 
     /* another tail after the same lines: the difference takes ours away */
@@ -569,7 +570,7 @@ rulesOf(vfTable *t, const char *chain)
     g_autoptr(GString) out = g_string_new(NULL);
 
     for (guint i = 0; i < rules->len; i++) {
-        vfRuleFormat(out, g_ptr_array_index(rules, i));
+        vfSaveFormatRule(out, t->layer, g_ptr_array_index(rules, i));
         g_string_append_c(out, '|');
     }
     return g_string_free(g_steal_pointer(&out), FALSE);
@@ -585,7 +586,7 @@ test_unparsed(void **state G_GNUC_UNUSED)
         ":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
         ":a - [0:0]\n:b - [0:0]\n:c - [0:0]\n"
         "-A INPUT -j a\n"
-        "-A INPUT  -i vnet0\t-j a\n"
+        "-A INPUT -i v\"x -j a\n"
         "-A a -j b\n"
         "-A c -m comment --comment \"x -j c\" -j ACCEPT\n"
         "-A b -p tcp --goto c\n"
@@ -607,7 +608,7 @@ test_unparsed(void **state G_GNUC_UNUSED)
     assert_string_equal(r, "-j b|-j RETURN|");
     g_free(r);
     r = rulesOf(t, "INPUT");
-    assert_string_equal(r, "-j a|-i vnet0 -j a|");
+    assert_string_equal(r, "-j a|-i v\"x -j a|");
     g_free(r);
     r = rulesOf(t, "c");
     assert_string_equal(r, "-m comment --comment \"x -j c\" -j ACCEPT|");
@@ -648,16 +649,17 @@ test_unparsed(void **state G_GNUC_UNUSED)
         g_autoptr(vfTableSet) noNl = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
         vfTableAddChain(o, "a", FALSE, NULL);
         vfTableInsertRule(o, in, 0, vfRulePack(w1));
-        /* INPUT's lines have a double blank and a tab: printed differently */
+        /* INPUT's second line names another interface */
         vfTableInsertRule(o, in, 1, vfRulePack(w2));
-        assert_false(vfChainMatchesLines(in, vfTableGetChain(snapT, "INPUT")));
+        assert_false(vfChainMatchesLines(VIR_FIREWALL_LAYER_IPV4, in,
+                                         vfTableGetChain(snapT, "INPUT")));
         assert_true(vfSnapshotParse(noNl, "*filter\n:INPUT ACCEPT [0:0]\n"
                                     "-A INPUT -j a\n-A INPUT -i vnet0 -j a", NULL));
-        assert_true(vfChainMatchesLines(in, vfTableGetChain(vfTableSetGet(noNl, "filter"),
-                                                            "INPUT")));
+        assert_true(vfChainMatchesLines(VIR_FIREWALL_LAYER_IPV4, in,
+                                        vfTableGetChain(vfTableSetGet(noNl, "filter"), "INPUT")));
         g_free(vfTableStealRule(o, in, 1));
-        assert_false(vfChainMatchesLines(in, vfTableGetChain(vfTableSetGet(noNl, "filter"),
-                                                             "INPUT")));
+        assert_false(vfChainMatchesLines(VIR_FIREWALL_LAYER_IPV4, in,
+                                         vfTableGetChain(vfTableSetGet(noNl, "filter"), "INPUT")));
     }
 
     /* a comment or an empty line between a chain's lines is no rule */
@@ -672,7 +674,7 @@ test_unparsed(void **state G_GNUC_UNUSED)
 
     /* the snapshot the copy was made from still reads as it was */
     again = vfTableSetFormat(snap);
-    assert_non_null(strstr(again, "-A INPUT  -i vnet0\t-j a\n-A a -j b\n-A a -j RETURN\n"));
+    assert_non_null(strstr(again, "-A INPUT -i v\"x -j a\n-A a -j b\n-A a -j RETURN\n"));
 }
 
 
@@ -924,6 +926,66 @@ test_jump_loops(void **state)
 #undef LOOPS
 }
 
+/* A rule *-save printed so that it cannot be read back (savefmt.h) is
+ * kept, or deleted by its position; never written: a difference that
+ * would have to write it fails (the programs are replayed instead). */
+static void
+test_opaque(void **state G_GNUC_UNUSED)
+{
+    static const char text[] =
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        "-A INPUT -j ACCEPT\n-A INPUT -i a b -j ACCEPT\n-A INPUT -j DROP\nCOMMIT\n";
+    const char *mine[] = { "-i", "vnet0", "-j", "RETURN", NULL };
+
+    for (int k = 0; k < 3; k++) {
+        g_autoptr(vfTableSet) snap = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+        g_autoptr(vfTableSet) sim = NULL;
+        g_autoptr(vfDiff) diff = NULL;
+        g_autofree char *why = NULL;
+        g_autoptr(GString) lines = g_string_new(NULL);
+        vfTableSet *from[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        vfTableSet *to[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        vfTable *t;
+        vfChain *in;
+        GStrv opaque;
+
+        assert_true(vfSnapshotParse(snap, text, NULL));
+        sim = vfTableSetCopy(snap);
+        t = vfTableSetGet(sim, "filter");
+        in = vfTableGetChain(t, "INPUT");
+        assert_true(vfSaveRuleIsOpaque(g_ptr_array_index(vfChainRules(t, in), 1)));
+        from[VIR_FIREWALL_LAYER_IPV4] = snap;
+        to[VIR_FIREWALL_LAYER_IPV4] = sim;
+        switch (k) {
+        case 0:   /* a rule of ours around it: it stays */
+            vfTableInsertRule(t, in, 2, vfRulePack(mine));
+            g_free(vfTableStealRule(t, in, 0));
+            break;
+        case 1:   /* gone: deleted by its position */
+            g_free(vfTableStealRule(t, in, 1));
+            break;
+        case 2:   /* moved: it would have to be written */
+            opaque = vfTableStealRule(t, in, 1);
+            vfTableAppendRule(t, in, opaque);
+            break;
+        }
+        diff = vfDiffBuild(from, to, &why);
+        if (k == 2) {
+            assert_null(diff);
+            assert_non_null(strstr(why, "cannot be read back"));
+            continue;
+        }
+        assert_non_null(diff);
+        for (guint i = 0; i < diff->entries->len; i++) {
+            vfLogEntry *e = g_ptr_array_index(diff->entries, i);
+            g_autofree char *line = g_strjoinv(" ", e->words);
+            g_string_append_printf(lines, "%s%s", i ? "|" : "", line);
+        }
+        assert_string_equal(lines->str, k == 0 ? "-D INPUT -j ACCEPT|-I INPUT 2 -i vnet0 -j RETURN"
+                                               : "-D INPUT 2");
+    }
+}
+
 int
 main(void)
 {
@@ -938,6 +1000,7 @@ main(void)
         cmocka_unit_test(test_moved_hook),
         cmocka_unit_test(test_unparsed),
         cmocka_unit_test(test_jump_loops),
+        cmocka_unit_test(test_opaque),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

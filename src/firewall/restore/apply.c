@@ -313,7 +313,12 @@ putBack(vfBackend *backend, GPtrArray *written, vfTableSet *const *before,
             empty = vfTableSetNew(done->layer);
             was = vfTableSetEnsure(empty, done->table);
         }
-        vfDiffAddTable(undo, done->layer, now, was, &why);
+        if (!vfDiffAddTable(undo, done->layer, now, was, &why)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                        "cannot put %s table %s back: %s", layerLabel(done->layer),
+                        done->table, why);
+            return FALSE;
+        }
         if (!runPutBack(backend, undo->scripts, stats, error))
             return FALSE;
         if (empty)
@@ -450,13 +455,25 @@ applyDiffWhileWriting(vfBackend *backend, vfDiff *diff, vfTableSet *const *befor
     return VF_DIFF_APPLIED;
 }
 
+/* Do the tables print as *-save will (vfTableSet.inexact)? Else they are
+ * never handed over as the kernel's: the caller reads *-save. */
+static gboolean
+exactSets(vfTableSet *const *sets)
+{
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+        if (sets[l] && sets[l]->inexact)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static vfDiffOutcome
 applyDiff(vfBackend *backend, vfDiff *diff, vfTableSet *const *before,
           vfTableSet *const *after, vfApplyStats *stats, GError **error)
 {
     g_autoptr(GPtrArray) written = g_ptr_array_new();
 
-    if (backend->while_writing && diff->scripts->len &&
+    if (backend->while_writing && diff->scripts->len && exactSets(after) &&
         diff->lines <= VF_WHILE_WRITING_MAX_LINES && oneScriptPerLayer(diff))
         return applyDiffWhileWriting(backend, diff, before, after, stats, error);
 
@@ -645,7 +662,7 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     guint layers = 0, adds = 0;
     gboolean ret = FALSE;
     guint32 genStart = 0;
-    gboolean genKnown = FALSE, kept = FALSE, givenText = FALSE;
+    gboolean genKnown = FALSE, kept = FALSE, givenText = FALSE, exact = TRUE;
     vfTableSet *copies[VIR_FIREWALL_LAYER_LAST] = { NULL };
     /* after a refused restore that carried a listing, the rest of the apply
      * goes without: a listing the tool cannot take must not cost a program */
@@ -744,7 +761,9 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                                                backend->pending_text[2];
                     /* tables from a caller's text: only if it says they
                      * are of the generation this apply started from */
-                    kept = (!givenText || (backend->snapshot_gen_known &&
+                    exact = exactSets(sim->sets);
+                    kept = exact &&
+                           (!givenText || (backend->snapshot_gen_known &&
                                            backend->snapshot_gen == genStart)) &&
                            keepTables(backend, genKnown, genStart, layers,
                                       diff->scripts->len, sim->sets);
@@ -752,11 +771,12 @@ vfRestoreApply(vfBackend *backend, virFirewall *const *fws, gsize n,
                         freeSnapshot(backend, &snapshot[l]);
                         if (backend->result_has_text)
                             backend->result_text[l] = g_steal_pointer(&backend->pending_text[l]);
-                        else if (!backend->keep_gen)
+                        else if (!backend->keep_gen && exact)
                             backend->result[l] = g_steal_pointer(&sim->sets[l]);
                     }
                     backend->result_transactions = diff->scripts->len;
-                    backend->result_known = backend->result_has_text || !backend->keep_gen;
+                    backend->result_known = backend->result_has_text ||
+                                            (!backend->keep_gen && exact);
                     ret = TRUE;
                     for (gsize i = 0; i < n; i++) {
                         if (errors[i])

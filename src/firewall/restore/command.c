@@ -2,9 +2,11 @@
  * command.c: parsing libvirt's firewall argv into an operation
  */
 #include "command.h"
+#include "savefmt.h"
 #include "error.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void
 vfCommandFree(vfCommand *cmd)
@@ -184,6 +186,9 @@ vfSpecTarget(const char *const *spec)
              g_str_equal(spec[i], "-g") || g_str_equal(spec[i], "--goto")) &&
             spec[i + 1])
             return spec[i + 1];
+        /* a comment or a name may be "-j" ("--comment -j -j ACCEPT") */
+        if (spec[i + 1] && vfSaveOptionTakesWord(spec[i], strlen(spec[i])))
+            i++;
     }
     return NULL;
 }

@@ -12,6 +12,7 @@
  * *-save and our restore never shifts a delete onto the wrong rule.
  */
 #include "diff.h"
+#include "savefmt.h"
 
 /* Beyond this many differences in one chain, deleting and inserting its
  * whole differing middle is as good as an exact edit script. */
@@ -180,9 +181,24 @@ isUnique(GHashTable **counts, GPtrArray *s, guint i)
     return GPOINTER_TO_UINT(g_hash_table_lookup(*counts, key)) == 1;
 }
 
-static void
+/* A rule the difference would have to write that no tool can take: one
+ * *-save printed so that it cannot be read back (savefmt.h). */
+static gboolean
+unwritable(const char *chain, const char *const *rule, char **why)
+{
+    if (!vfSaveRuleIsOpaque(rule))
+        return FALSE;
+    *why = g_strdup_printf("a rule of chain %s that cannot be read back would "
+                           "have to be written again (%s)", chain,
+                           vfSaveOpaqueText(rule));
+    return TRUE;
+}
+
+/* FALSE (and @why) where it would write a rule no tool can take. An
+ * opaque rule is deleted by its position, never by a spec. */
+static gboolean
 diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
-          GPtrArray *f)
+          GPtrArray *f, char **why)
 {
     g_autoptr(GHashTable) counts = NULL;
     guint ns = s ? s->len : 0, nf = f->len, p = 0, q = 0;
@@ -196,7 +212,7 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
            ruleEqual(RULE(s, ns - 1 - q), RULE(f, nf - 1 - q)))
         q++;
     if (p == ns && p == nf)
-        return;
+        return TRUE;
 
     for (guint i = 0; i < p; i++)
         g_array_append_val(script, keep);
@@ -218,9 +234,12 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
      * with it */
     if (!kept && ns && !builtin) {
         emit(ctx, VF_OP_FLUSH, chain, words("-F", chain, NULL));
-        for (guint i = 0; i < nf; i++)
+        for (guint i = 0; i < nf; i++) {
+            if (unwritable(chain, RULE(f, i), why))
+                return FALSE;
             emit(ctx, VF_OP_APPEND, chain, ruleWords("-A", chain, 0, RULE(f, i)));
-        return;
+        }
+        return TRUE;
     }
 
     for (guint i = 0; i < script->len; i++) {
@@ -246,7 +265,7 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
         case EDIT_DELETE:
             /* by spec where that names one rule: a rule another program
              * inserts meanwhile must not make us delete its neighbour */
-            if (isUnique(&counts, s, si)) {
+            if (!vfSaveRuleIsOpaque(RULE(s, si)) && isUnique(&counts, s, si)) {
                 emit(ctx, VF_OP_DELETE, chain, ruleWords("-D", chain, 0, RULE(s, si)));
             } else {
                 g_autofree char *num = g_strdup_printf("%u", pos);
@@ -269,6 +288,8 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
             break;
         case EDIT_INSERT:
             inserts++;
+            if (unwritable(chain, RULE(f, fi), why))
+                return FALSE;
             if (inserts > totalInserts - tailInserts)
                 emit(ctx, VF_OP_APPEND, chain, ruleWords("-A", chain, 0, RULE(f, fi)));
             else
@@ -278,6 +299,7 @@ diffRules(vfDiffCtx *ctx, const char *chain, gboolean builtin, GPtrArray *s,
             break;
         }
     }
+    return TRUE;
 }
 
 static const char *
@@ -362,10 +384,11 @@ addTable(vfDiff *diff, virFirewallLayer layer, vfTable *ts, vfTable *tf,
         /* untouched since *-save, or rebuilt as it was: equal without
          * parsing the kernel's lines */
         if (cs && ((!everyChain && appendsOnly(&ctx, cs, cf)) ||
-                   (cs->lines && !cf->lines && vfChainMatchesLines(cf, cs))))
+                   (cs->lines && !cf->lines && vfChainMatchesLines(layer, cf, cs))))
             continue;
-        diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,
-                  vfChainRules(tf, cf));
+        if (!diffRules(&ctx, cf->name, cf->builtin, cs ? vfChainRules(ts, cs) : NULL,
+                       vfChainRules(tf, cf), why))
+            return FALSE;
     }
     if (copy) {
         /* the chains of @ts that are gone, kept in @ts's order below */

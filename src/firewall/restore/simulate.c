@@ -9,6 +9,7 @@
 #include "simulate.h"
 #include "normalize.h"
 #include "syntax.h"
+#include "savefmt.h"
 #include "error.h"
 
 void
@@ -354,7 +355,7 @@ formatListing(GString *out, virFirewallLayer layer, vfTable *table,
                                    c->builtin ? (c->policy ? c->policy : "ACCEPT")
                                               : "RETURN");
             for (guint j = 0; j < rules->len; j++) {
-                vfRuleFormat(out, g_ptr_array_index(rules, j));
+                vfSaveFormatRule(out, layer, g_ptr_array_index(rules, j));
                 g_string_append_c(out, '\n');
             }
         }
@@ -378,7 +379,7 @@ formatListing(GString *out, virFirewallLayer layer, vfTable *table,
             rules = vfChainRules(table, c);
             for (guint j = 0; j < rules->len; j++) {
                 g_string_append_printf(out, "-A %s ", c->name);
-                vfRuleFormat(out, g_ptr_array_index(rules, j));
+                vfSaveFormatRule(out, layer, g_ptr_array_index(rules, j));
                 g_string_append_c(out, '\n');
             }
         }

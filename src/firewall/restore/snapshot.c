@@ -2,7 +2,7 @@
  * snapshot.c: *-save text → tables
  */
 #include "snapshot.h"
-#include "syntax.h"
+#include "savefmt.h"
 #include "error.h"
 
 #include <string.h>
@@ -16,44 +16,59 @@ vfSnapshotSaveBinary(virFirewallLayer layer)
     return names[layer];
 }
 
-#define VF_SHORT_WORD 64
+/*
+ * What *-save prints is read the way savefmt.h says: chain names as they
+ * are (a quote, a blank or a line break in one is the name's), a line
+ * that goes on where a quoted comment or a name holds a line break. What
+ * cannot be read (a table this tool does not know, a line no declared
+ * chain owns) is foreign: skipped, and the set marked inexact, never a
+ * reason to stop.
+ */
 
-/* The word at *p (blanks skipped first) into @buf, NUL-terminated, and *p
- * past it; FALSE where the full tokenizer has to say (a quote or a
- * backslash in it) or the word does not fit. */
+/* Names with a blank or a line break: a "-A" line of one is found by its
+ * name, not by its first word. */
 static gboolean
-plainWord(const char **p, const char *end, char buf[VF_SHORT_WORD])
+oddName(const char *name, gsize len)
 {
-    const char *w;
-
-    while (*p < end && (**p == ' ' || **p == '\t'))
-        (*p)++;
-    w = *p;
-    while (*p < end && **p != ' ' && **p != '\t') {
-        if (**p == '"' || **p == '\'' || **p == '\\')
-            return FALSE;
-        (*p)++;
-    }
-    if (*p - w >= VF_SHORT_WORD)
-        return FALSE;
-    memcpy(buf, w, *p - w);
-    buf[*p - w] = '\0';
-    return TRUE;
+    return memchr(name, ' ', len) || memchr(name, '\n', len);
 }
 
-/* ":NAME POLICY [counters]" without quotes, cut in place (9000 of them at
- * N=1000); FALSE for the tokenizer to parse. */
-static gboolean
-plainDeclaration(const char *line, const char *end, char name[VF_SHORT_WORD],
-                 char policy[VF_SHORT_WORD])
+/* The chain the "-A" line at @at belongs to, and where its rule text
+ * starts. */
+static vfChain *
+lineChain(vfTable *table, GPtrArray *odd, guint *next, const char *at,
+          const char *end, const char **rule)
 {
-    const char *p = line + 1;
+    const char *w = at + 3, *we = w;
+    vfChain *chain = NULL;
+    gsize best = 0;
 
-    if (memchr(line, '"', end - line) || memchr(line, '\\', end - line) ||
-        memchr(line, '\'', end - line))
-        return FALSE;
-    return plainWord(&p, end, name) && plainWord(&p, end, policy) &&
-           *name && *policy;
+    for (guint i = 0; i < odd->len; i++) {
+        vfChain *c = g_ptr_array_index(odd, i);
+        gsize len = strlen(c->name);
+        if (len > best && (gsize)(end - w) >= len && !memcmp(w, c->name, len) &&
+            (w + len == end || w[len] == ' ' || w[len] == '\n')) {
+            chain = c;
+            best = len;
+        }
+    }
+    if (!chain) {
+        g_autofree char *name = NULL;
+        while (we < end && *we != ' ' && *we != '\n')
+            we++;
+        name = g_strndup(w, we - w);
+        /* *-save prints the runs in the order it declared the chains:
+         * the next one is most often the next chain, no lookup */
+        (*next)++;
+        if (*next < table->chains->len &&
+            g_str_equal(((vfChain *)table->chains->pdata[*next])->name, name))
+            chain = table->chains->pdata[*next];
+        else
+            chain = vfTableGetChain(table, name);
+        best = we - w;
+    }
+    *rule = w + best < end && w[best] == ' ' ? w + best + 1 : w + best;
+    return chain;
 }
 
 /*
@@ -68,19 +83,42 @@ vfSnapshotParse(vfTableSet *set, const char *text, GError **error)
     return vfSnapshotParseBytes(set, bytes, error);
 }
 
+typedef struct {
+    vfTableSet *set;
+    const char *counted;   /* line breaks before it are in lineNo */
+    gsize lineNo;
+} vfSkips;
+
+/* A line left alone: said (with its physical line number) in the debug
+ * log, and the set is no longer what *-save printed. */
+static void
+skipped(vfSkips *sk, const char *at, const char *le, const char *why)
+{
+    g_autofree char *head = g_strndup(at, MIN(le - at, 200));
+    g_autofree char *shown = g_strescape(head, NULL);
+
+    for (const char *q; (q = memchr(sk->counted, '\n', at - sk->counted)); sk->counted = q + 1)
+        sk->lineNo++;
+    sk->set->inexact = TRUE;
+    g_debug("%s line %zu: %s, left alone: '%s'", vfSnapshotSaveBinary(sk->set->layer),
+            sk->lineNo + 1, why, shown);
+}
+
 gboolean
-vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
+vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error G_GNUC_UNUSED)
 {
     gsize size;
     const char *data = g_bytes_get_data(bytes, &size);
     const char *p = data ? data : "", *end = p + size;   /* empty: NULL */
+    virFirewallLayer layer = set->layer;
     vfTable *table = NULL;
+    gboolean foreignTable = FALSE;   /* in a table this tool does not know */
+    g_autoptr(GPtrArray) odd = g_ptr_array_new();   /* of table's vfChain* */
     vfChain *run = NULL;
     gsize runNameLen = 0;
     guint next = G_MAXUINT;   /* the index of the chain of the last run */
     const char *runStart = NULL, *runEnd = NULL;
-    gsize n = 0;
-    gboolean ok = FALSE;
+    vfSkips sk = { set, p, 0 };
 
 #define END_RUN() \
     do { \
@@ -89,121 +127,115 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
         run = NULL; \
     } while (0)
 
-    for (; p < end; n++) {
-        const char *nl = memchr(p, '\n', end - p);
-        const char *le = nl ? nl : end;
-        g_autofree char *line = NULL;
-        const char *at = p;
+    while (p < end) {
+        const char *at = p, *le, *rule = NULL;
+        vfChain *chain = NULL;
 
-        p = nl ? nl + 1 : end;
-        if (le == at || *at == '#') {
+        if (*at == '\n') {
             END_RUN();   /* a run holds "-A" lines only */
+            p++;
             continue;
         }
-        if (le - at > 3 && !memcmp(at, "-A ", 3) && table) {
-            /* the chain's name; a quote in it: the full tokenizer says
-             * (comments later in the line are no obstacle) */
-            char chainName[VF_SHORT_WORD];
-            const char *w = at + 3;
-            gboolean plain;
-            vfChain *chain = NULL;
+        if (end - at > 3 && !memcmp(at, "-A ", 3) && table) {
             /* 38 000 lines at N=1000, nearly all going on a run */
-            if (run && le - at > 3 + (gssize)runNameLen &&
+            if (run && !odd->len && (gsize)(end - at) > 3 + runNameLen &&
                 !memcmp(at + 3, run->name, runNameLen) &&
-                (at[3 + runNameLen] == ' ' || at[3 + runNameLen] == '\t')) {
+                (at[3 + runNameLen] == ' ' || at[3 + runNameLen] == '\n')) {
+                rule = at + 3 + runNameLen + (at[3 + runNameLen] == ' ');
+                chain = run;
+            } else {
+                chain = lineChain(table, odd, &next, at, end, &rule);
+            }
+            le = vfSaveLineEnd(layer, at, rule, end);
+            p = le < end ? le + 1 : end;
+            if (chain == run && run) {
                 runEnd = p;
                 continue;
             }
-            plain = plainWord(&w, le, chainName);
             END_RUN();
-            /* *-save prints the runs in the order it declared the chains:
-             * the next one is most often the next chain, no lookup */
-            next++;
-            if (plain && next < table->chains->len &&
-                g_str_equal(((vfChain *)table->chains->pdata[next])->name, chainName))
-                chain = table->chains->pdata[next];
-            else if (plain)
-                chain = vfTableGetChain(table, chainName);
-            if (chain) {
-                run = chain;
-                runNameLen = strlen(chain->name);
-                runStart = at;
-                runEnd = p;
+            if (!chain) {
+                skipped(&sk, at, le, "a rule of no chain declared");
                 continue;
             }
+            run = chain;
+            runNameLen = strlen(chain->name);
+            runStart = at;
+            runEnd = p;
+            continue;
         }
         END_RUN();
-        if (*at == ':' && table) {
-            char name[VF_SHORT_WORD], policy[VF_SHORT_WORD];
-            vfChain *chain;
-            if (plainDeclaration(at, le, name, policy)) {
-                if ((chain = vfTableGetChain(table, name)))
-                    vfTableSetPolicy(table, chain, policy);
-                else
-                    vfTableAddChain(table, name, FALSE,
-                                    g_str_equal(policy, "-") ? NULL : policy);
-                continue;
-            }
+        if (end - at > 3 && !memcmp(at, "-A ", 3)) {
+            /* outside any table this tool knows: the rule's words still
+             * say where the line ends */
+            const char *w = at + 3;
+            while (w < end && *w != ' ' && *w != '\n')
+                w++;
+            rule = w < end && *w == ' ' ? w + 1 : w;
         }
-        line = g_strndup(at, le - at);
-        if (*line == '*') {
+        le = vfSaveLineEnd(layer, at, rule, end);
+        p = le < end ? le + 1 : end;
+        if (*at == '#')
+            continue;
+        if (*at == '*') {
+            g_autofree char *name = g_strndup(at + 1, le - at - 1);
             next = G_MAXUINT;
-            if (!(table = vfTableSetEnsure(set, line + 1))) {
-                g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
-                            "%s line %zu: unknown table '%s'",
-                            vfSnapshotSaveBinary(set->layer), n + 1, line + 1);
-                goto out;
+            g_ptr_array_set_size(odd, 0);
+            foreignTable = FALSE;
+            if (!(table = vfTableSetEnsure(set, name))) {
+                foreignTable = TRUE;
+                skipped(&sk, at, le, "a table this tool does not know");
+                continue;
             }
             if (!table->sources->len ||
                 g_ptr_array_index(table->sources, table->sources->len - 1) != bytes)
                 g_ptr_array_add(table->sources, g_bytes_ref(bytes));
+            /* chains declared before (a table printed twice) */
+            for (guint i = 0; i < table->chains->len; i++) {
+                vfChain *c = g_ptr_array_index(table->chains, i);
+                if (oddName(c->name, strlen(c->name)))
+                    g_ptr_array_add(odd, c);
+            }
             continue;
         }
-        if (g_str_equal(line, "COMMIT")) {
+        if (le - at == 6 && !memcmp(at, "COMMIT", 6)) {
             table = NULL;
+            foreignTable = FALSE;
             continue;
         }
-        if (!table) {
-            g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
-                        "%s line %zu: '%s' outside a table",
-                        vfSnapshotSaveBinary(set->layer), n + 1, line);
-            goto out;
-        }
-        if (*line == ':') {
-            /* 9000 of them at N=1000: cut unquoted ones in place */
-            g_auto(GStrv) w = strchr(line, '"') ? vfSyntaxSplit(line + 1)
-                                                : g_strsplit_set(line + 1, " \t", 3);
-            vfChain *chain;
-            if (w[0] && w[1] && !strchr(line, '"') && (!*w[0] || !*w[1])) {
-                /* blanks in a row: the tokenizer skips them */
-                g_strfreev(w);
-                w = vfSyntaxSplit(line + 1);
+        if (foreignTable)
+            continue;   /* already said */
+        if (*at == ':' && table) {
+            const char *name, *policy;
+            gsize nameLen, policyLen;
+            g_autofree char *pol = NULL;
+            char nameBuf[64];
+            char *heapName = NULL;
+
+            if (!vfSaveSplitDeclaration(layer, at, le, &name, &nameLen, &policy, &policyLen)) {
+                skipped(&sk, at, le, "a chain declaration without a policy");
+                continue;
             }
-            if (!w[0] || !w[1])
-                goto bad;
-            if ((chain = vfTableGetChain(table, w[0]))) {
-                vfTableSetPolicy(table, chain, w[1]);
+            /* 9000 of them at N=1000: names on the stack */
+            if (nameLen < sizeof(nameBuf)) {
+                memcpy(nameBuf, name, nameLen);
+                nameBuf[nameLen] = '\0';
             } else {
-                vfTableAddChain(table, w[0], FALSE,
-                                g_str_equal(w[1], "-") ? NULL : w[1]);
+                heapName = g_strndup(name, nameLen);
             }
+            pol = g_strndup(policy, policyLen);
+            if ((chain = vfTableGetChain(table, heapName ? heapName : nameBuf))) {
+                vfTableSetPolicy(table, chain, pol);
+            } else {
+                chain = vfTableAddChain(table, heapName ? heapName : nameBuf, FALSE,
+                                        g_str_equal(pol, "-") ? NULL : pol);
+                if (oddName(name, nameLen))
+                    g_ptr_array_add(odd, chain);
+            }
+            g_free(heapName);
             continue;
         }
-        if (g_str_has_prefix(line, "-A ")) {
-            /* quoted: the full tokenizer names the chain */
-            g_auto(GStrv) w = vfSyntaxSplit(line + 3);
-            vfChain *chain;
-            if (!w[0] || !(chain = vfTableGetChain(table, w[0])))
-                goto bad;
-            vfTableInsertRule(table, chain, vfChainRules(table, chain)->len,
-                              vfRulePack((const char *const *)w + 1));
-            continue;
-        }
-    bad:
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
-                    "%s line %zu: cannot parse '%s'",
-                    vfSnapshotSaveBinary(set->layer), n + 1, line);
-        goto out;
+        skipped(&sk, at, le, table ? "a line *-save does not print"
+                                          : "a line outside a table");
     }
     END_RUN();
     /* unparsed lines may refer to any chain the text left, builtins too */
@@ -212,10 +244,8 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error)
         for (guint j = 0; j < t->chains->len; j++)
             ((vfChain *)g_ptr_array_index(t->chains, j))->fromSave = TRUE;
     }
-    ok = TRUE;
 #undef END_RUN
- out:
-    return ok;
+    return TRUE;
 }
 
 char *

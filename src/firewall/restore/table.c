@@ -3,7 +3,7 @@
  */
 #include "table.h"
 #include "command.h"
-#include "syntax.h"
+#include "savefmt.h"
 
 #include <string.h>
 
@@ -137,12 +137,13 @@ vfTableSetFree(vfTableSet *set)
 }
 
 static vfTable *
-tableNew(const char *name)
+tableNew(virFirewallLayer layer, const char *name)
 {
     static guint64 lastId;
     vfTable *table = g_new0(vfTable, 1);
 
     table->id = __atomic_add_fetch(&lastId, 1, __ATOMIC_RELAXED);
+    table->layer = layer;
     table->gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     table->name = g_strdup(name);
     table->chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainFree);
@@ -175,9 +176,11 @@ vfTableSetCopy(const vfTableSet *set)
 {
     vfTableSet *copy = vfTableSetNew(set->layer);
 
+    copy->inexact = set->inexact;
+
     for (guint i = 0; i < set->tables->len; i++) {
         const vfTable *t = g_ptr_array_index(set->tables, i);
-        vfTable *nt = tableNew(t->name);
+        vfTable *nt = tableNew(set->layer, t->name);
         for (guint j = 0; j < t->sources->len; j++)
             g_ptr_array_add(nt->sources, g_bytes_ref(g_ptr_array_index(t->sources, j)));
         for (guint j = 0; j < t->chains->len; j++) {
@@ -218,7 +221,7 @@ vfTableSetEnsure(vfTableSet *set, const char *name)
         return table;
     if (!(bt = builtinTable(set->layer, name)))
         return NULL;
-    table = tableNew(name);
+    table = tableNew(set->layer, name);
     for (gsize i = 0; i < G_N_ELEMENTS(bt->chains) && bt->chains[i]; i++)
         vfTableAddChain(table, bt->chains[i], TRUE, "ACCEPT");
     g_ptr_array_add(set->tables, table);
@@ -324,51 +327,42 @@ vfRulePack(const char *const *tokens)
     return rule;
 }
 
-static gboolean
-isBlank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n';
-}
-
-/* The next blank-separated word of [*p, end) (no quotes in it): its start,
- * or NULL; *p moves past it. */
+/* The next word of [*p, end) cut at blanks (a plain rule's, see
+ * vfSaveRuleIsPlain): its start, or NULL; *p moves past it. */
 static const char *
 nextWord(const char **p, const char *end, gsize *len)
 {
     const char *s = *p, *w;
 
-    while (s < end && isBlank(*s))
+    while (s < end && *s == ' ')
         s++;
     if (s == end) {
         *p = s;
         return NULL;
     }
     w = s;
-    while (s < end && !isBlank(*s))
+    while (s < end && *s != ' ')
         s++;
     *len = s - w;
     *p = s;
     return w;
 }
 
-/* One "-A CHAIN RULE..." line as a packed rule without "-A CHAIN". Lines
- * without quotes (all that *-save prints but comments) are cut in place;
- * the rest go through the restore tools' tokenizer. */
+/* One rule's text (what follows "-A CHAIN ") as a packed rule. Plain
+ * rules (nearly all that *-save prints) are cut in place; the rest are
+ * read by savefmt.c, and those it cannot read exactly are opaque. */
 static GStrv
-packLine(const char *line, const char *end)
+packLine(virFirewallLayer layer, const char *p, const char *end)
 {
-    const char *p = line + 3, *w;
+    const char *w;
     gsize len, n = 0, bytes = 0;
     char **rule;
     char *out;
 
-    if (memchr(line, '"', end - line)) {
-        g_autofree char *copy = g_strndup(line + 3, end - line - 3);
-        g_auto(GStrv) words = vfSyntaxSplit(copy);
-        return vfRulePack(words[0] ? (const char *const *)words + 1
-                                   : (const char *const *)words);
+    if (!vfSaveRuleIsPlain(layer, p, end)) {
+        g_auto(GStrv) words = vfSaveSplitRule(layer, p, end);
+        return vfRulePack((const char *const *)words);
     }
-    nextWord(&p, end, &len);   /* the chain */
     for (const char *q = p; (w = nextWord(&q, end, &len)); n++)
         bytes += len + 1;
     rule = g_malloc(sizeof(char *) * (n + 1) + bytes);
@@ -383,59 +377,78 @@ packLine(const char *line, const char *end)
     return rule;
 }
 
-/* What the rule on [line, end) jumps or goes to (as vfSpecTarget), without
- * packing it; NULL for none. */
+/* What the rule text on [p, end) jumps or goes to (as vfSpecTarget),
+ * without packing it; NULL for none. */
 static char *
-lineTarget(const char *line, const char *end)
+lineTarget(virFirewallLayer layer, const char *p, const char *end)
 {
-    const char *p = line + 3, *w;
+    const char *w;
     gboolean next = FALSE;
     gsize len;
 
-    if (memchr(line, '"', end - line)) {
-        g_autofree GStrv rule = packLine(line, end);
+    if (!vfSaveRuleIsPlain(layer, p, end)) {
+        g_autofree GStrv rule = packLine(layer, p, end);
         return g_strdup(vfSpecTarget((const char *const *)rule));
     }
-    nextWord(&p, end, &len);   /* the chain */
     while ((w = nextWord(&p, end, &len))) {
         if (next)
             return g_strndup(w, len);
         next = (len == 2 && (w[1] == 'j' || w[1] == 'g') && w[0] == '-') ||
                (len == 6 && !memcmp(w, "--jump", 6)) ||
                (len == 6 && !memcmp(w, "--goto", 6));
+        /* a comment or a name may be "-j" ("--comment -j -j ACCEPT") */
+        if (!next && w[0] == '-' && vfSaveOptionTakesWord(w, len))
+            nextWord(&p, end, &len);
     }
     return NULL;
 }
 
-/* Calls @fn for each line of @chain's unparsed text. */
+/* Calls @fn for each line of the unparsed "-A @name ..." text [p, p +
+ * len), with where its rule text starts. A line of *-save may hold line
+ * breaks (in a quoted comment, in a name): savefmt.c finds its end. */
 static void
-forEachLine(const vfChain *chain, void (*fn)(const char *, const char *, gpointer),
-            gpointer data)
+forEachLine(virFirewallLayer layer, const char *name, const char *p, gsize len,
+            void (*fn)(const char *, const char *, gpointer), gpointer data)
 {
-    const char *p = chain->lines, *end;
+    const char *end;
+    gsize nameLen = strlen(name);
 
     if (!p)
         return;
-    end = p + chain->linesLen;
+    end = p + len;
     while (p < end) {
-        const char *nl = memchr(p, '\n', end - p);
-        const char *le = nl ? nl : end;
-        if (le > p)
-            fn(p, le, data);
+        const char *rule = p + 3 + nameLen, *le;
+        if (*p == '\n') {
+            p++;
+            continue;
+        }
+        /* the chain's lines all start so (snapshot.c) */
+        g_return_if_fail(rule <= end && !memcmp(p + 3, name, nameLen));
+        if (rule < end && *rule == ' ')
+            rule++;
+        le = vfSaveLineEnd(layer, p, rule, end);
+        fn(rule, le, data);
         p = le + 1;
     }
 }
 
+#define FOR_EACH_LINE(table, chain, fn, data) \
+    forEachLine((table)->layer, (chain)->name, (chain)->lines, (chain)->linesLen, \
+                (fn), (data))
+
 typedef struct {
     vfTable *table;
     vfChain *chain;
+    const char *const *rule;   /* lineFind: looked for */
+    gboolean found;
+    GPtrArray *targets;        /* lineTargetAdd: found */
 } vfLineCtx;
 
 static void
 lineRefAdd(const char *line, const char *end, gpointer data)
 {
     vfLineCtx *ctx = data;
-    char *target = lineTarget(line, end);
+    char *target = lineTarget(ctx->table->layer, line, end);
     GHashTable *set;
 
     if (!target || isVerdict(target)) {
@@ -463,7 +476,7 @@ lineRefs(vfTable *table)
                                                 (GDestroyNotify)g_hash_table_unref);
         for (guint i = 0; i < table->chains->len; i++) {
             vfLineCtx ctx = { table, g_ptr_array_index(table->chains, i) };
-            forEachLine(ctx.chain, lineRefAdd, &ctx);
+            FOR_EACH_LINE(table, ctx.chain, lineRefAdd, &ctx);
         }
     }
     return table->lineRefs;
@@ -489,7 +502,7 @@ static void
 lineParse(const char *line, const char *end, gpointer data)
 {
     vfLineCtx *ctx = data;
-    GStrv rule = packLine(line, end);
+    GStrv rule = packLine(ctx->table->layer, line, end);
 
     lineRefForget(ctx->table, ctx->chain, chainTarget(rule));
     g_ptr_array_add(ctx->chain->parsed, rule);
@@ -503,12 +516,13 @@ vfChainRules(vfTable *table, vfChain *chain)
         /* the rules appended after the lines come after them */
         GPtrArray *tail = g_steal_pointer(&chain->parsed);
         vfLineCtx ctx = { table, chain };
-        vfChain lines = *chain;
+        const char *lines = chain->lines;
+        gsize linesLen = chain->linesLen;
 
         chain->lines = NULL;
         chain->linesLen = 0;
         chain->parsed = g_ptr_array_new_with_free_func(g_free);
-        forEachLine(&lines, lineParse, &ctx);
+        forEachLine(table->layer, chain->name, lines, linesLen, lineParse, &ctx);
         if (tail) {
             for (guint i = 0; i < tail->len; i++)
                 g_ptr_array_add(chain->parsed, tail->pdata[i]);
@@ -560,15 +574,21 @@ ruleIn(GPtrArray *rules, const char *const *rule)
     return FALSE;
 }
 
-/* The words of the quote-free "-A CHAIN RULE..." line on [line, end) after
- * the chain are @rule's: packLine() would cut the same words. */
+/* Is the rule text [p, end) @rule? Plain ones compared in place, as
+ * packLine() would cut them. */
 static gboolean
-lineIsRule(const char *line, const char *end, const char *const *rule)
+lineIsRule(virFirewallLayer layer, const char *p, const char *end,
+           const char *const *rule)
 {
-    const char *p = line + 3, *w;
+    const char *w;
     gsize len;
 
-    nextWord(&p, end, &len);   /* the chain */
+    if (!vfSaveRuleIsPlain(layer, p, end)) {
+        g_autofree GStrv packed = packLine(layer, p, end);
+        g_autoptr(GPtrArray) one = g_ptr_array_new();
+        g_ptr_array_add(one, packed);
+        return ruleIn(one, rule);
+    }
     for (gsize i = 0; rule[i]; i++) {
         if (!(w = nextWord(&p, end, &len)) || len != strlen(rule[i]) ||
             memcmp(w, rule[i], len) != 0)
@@ -577,28 +597,27 @@ lineIsRule(const char *line, const char *end, const char *const *rule)
     return nextWord(&p, end, &len) == NULL;
 }
 
+static void
+lineFind(const char *line, const char *end, gpointer data)
+{
+    vfLineCtx *ctx = data;
+
+    if (!ctx->found)
+        ctx->found = lineIsRule(ctx->table->layer, line, end, ctx->rule);
+}
+
 gboolean
 vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule)
 {
     GPtrArray *rules = chain->parsed;
+    vfLineCtx ctx = { table, chain, rule, FALSE };
 
-    if (chain->lines) {
-        const char *p = chain->lines, *end = p + chain->linesLen;
-        if (memchr(p, '"', chain->linesLen))   /* the tokenizer's to cut */
-            return ruleIn(vfChainRules(table, chain), rule);
-        while (p < end) {
-            const char *nl = memchr(p, '\n', end - p);
-            const char *le = nl ? nl : end;
-            if (le > p && lineIsRule(p, le, rule))
-                return TRUE;
-            p = le + 1;
-        }
-    }
-    return rules && ruleIn(rules, rule);
+    FOR_EACH_LINE(table, chain, lineFind, &ctx);
+    return ctx.found || (rules && ruleIn(rules, rule));
 }
 
 gboolean
-vfChainMatchesLines(const vfChain *chain, const vfChain *other)
+vfChainMatchesLines(virFirewallLayer layer, const vfChain *chain, const vfChain *other)
 {
     g_autoptr(GString) line = g_string_new(NULL);
     const char *p = other->lines;
@@ -609,7 +628,7 @@ vfChainMatchesLines(const vfChain *chain, const vfChain *other)
         return FALSE;
     for (guint i = 0; chain->parsed && i < chain->parsed->len; i++) {
         g_string_printf(line, "-A %s ", other->name);
-        vfRuleFormat(line, g_ptr_array_index(chain->parsed, i));
+        vfSaveFormatRule(line, layer, g_ptr_array_index(chain->parsed, i));
         g_string_append_c(line, '\n');
         if (left == line->len - 1 && i == chain->parsed->len - 1)
             g_string_truncate(line, line->len - 1);  /* no final newline */
@@ -635,10 +654,9 @@ vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len)
     changed(table, chain);
     if (!vfChainIsEmpty(chain) || table->lineRefs) {
         /* a chain's second run of lines (never from *-save) */
-        vfChain more = { .lines = text, .linesLen = len };
         vfLineCtx ctx = { table, chain };
         vfChainRules(table, chain);
-        forEachLine(&more, lineParse, &ctx);
+        forEachLine(table->layer, chain->name, text, len, lineParse, &ctx);
         return;
     }
     chain->lines = text;
@@ -677,7 +695,7 @@ static void
 lineRefDrop(const char *line, const char *end, gpointer data)
 {
     vfLineCtx *ctx = data;
-    g_autofree char *target = lineTarget(line, end);
+    g_autofree char *target = lineTarget(ctx->table->layer, line, end);
 
     lineRefForget(ctx->table, ctx->chain, target);
 }
@@ -690,7 +708,7 @@ vfTableFlushChain(vfTable *table, vfChain *chain)
     if (chain->lines) {
         vfLineCtx ctx = { table, chain };
         if (table->lineRefs)
-            forEachLine(chain, lineRefDrop, &ctx);
+            FOR_EACH_LINE(table, chain, lineRefDrop, &ctx);
         chain->lines = NULL;
         chain->linesLen = 0;
     }
@@ -790,16 +808,6 @@ vfTableCopiedFrom(const vfTable *table, const vfTable *source)
            table->copiedSerial == source->serial;
 }
 
-void
-vfRuleFormat(GString *out, const char *const *tokens)
-{
-    for (gsize i = 0; tokens[i]; i++) {
-        if (i)
-            g_string_append_c(out, ' ');
-        vfSyntaxAppendWord(out, tokens[i]);
-    }
-}
-
 static gint
 chainCompare(gconstpointer a, gconstpointer b, gpointer unused)
 {
@@ -875,7 +883,7 @@ vfTableSetFormat(const vfTableSet *set)
             }
             for (guint k = 0; c->parsed && k < c->parsed->len; k++) {
                 g_string_append_printf(out, "-A %s ", c->name);
-                vfRuleFormat(out, g_ptr_array_index(c->parsed, k));
+                vfSaveFormatRule(out, set->layer, g_ptr_array_index(c->parsed, k));
                 g_string_append_c(out, '\n');
             }
         }
@@ -890,18 +898,20 @@ vfTableSetFormat(const vfTableSet *set)
 static void
 lineTargetAdd(const char *line, const char *end, gpointer data)
 {
-    char *target = lineTarget(line, end);
+    vfLineCtx *ctx = data;
+    char *target = lineTarget(ctx->table->layer, line, end);
 
     if (target)
-        g_ptr_array_add(data, target);
+        g_ptr_array_add(ctx->targets, target);
 }
 
 static GPtrArray *
-chainTargets(const vfChain *chain)
+chainTargets(vfTable *table, const vfChain *chain)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    vfLineCtx ctx = { .table = table, .chain = (vfChain *)chain, .targets = out };
 
-    forEachLine(chain, lineTargetAdd, out);
+    FOR_EACH_LINE(table, chain, lineTargetAdd, &ctx);
     for (guint i = 0; chain->parsed && i < chain->parsed->len; i++) {
         const char *target = vfSpecTarget(g_ptr_array_index(chain->parsed, i));
         if (target)
@@ -915,7 +925,7 @@ chainTargets(const vfChain *chain)
 static gboolean
 closureLoops(vfTable *table, vfChain *chain, const vfChain *from, GHashTable *color)
 {
-    g_autoptr(GPtrArray) targets = chainTargets(chain);
+    g_autoptr(GPtrArray) targets = chainTargets(table, chain);
 
     g_hash_table_insert(color, chain, GINT_TO_POINTER(1));
     for (guint i = 0; i < targets->len; i++) {

@@ -1,7 +1,9 @@
 /*
  * table.h: an in-memory copy of the kernel's tables for one layer
  *
- * Rules are held as the tokens *-save prints after "-A CHAIN". A chain
+ * Rules are held as the tokens *-save prints after "-A CHAIN" (read and
+ * printed the way savefmt.h says; a rule that cannot be read back exactly
+ * is an opaque one, equal only to itself). A chain
  * read from *-save keeps its lines unparsed until something looks at its
  * rules (vfChainRules): a VM start at 1000 interfaces touches a handful
  * of the 9000 chains, and parsing, copying and freeing the other 29 000
@@ -33,6 +35,7 @@ typedef struct {
 
 typedef struct {
     char *name;
+    virFirewallLayer layer; /* how its lines are read (savefmt.h) */
     GPtrArray *chains;  /* of vfChain*, builtins first in kernel order */
     GHashTable *byName; /* name -> vfChain* */
     GStringChunk *names; /* chain names written into packed rules by renames */
@@ -56,6 +59,12 @@ typedef struct {
 typedef struct {
     virFirewallLayer layer;
     GPtrArray *tables;  /* of vfTable* */
+    /* vfTableSetFormat() would not print what *-save does: the text held
+     * lines that could not be read (skipped: a table or chain no name
+     * could be found for), or a rule was added whose printed form only
+     * the kernel knows (a host name for an address). Such tables are
+     * never recorded as the kernel's. */
+    gboolean inexact;
 } vfTableSet;
 
 vfTableSet *vfTableSetNew(virFirewallLayer layer);
@@ -89,7 +98,8 @@ gboolean vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule)
  * comparing with the unparsed lines of @other (a rebuilt chain against
  * the kernel's: no need to parse the kernel's). FALSE also where only the
  * quoting differs. */
-gboolean vfChainMatchesLines(const vfChain *chain, const vfChain *other);
+gboolean vfChainMatchesLines(virFirewallLayer layer, const vfChain *chain,
+                             const vfChain *other);
 gboolean vfChainIsEmpty(const vfChain *chain);
 /* Takes the "-A" lines of @chain from @text (which @table must hold in
  * sources) unparsed; lines for a chain that already has rules are parsed. */
@@ -128,7 +138,6 @@ void vfTableAppendRule(vfTable *table, vfChain *chain, GStrv rule);
 GStrv vfTableStealRule(vfTable *table, vfChain *chain, guint index);
 void vfTableFlushChain(vfTable *table, vfChain *chain);
 
-/* *-save text of the whole set (without the #-comment lines). */
+/* *-save text of the whole set (without the #-comment lines). Only what
+ * *-save prints where the set is exact (vfTableSet.inexact). */
 char *vfTableSetFormat(const vfTableSet *set);
-/* One rule as *-save prints it, without "-A CHAIN ". */
-void vfRuleFormat(GString *out, const char *const *tokens);

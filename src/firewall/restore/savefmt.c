@@ -1,0 +1,462 @@
+/*
+ * savefmt.c: rules as *-save prints them, and read back (see savefmt.h)
+ */
+#include "savefmt.h"
+
+#include <string.h>
+
+/* How *-save prints the word after an option. */
+typedef enum {
+    STYLE_RAW,       /* as it is */
+    STYLE_NAME,      /* a chain, interface or set name: as it is */
+    STYLE_XTSTRING,  /* xtables_save_string() */
+    STYLE_QUOTED,    /* "…", nothing escaped (ebtables' prefixes) */
+    STYLE_UNKNOWN,   /* the value of an option we do not know: printed as it
+                      * is by us; a "…" in *-save read with escapes, and
+                      * then the rule is opaque (we would print it raw) */
+} vfStyle;
+
+/* No word *-save quotes is longer than this (xt_comment keeps 255 bytes,
+ * escaped at most twice that): a quote not closed within it is no quote,
+ * and hostile text costs no quadratic search. */
+#define VF_SAVE_MAX_QUOTED 4096
+
+/* What opaque rules start with: no option, no word the normalizer makes,
+ * and a word the restore tools refuse ("Bad argument"). */
+static const char opaqueMark[] = "\001opaque";
+
+typedef struct {
+    const char *p;
+    gsize n;
+} vfSpan;
+
+static gboolean
+spanIs(vfSpan w, const char *lit)
+{
+    gsize n = strlen(lit);
+    return w.p && w.n == n && memcmp(w.p, lit, n) == 0;
+}
+
+static gboolean
+spanIn(vfSpan w, const char *const *list)
+{
+    for (; *list; list++) {
+        if (spanIs(w, *list))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static const char *const ipStrings[] = {
+    "--comment", "--log-prefix", "--nflog-prefix", NULL,
+};
+static const char *const ebStrings[] = {
+    "--log-prefix", "--nflog-prefix", "--ulog-prefix", NULL,
+};
+/* options whose value is one name, printed as it is */
+static const char *const oneName[] = {
+    "-i", "-o", "--in-interface", "--out-interface", "--physdev-in",
+    "--physdev-out", "--logical-in", "--logical-out", "-j", "--jump", "-g",
+    "--goto", NULL,
+};
+
+/*
+ * A walk over a rule's words, one after the other: what the next one is.
+ * A word is the value of the option before it, if that is an option (a
+ * word starting with '-' that is no value itself: "--comment -j" has the
+ * value "-j"); ebtables prints an inversion between an option and its
+ * value ("-i ! x").
+ */
+typedef struct {
+    gboolean eb;
+    vfSpan prev, prev2;
+    gboolean prevValue, prev2Value;   /* were they values? */
+} vfWalk;
+
+static void
+walkInit(vfWalk *wk, virFirewallLayer layer)
+{
+    *wk = (vfWalk){ .eb = layer == VIR_FIREWALL_LAYER_ETHERNET };
+}
+
+/* The option the next word would be the value of, or NULL. */
+static const vfSpan *
+walkOption(const vfWalk *wk)
+{
+    const vfSpan *opt = &wk->prev;
+    gboolean value = wk->prevValue;
+
+    if (wk->eb && !value && spanIs(wk->prev, "!")) {
+        opt = &wk->prev2;
+        value = wk->prev2Value;
+    }
+    if (value || !opt->p || opt->n < 2 || opt->p[0] != '-')
+        return NULL;
+    return opt;
+}
+
+/* How *-save prints the next word. */
+static vfStyle
+walkStyle(const vfWalk *wk)
+{
+    const vfSpan *opt = walkOption(wk);
+
+    if (!opt)
+        return STYLE_RAW;
+    if (spanIn(*opt, wk->eb ? ebStrings : ipStrings))
+        return wk->eb ? STYLE_QUOTED : STYLE_XTSTRING;
+    if (spanIn(*opt, oneName) || spanIs(*opt, "--match-set"))
+        return STYLE_NAME;
+    return STYLE_UNKNOWN;
+}
+
+/* @w is the next word: is it the value of a one-name option ("-i X")? */
+static gboolean
+walkStep(vfWalk *wk, vfSpan w)
+{
+    vfStyle style = walkStyle(wk);
+    const vfSpan *opt = walkOption(wk);
+    gboolean value = style != STYLE_RAW && style != STYLE_UNKNOWN &&
+                     !(wk->eb && spanIs(w, "!"));
+    gboolean name = value && spanIn(*opt, oneName);
+
+    wk->prev2 = wk->prev;
+    wk->prev2Value = wk->prevValue;
+    wk->prev = w;
+    wk->prevValue = value;
+    return name;
+}
+
+static gboolean
+xtPlain(const char *w, gsize n)
+{
+    static const char plain[] = "_-0123456789abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    if (!n)
+        return FALSE;
+    for (gsize i = 0; i < n; i++) {
+        if (!w[i] || !strchr(plain, w[i]))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+appendStyled(GString *out, vfStyle style, const char *w)
+{
+    switch (style) {
+    case STYLE_XTSTRING:
+        if (xtPlain(w, strlen(w))) {
+            g_string_append(out, w);
+            return;
+        }
+        g_string_append_c(out, '"');
+        for (; *w; w++) {
+            if (*w == '"' || *w == '\\' || *w == '\'')
+                g_string_append_c(out, '\\');
+            g_string_append_c(out, *w);
+        }
+        g_string_append_c(out, '"');
+        return;
+    case STYLE_QUOTED:
+        g_string_append_c(out, '"');
+        g_string_append(out, w);
+        g_string_append_c(out, '"');
+        return;
+    case STYLE_RAW:
+    case STYLE_NAME:
+    case STYLE_UNKNOWN:
+        g_string_append(out, w);
+        return;
+    }
+}
+
+static vfSpan
+spanOf(const char *w)
+{
+    return (vfSpan){ w, w ? strlen(w) : 0 };
+}
+
+void
+vfSaveFormatRule(GString *out, virFirewallLayer layer, const char *const *tokens)
+{
+    const char *opaque = vfSaveOpaqueText(tokens);
+
+    if (opaque) {
+        g_string_append(out, opaque);
+        return;
+    }
+    vfWalk wk;
+
+    walkInit(&wk, layer);
+    for (gsize i = 0; tokens[i]; i++) {
+        if (i)
+            g_string_append_c(out, ' ');
+        appendStyled(out, walkStyle(&wk), tokens[i]);
+        walkStep(&wk, spanOf(tokens[i]));
+    }
+}
+
+/*
+ * The word at @p in style @style: its end (past a closing quote) in *wend;
+ * @quoted says it was read from quotes. A quote that does not close, or
+ * closes before anything but a blank, a line break or the end, is no
+ * quote: the word is then read as it is, to the next blank (or line
+ * break, with @stopAtNewline).
+ */
+static void
+scanWord(vfStyle style, const char *p, const char *end, gboolean stopAtNewline,
+         const char **wend, gboolean *quoted)
+{
+    const char *q;
+
+    *quoted = FALSE;
+    if (*p == '"' && style != STYLE_RAW && style != STYLE_NAME) {
+        const char *limit = end - p > VF_SAVE_MAX_QUOTED ? p + VF_SAVE_MAX_QUOTED : end;
+        for (q = p + 1; q < limit; q++) {
+            if (*q == '\\' && style != STYLE_QUOTED && q + 1 < limit) {
+                q++;
+                continue;
+            }
+            if (*q == '"')
+                break;
+        }
+        if (q < limit && (q + 1 == end || q[1] == ' ' || q[1] == '\n')) {
+            *wend = q + 1;
+            *quoted = TRUE;
+            return;
+        }
+    }
+    for (q = p; q < end && *q != ' ' && !(stopAtNewline && *q == '\n'); q++)
+        ;
+    *wend = q;
+}
+
+gboolean
+vfSaveLineStarts(const char *p, const char *end)
+{
+    gsize n = end - p;
+
+    return n == 0 || *p == '\n' || *p == ':' || *p == '*' || *p == '#' ||
+           (n >= 3 && !memcmp(p, "-A ", 3)) ||
+           (n >= 6 && !memcmp(p, "COMMIT", 6) && (n == 6 || p[6] == '\n'));
+}
+
+/* A line break at @nl ends the line unless what follows cannot start one. */
+static gboolean
+endsLine(const char *nl, const char *end)
+{
+    return vfSaveLineStarts(nl + 1, end);
+}
+
+const char *
+vfSaveLineEnd(virFirewallLayer layer, const char *line, const char *rule,
+              const char *end)
+{
+    const char *p = line;
+    vfWalk wk;
+
+    walkInit(&wk, layer);
+    if (rule) {
+        /* the words of the rule, so that a line break in quotes is no end */
+        const char *nl = memchr(line, '\n', end - line);
+        p = rule;
+        if (!memchr(line, '"', (nl ? nl : end) - line) && (!nl || endsLine(nl, end)))
+            return nl ? nl : end;   /* most lines */
+        while (p < end) {
+            const char *wend;
+            gboolean quoted;
+            if (*p == ' ') {
+                p++;
+                continue;
+            }
+            if (*p == '\n') {
+                if (endsLine(p, end))
+                    return p;
+                p++;
+                continue;
+            }
+            scanWord(walkStyle(&wk), p, end, TRUE, &wend, &quoted);
+            walkStep(&wk, (vfSpan){ p, wend - p });
+            p = wend;
+        }
+        return end;
+    }
+    for (;;) {
+        const char *nl = memchr(p, '\n', end - p);
+        if (!nl)
+            return end;
+        if (endsLine(nl, end))
+            return nl;
+        p = nl + 1;
+    }
+}
+
+/* Does the word after a one-name option's value look like what *-save
+ * prints next (an option, an inversion)? Else the name held a blank
+ * ("-i a b -j X"), which no reading can tell. */
+static gboolean
+looksLikeOption(vfSpan w)
+{
+    return w.n >= 1 && (w.p[0] == '-' || w.p[0] == '!');
+}
+
+
+static GStrv
+opaqueRule(const char *text, const char *end)
+{
+    GStrv rule = g_new0(char *, 3);
+
+    rule[0] = g_strdup(opaqueMark);
+    rule[1] = g_strndup(text, end - text);
+    return rule;
+}
+
+/* The word [p, wend) as a token: quotes and escapes undone. */
+static char *
+unquote(vfStyle style, const char *p, const char *wend, gboolean quoted)
+{
+    GString *w;
+
+    if (!quoted)
+        return g_strndup(p, wend - p);
+    w = g_string_sized_new(wend - p);
+    for (const char *q = p + 1; q < wend - 1; q++) {
+        if (*q == '\\' && style != STYLE_QUOTED && q + 1 < wend - 1)
+            q++;
+        g_string_append_c(w, *q);
+    }
+    return g_string_free(w, FALSE);
+}
+
+GStrv
+vfSaveSplitRule(virFirewallLayer layer, const char *text, const char *end)
+{
+    g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) again = NULL;
+    const char *p = text;
+    gboolean exact = TRUE, afterName = FALSE;
+    vfWalk wk;
+
+    walkInit(&wk, layer);
+    while (p < end) {
+        vfStyle style = walkStyle(&wk);
+        const char *wend;
+        gboolean quoted;
+        vfSpan w;
+
+        if (*p == ' ') {   /* *-save separates words by one blank */
+            exact = FALSE;
+            break;
+        }
+        scanWord(style, p, end, FALSE, &wend, &quoted);
+        w = (vfSpan){ p, wend - p };
+        /* a name then a word that is no option: a blank in the name */
+        if (afterName && !looksLikeOption(w)) {
+            exact = FALSE;
+            break;
+        }
+        afterName = walkStep(&wk, w);
+        g_ptr_array_add(tokens, unquote(style, p, wend, quoted));
+        p = wend;
+        if (p < end && (*p != ' ' || p + 1 == end)) {
+            exact = FALSE;
+            break;
+        }
+        if (p < end)
+            p++;
+    }
+    g_ptr_array_add(tokens, NULL);
+    if (exact) {
+        /* the reading is exact only if printing it gives the text again */
+        again = g_string_sized_new(end - text);
+        vfSaveFormatRule(again, layer, (const char *const *)tokens->pdata);
+        exact = again->len == (gsize)(end - text) && !memcmp(again->str, text, again->len);
+    }
+    if (!exact)
+        return opaqueRule(text, end);
+    return (GStrv)g_ptr_array_free(g_steal_pointer(&tokens), FALSE);
+}
+
+gboolean
+vfSaveRuleIsPlain(virFirewallLayer layer, const char *text, const char *end)
+{
+    const char *p = text;
+    gboolean afterName = FALSE;   /* the previous word was a one-name value */
+    vfWalk wk;
+
+    walkInit(&wk, layer);
+    if (memchr(text, '"', end - text) || memchr(text, '\n', end - text))
+        return FALSE;
+    while (p < end) {
+        const char *wend = memchr(p, ' ', end - p);
+        vfSpan w;
+
+        if (!wend)
+            wend = end;
+        if (wend == p || (wend < end && wend + 1 == end))
+            return FALSE;   /* blanks in a row, or at an end */
+        w = (vfSpan){ p, wend - p };
+        switch (walkStyle(&wk)) {
+        case STYLE_XTSTRING:
+            if (!xtPlain(w.p, w.n))
+                return FALSE;
+            break;
+        case STYLE_QUOTED:
+            return FALSE;   /* always quoted by *-save */
+        default:
+            break;
+        }
+        if (afterName && !looksLikeOption(w))
+            return FALSE;
+        afterName = walkStep(&wk, w);
+        p = wend < end ? wend + 1 : end;
+    }
+    return TRUE;
+}
+
+gboolean
+vfSaveSplitDeclaration(virFirewallLayer layer, const char *line, const char *end,
+                       const char **name, gsize *nameLen, const char **policy,
+                       gsize *policyLen)
+{
+    const char *p = line + 1, *sp;
+
+    if (layer != VIR_FIREWALL_LAYER_ETHERNET) {
+        /* the counters */
+        if (!(sp = memrchr(p, ' ', end - p)) || sp + 1 == end || sp[1] != '[')
+            return FALSE;
+        end = sp;
+    }
+    if (!(sp = memrchr(p, ' ', end - p)) || sp == p || sp + 1 == end)
+        return FALSE;
+    *name = p;
+    *nameLen = sp - p;
+    *policy = sp + 1;
+    *policyLen = end - sp - 1;
+    return TRUE;
+}
+
+gboolean
+vfSaveOptionTakesWord(const char *option, gsize len)
+{
+    vfSpan w = { option, len };
+
+    return spanIn(w, ipStrings) || spanIn(w, ebStrings) || spanIn(w, oneName) ||
+           spanIs(w, "--match-set");
+}
+
+gboolean
+vfSaveRuleIsOpaque(const char *const *rule)
+{
+    return vfSaveOpaqueText(rule) != NULL;
+}
+
+const char *
+vfSaveOpaqueText(const char *const *rule)
+{
+    if (rule && rule[0] && rule[1] && !rule[2] && g_str_equal(rule[0], opaqueMark))
+        return rule[1];
+    return NULL;
+}
