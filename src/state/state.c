@@ -5,7 +5,7 @@
 #include "firewall/error.h"
 #include "firewall/nftgen.h"
 #include "firewall/restore/snapshot.h"
-#include "firewall/restore/syntax.h"
+#include "firewall/restore/savefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,8 +91,11 @@ vfKernelStateSetScanMax(vfKernelState *ks, int max)
  * running hosts: they must stay byte-identical (tests/unit/test-state.c
  * compares with a copy of the first implementation).
  *
- * A word is what vfSyntaxSplit() makes of the line; a line without '"' is
- * split at blanks only, so its words are pieces of the line itself.
+ * A line is a line of *-save as savefmt.h reads it: it goes on where a
+ * quoted comment or a name holds a line break, so a comment can never
+ * make a line that is not one. Chain names are read as *-save prints
+ * them (as they are); the words of a rule are what vfSaveSplitRule()
+ * makes of it: for a plain rule, pieces of the line itself.
  */
 
 typedef struct {
@@ -194,14 +197,14 @@ wordIs(const vfWord *w, const char *lit)
     return w->n == n && memcmp(w->p, lit, n) == 0;
 }
 
-/* A hook (a rule of a shared chain, words 1.. of the line) belongs to the
- * interface it names, or to the networks when it jumps to their chains. */
+/* A hook (a rule of a shared chain, its words) belongs to the interface
+ * it names, or to the networks when it jumps to their chains. */
 static const char *
 ruleOwner(vfScan *s)
 {
     const vfWord *w = (const vfWord *)(gpointer)s->words->data;
 
-    for (guint i = 1; i + 1 < s->words->len; i++) {
+    for (guint i = 0; i + 1 < s->words->len; i++) {
         if (wordIs(&w[i], "-i") || wordIs(&w[i], "-o") ||
             wordIs(&w[i], "--physdev-in") || wordIs(&w[i], "--physdev-out")) {
             const char *owner = lookupIfname(s, w[i + 1].p, w[i + 1].n);
@@ -215,17 +218,14 @@ ruleOwner(vfScan *s)
     return NULL;
 }
 
-/* s->words := the words of @line (@n bytes), as vfSyntaxSplit splits it */
+/* s->words := the words of the rule text [p, end) */
 static void
-splitWords(vfScan *s, const char *line, gsize n)
+splitWords(vfScan *s, int layer, const char *p, const char *end)
 {
-    const char *p = line, *end = line + n;
-
     g_array_set_size(s->words, 0);
     g_clear_pointer(&s->quoted, g_strfreev);
-    if (memchr(line, '"', n)) {
-        g_autofree char *copy = g_strndup(line, n);
-        s->quoted = vfSyntaxSplit(copy);
+    if (!vfSaveRuleIsPlain(layer, p, end)) {
+        s->quoted = vfSaveSplitRule(layer, p, end);
         for (gsize i = 0; s->quoted[i]; i++) {
             vfWord w = { s->quoted[i], strlen(s->quoted[i]) };
             g_array_append_val(s->words, w);
@@ -233,17 +233,28 @@ splitWords(vfScan *s, const char *line, gsize n)
         return;
     }
     while (p < end) {
-        vfWord w;
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        if (p == end)
-            break;
-        w.p = p;
-        while (p < end && *p != ' ' && *p != '\t')
+        vfWord w = { p, 0 };
+        while (p < end && *p != ' ')
             p++;
         w.n = p - w.p;
         g_array_append_val(s->words, w);
+        if (p < end)
+            p++;
     }
+}
+
+/* Where the rule text of a "-A CHAIN ..." line starts (the chain is its
+ * first word: libvirt's names hold no blank); NULL for other lines. */
+static const char *
+ruleStart(const char *line, const char *end)
+{
+    const char *p = line + 3;
+
+    if (end - line < 3 || memcmp(line, "-A ", 3) != 0)
+        return NULL;
+    while (p < end && *p != ' ' && *p != '\n')
+        p++;
+    return p < end && *p == ' ' ? p + 1 : p;
 }
 
 /* The lines of @owner, or NULL when only another owner's are wanted. */
@@ -322,13 +333,13 @@ setTable(vfScan *s, int layer, const char *table, gsize n)
     g_string_append_c(s->prefix, ' ');
 }
 
+/* One line of *-save (line breaks inside it are a comment's or a
+ * name's), @n bytes. */
 static void
 scanLine(vfScan *s, int layer, const char *line, gsize n)
 {
-    const char *owner;
-    gsize chainLen;
-    const char *sp;
-    const vfWord *w;
+    const char *owner, *name, *policy, *rule;
+    gsize nameLen, policyLen;
 
     if (n && line[0] == '*') {
         flushRoots(s);
@@ -337,32 +348,18 @@ scanLine(vfScan *s, int layer, const char *line, gsize n)
     }
     if (n && line[0] == ':') {
         /* policies and counters of declarations are not ours */
-        splitWords(s, line + 1, n - 1);
-        w = (const vfWord *)(gpointer)s->words->data;
-        if (s->words->len && (owner = chainOwner(s, w[0].p, w[0].n)))
-            addOwn(s, owner, ":", w[0].p, w[0].n);
+        if (vfSaveSplitDeclaration(layer, line, line + n, &name, &nameLen,
+                                   &policy, &policyLen) &&
+            (owner = chainOwner(s, name, nameLen)))
+            addOwn(s, owner, ":", name, nameLen);
         return;
     }
-    if (n < 3 || memcmp(line, "-A ", 3) != 0)
+    if (!(rule = ruleStart(line, line + n)))
         return;
-    /* *-save never quotes a chain name: most lines belong to a unit's own
-     * chain and need no splitting */
-    sp = memchr(line + 3, ' ', n - 3);
-    chainLen = sp ? (gsize)(sp - line - 3) : n - 3;
-    if ((owner = chainOwner(s, line + 3, chainLen))) {
+    /* most lines belong to a unit's own chain and need no splitting */
+    if ((owner = chainOwner(s, line + 3, rule - line - 3 - (rule[-1] == ' '))))
         addOwn(s, owner, "", line, n);
-        return;
-    }
-    splitWords(s, line + 3, n - 3);
-    if (!s->words->len)
-        return;
-    w = (const vfWord *)(gpointer)s->words->data;
-    /* the first word is the chain just looked at, unless quotes or blanks
-     * made it another */
-    if (!(w[0].p == line + 3 && w[0].n == chainLen) &&
-        (owner = chainOwner(s, w[0].p, w[0].n)))
-        addOwn(s, owner, "", line, n);
-    else if ((owner = ruleOwner(s)))
+    else if ((splitWords(s, layer, rule, line + n), owner = ruleOwner(s)))
         addRoot(s, owner, line, n);
 }
 
@@ -397,9 +394,9 @@ scanText(vfScan *s, int layer, const char *text)
     setTable(s, layer, "", 0);
     if (!s->only || !*s->only) {
         while (p < end) {
-            const char *nl = memchr(p, '\n', end - p);
-            scanLine(s, layer, p, (nl ? nl : end) - p);
-            p = nl ? nl + 1 : end;
+            const char *le = vfSaveLineEnd(layer, p, ruleStart(p, end), end);
+            scanLine(s, layer, p, le - p);
+            p = le < end ? le + 1 : end;
         }
         flushRoots(s);
         return;
@@ -410,15 +407,19 @@ scanText(vfScan *s, int layer, const char *text)
      * looked at. A line can be the owner's only if one of its words
      * contains the owner's name (or, for "networks", LIBVIRT_). The words
      * of a line without '"' are pieces of it; those of a line with quotes
-     * need not be (vfSyntaxSplit drops the quotes and the backslashes in
-     * them), so such lines are always looked at.
+     * need not be (vfSaveSplitRule drops the quotes and the backslashes in
+     * them), so such lines are always looked at. A line found so starts a
+     * line of *-save: one that goes on past a line break in quotes has a
+     * quote before it (looked at first, and its end found from there), and
+     * the text after a line break in a name starts no line (scanLine
+     * passes over it).
      */
     needles[nNeedles++] = (vfNeedle){ s->only, NULL };
     needles[nNeedles++] = (vfNeedle){ "\"", NULL };
     if (g_str_equal(s->only, "networks"))
         needles[nNeedles++] = (vfNeedle){ "LIBVIRT_", NULL };
     while (p < end) {
-        const char *line, *nl;
+        const char *line, *le;
 
         if (*p == '*') {
             line = p;
@@ -435,9 +436,9 @@ scanText(vfScan *s, int layer, const char *text)
             if (line == end)
                 break;
         }
-        nl = memchr(line, '\n', end - line);
-        scanLine(s, layer, line, (nl ? nl : end) - line);
-        p = nl ? nl + 1 : end;
+        le = vfSaveLineEnd(layer, line, ruleStart(line, end), end);
+        scanLine(s, layer, line, le - line);
+        p = le < end ? le + 1 : end;
     }
     flushRoots(s);
 }

@@ -5,8 +5,13 @@
  * same as the first implementation's: the state files of running hosts
  * hold these hashes.
  *
- * That implementation is kept below, unchanged but for its names and its
- * input (ref*): do not "fix" it.
+ * That implementation is kept below, unchanged but for its names, its
+ * input (ref*) and one deliberate change (issue 18): it reads lines and
+ * names as *-save prints them (savefmt.h): a line goes on past a line
+ * break in a quoted comment or a name, declarations and chain names are
+ * taken as they are (a quote in one is the name's), and a rule's words
+ * are vfSaveSplitRule's. Texts *-save prints for names without quotes,
+ * blanks or line breaks hash as before. Do not "fix" it otherwise.
  *
  * Texts: tests/restoredata/state/host.*.save, the *-save of a namespace
  * after a reconnect of vnet0 vnet1 vnet1-x vnet10 vnet11 vnet2 (vf-bench-l3,
@@ -14,7 +19,7 @@
  * tricky lines added here; and random lines made of tricky words.
  */
 #include "state/state.h"
-#include "restore/syntax.h"
+#include "restore/savefmt.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,6 +135,28 @@ refFlushRoots(GHashTable *index)
     }
 }
 
+/* The lines of a *-save text (savefmt.h: a line may hold line breaks). */
+static GPtrArray *
+refLines(int layer, const char *text)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    const char *p = text, *end = text + strlen(text);
+
+    for (;;) {
+        const char *rule = NULL, *le;
+        if (g_str_has_prefix(p, "-A ")) {
+            rule = p + 3 + strcspn(p + 3, " \n");
+            if (*rule == ' ')
+                rule++;
+        }
+        le = vfSaveLineEnd(layer, p, rule, end);
+        g_ptr_array_add(lines, g_strndup(p, le - p));
+        if (le == end)
+            return lines;
+        p = le + 1;
+    }
+}
+
 /* owner -> refUnitLines */
 static GHashTable *
 refBuildIndex(char *const *save, GHashTable *ifnames)
@@ -138,45 +165,47 @@ refBuildIndex(char *const *save, GHashTable *ifnames)
                                               (GDestroyNotify)refUnitLinesFree);
 
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        g_auto(GStrv) lines = g_strsplit(save[l] ? save[l] : "", "\n", -1);
-        const char *table = "";
+        g_autoptr(GPtrArray) lines = refLines(l, save[l] ? save[l] : "");
+        g_autofree char *table = g_strdup("");
 
-        for (gsize i = 0; lines[i]; i++) {
-            const char *line = lines[i];
+        for (gsize i = 0; i < lines->len; i++) {
+            const char *line = g_ptr_array_index(lines, i);
             g_auto(GStrv) w = NULL;
-            const char *owner;
+            const char *owner, *name, *policy;
+            gsize nameLen, policyLen;
 
             if (*line == '*') {
                 refFlushRoots(index);
-                table = line + 1;
+                g_free(table);
+                table = g_strdup(line + 1);
                 continue;
             }
             if (*line == ':') {
-                w = vfSyntaxSplit(line + 1);
-                if (w[0] && (owner = refChainOwner(ifnames, w[0])))
+                g_autofree char *chain = NULL;
+                if (!vfSaveSplitDeclaration(l, line, line + strlen(line), &name,
+                                            &nameLen, &policy, &policyLen))
+                    continue;
+                chain = g_strndup(name, nameLen);
+                if ((owner = refChainOwner(ifnames, chain)))
                     g_string_append_printf(refUnitLinesOf(index, owner)->own,
-                                           "%d %s :%s\n", l, table, w[0]);
+                                           "%d %s :%s\n", l, table, chain);
                 continue;
             }
             if (!g_str_has_prefix(line, "-A "))
                 continue;
             {
-                const char *sp = strchr(line + 3, ' ');
-                g_autofree char *chain = sp ? g_strndup(line + 3, sp - line - 3)
-                                            : g_strdup(line + 3);
+                const char *sp = line + 3 + strcspn(line + 3, " \n");
+                g_autofree char *chain = g_strndup(line + 3, sp - line - 3);
                 if ((owner = refChainOwner(ifnames, chain))) {
                     g_string_append_printf(refUnitLinesOf(index, owner)->own,
                                            "%d %s %s\n", l, table, line);
                     continue;
                 }
+                if (*sp == ' ')
+                    sp++;
+                w = vfSaveSplitRule(l, sp, sp + strlen(sp));
             }
-            w = vfSyntaxSplit(line + 3);
-            if (!w[0])
-                continue;
-            if ((owner = refChainOwner(ifnames, w[0])))
-                g_string_append_printf(refUnitLinesOf(index, owner)->own,
-                                       "%d %s %s\n", l, table, line);
-            else if ((owner = refRuleOwner(ifnames, (const char *const *)w + 1)))
+            if ((owner = refRuleOwner(ifnames, (const char *const *)w)))
                 g_ptr_array_add(refUnitLinesOf(index, owner)->roots,
                                 g_strdup_printf("%d %s %s", l, table, line));
         }
@@ -655,6 +684,46 @@ test_state_file(void **state G_GNUC_UNUSED)
     g_log_set_always_fatal(G_LOG_FATAL_MASK);
 }
 
+/* Names with quotes are read as *-save prints them, and a comment's line
+ * breaks make no line (issue 18): v"a's declaration and hook are v"a's,
+ * and nothing a foreign comment forges is vnet0's. */
+static void
+test_hostile(void **state G_GNUC_UNUSED)
+{
+    char *save[VIR_FIREWALL_LAYER_LAST] = {
+        g_strdup("*nat\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\n"
+                 ":libvirt-I-v\"a ACCEPT\n:libvirt-I-vnet0 ACCEPT\n"
+                 "-A PREROUTING --log-level notice --log-prefix \"p\n:libvirt-I-vnet0 ACCEPT\" -j ACCEPT\n"
+                 "-A PREROUTING -i v\"a -j libvirt-I-v\"a\n"
+                 "-A PREROUTING -i vnet0 -j libvirt-I-vnet0\n"
+                 "-A libvirt-I-v\"a -j ACCEPT\n"),
+        g_strdup("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                 ":FI-vnet0 - [0:0]\n"
+                 "-A INPUT -m comment --comment \"y\n-A FI-vnet0 -j DROP\n-A INPUT -i vnet0 -j X\" -j ACCEPT\n"
+                 "-A FI-vnet0 -j RETURN\n"
+                 "COMMIT\n"),
+        g_strdup(""),
+    };
+    const char *ifnames[] = { "v\"a", "vnet0", NULL };
+
+    for (int max = -1; max <= 8; max += 9) {
+        g_autoptr(vfKernelState) ks = stateOf(save, ifnames, max);
+        g_autofree char *a = vfKernelLinesInterface(ks, "v\"a");
+        g_autofree char *v = vfKernelLinesInterface(ks, "vnet0");
+
+        assert_string_equal(a, "0 nat :libvirt-I-v\"a\n"
+                               "0 nat -A libvirt-I-v\"a -j ACCEPT\n"
+                               "0 nat -A PREROUTING -i v\"a -j libvirt-I-v\"a\n");
+        assert_string_equal(v, "0 nat :libvirt-I-vnet0\n"
+                               "0 nat -A PREROUTING -i vnet0 -j libvirt-I-vnet0\n"
+                               "1 filter :FI-vnet0\n"
+                               "1 filter -A FI-vnet0 -j RETURN\n");
+    }
+    compareAll(save, ifnames);
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_free(save[l]);
+}
+
 int
 main(void)
 {
@@ -664,6 +733,7 @@ main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_state_file),
+        cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
