@@ -222,6 +222,7 @@ typedef struct {
     bool gotoTarget;
     NzExt *cur;        /* where the next unknown option goes */
     NzExt *hdrRaw;     /* unknown options before any extension */
+    bool inexact;      /* a value kept as given that the tools rewrite */
 } NzCtx;
 
 typedef void (*NzFixFunc)(NzCtx *ctx, NzExt *ext, NzOpt *opt);
@@ -395,24 +396,31 @@ typedef enum {
     NZ_ADDR_EBT,   /* ebtables: full mask -> bare address, /0 printed */
 } NzAddrStyle;
 
-/* returns NULL for "omit"; returns a copy of @s if it cannot be parsed */
+/* returns NULL for "omit"; returns a copy of @s if it cannot be parsed,
+ * and then *inexact: the tools resolve a host name (iptables -s localhost,
+ * ebtables --ip-src localhost: 127.0.0.1), as their namespace's resolver
+ * answers, and print the address */
 static char *
-nzFormatAddr(bool v6, const char *s, NzAddrStyle style)
+nzFormatAddr(bool v6, const char *s, NzAddrStyle style, bool *inexact)
 {
     char buf[INET6_ADDRSTRLEN], mbuf[INET6_ADDRSTRLEN];
     int bits, full = v6 ? 128 : 32;
 
     if (v6) {
         struct in6_addr a, m;
-        if (!nzParseV6(s, &a, &m))
+        if (!nzParseV6(s, &a, &m)) {
+            *inexact = true;
             return g_strdup(s);
+        }
         bits = nzMaskLen(m.s6_addr, 16);
         inet_ntop(AF_INET6, &a, buf, sizeof(buf));
         inet_ntop(AF_INET6, &m, mbuf, sizeof(mbuf));
     } else {
         struct in_addr a, m;
-        if (!nzParseV4(s, &a, &m))
+        if (!nzParseV4(s, &a, &m)) {
+            *inexact = true;
             return g_strdup(s);
+        }
         bits = nzMaskLen((const unsigned char *)&m.s_addr, 4);
         inet_ntop(AF_INET, &a, buf, sizeof(buf));
         inet_ntop(AF_INET, &m, mbuf, sizeof(mbuf));
@@ -1174,14 +1182,14 @@ static void
 nzFixEbAddr4(NzCtx *ctx, NzExt *ext, NzOpt *o)
 {
     if (nzVal(o, 0))
-        nzSetVal(o, 0, nzFormatAddr(false, nzVal(o, 0), NZ_ADDR_EBT));
+        nzSetVal(o, 0, nzFormatAddr(false, nzVal(o, 0), NZ_ADDR_EBT, &ctx->inexact));
 }
 
 static void
 nzFixEbAddr6(NzCtx *ctx, NzExt *ext, NzOpt *o)
 {
     if (nzVal(o, 0))
-        nzSetVal(o, 0, nzFormatAddr(true, nzVal(o, 0), NZ_ADDR_EBT));
+        nzSetVal(o, 0, nzFormatAddr(true, nzVal(o, 0), NZ_ADDR_EBT, &ctx->inexact));
 }
 
 static void
@@ -1505,10 +1513,18 @@ nzFixDrop(NzCtx *ctx, NzExt *ext, NzOpt *o)
     o->drop = true;
 }
 
+/* ebtables-save prints no empty prefix (iptables refuses one) */
+static void
+nzFixDropEmpty(NzCtx *ctx, NzExt *ext, NzOpt *o)
+{
+    if (nzVal(o, 0) && !*nzVal(o, 0))
+        o->drop = true;
+}
+
 /* log watcher: "--log" alone is saved as "--log-level notice" */
 static const NzOptDef nzEbLogOpts[] = {
     {{"--log-level"}, 1, nzFixEbLogLevel},
-    {{"--log-prefix"}, 1, NULL},
+    {{"--log-prefix"}, 1, nzFixDropEmpty},
     {{"--log-ip"}, 0, NULL},
     {{"--log-arp"}, 0, NULL},
     {{"--log-ip6"}, 0, NULL},
@@ -1698,7 +1714,7 @@ nzParseIpt(NzCtx *ctx, const char *const *spec)
             int idx = (t[1] == 's' || !strncmp(t, "--s", 3)) ? NZ_HDR_S : NZ_HDR_D;
             NzOpt *o = nzHdrSet(ctx, idx, idx == NZ_HDR_S ? "-s" : "-d", inv,
                                 spec, &i, 1);
-            char *a = nzVal(o, 0) ? nzFormatAddr(v6, nzVal(o, 0), NZ_ADDR_IPT) : NULL;
+            char *a = nzVal(o, 0) ? nzFormatAddr(v6, nzVal(o, 0), NZ_ADDR_IPT, &ctx->inexact) : NULL;
             if (!a && nzVal(o, 0))
                 o->drop = true;
             else if (a)
@@ -1935,6 +1951,13 @@ nzEmitExtOpts(NzCtx *ctx, GPtrArray *out, NzExt *e, bool eb)
 char **
 vfNormalizeRule(virFirewallLayer layer, const char *const *spec)
 {
+    return vfNormalizeRuleExact(layer, spec, NULL);
+}
+
+char **
+vfNormalizeRuleExact(virFirewallLayer layer, const char *const *spec,
+                     gboolean *exact)
+{
     NzCtx ctx = { .layer = layer };
     GPtrArray *out = g_ptr_array_new();
     bool eb = layer == VIR_FIREWALL_LAYER_ETHERNET;
@@ -1980,6 +2003,8 @@ vfNormalizeRule(virFirewallLayer layer, const char *const *spec)
     nzExtFree(ctx.target);
     g_ptr_array_unref(ctx.exts);
     g_ptr_array_add(out, NULL);
+    if (exact)
+        *exact = !ctx.inexact;
     return (char **)g_ptr_array_free(out, FALSE);
 }
 

@@ -29,6 +29,14 @@
 char **vfNormalizeRule(virFirewallLayer layer, const char *const *spec);
 
 /*
+ * The same; *exact FALSE where the tokens are not what *-save will print
+ * because only the tool knows: a host name for an address (the tools
+ * resolve it, with their namespace's resolver, and print the address).
+ */
+char **vfNormalizeRuleExact(virFirewallLayer layer, const char *const *spec,
+                            gboolean *exact);
+
+/*
  * Split one *-save rule line (or the part after "-A CHAIN ") into tokens
  * the way iptables-restore / ebtables-restore do: blanks separate tokens,
  * double quotes group, a backslash inside quotes escapes the next

@@ -472,7 +472,7 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
     case VF_OP_INSERT: {
         const char *target = vfSpecTarget(spec);
         gboolean create = !t && vfChainIsBuiltin(layer, cmd->table, cmd->chain);
-        gboolean shadowed = FALSE;
+        gboolean shadowed = FALSE, exact = TRUE;
         /* an append leaves the chain's lines unparsed */
         guint len = c && cmd->op == VF_OP_INSERT ? vfChainRules(t, c)->len : 0;
         GStrv tokens;
@@ -496,7 +496,10 @@ simulateCommand(vfTableSet *set, const vfCommand *cmd, vfLogEntry *e,
             t = vfTableSetEnsure(set, cmd->table);
             c = vfTableGetChain(t, cmd->chain);
         }
-        tokens = vfNormalizeRule(layer, spec);
+        tokens = vfNormalizeRuleExact(layer, spec, &exact);
+        /* the tables no longer print as *-save will: never recorded */
+        if (!exact)
+            set->inexact = TRUE;
         if (e) {
             e->ruleKey = g_strjoinv(" ", tokens);
             shadowed = shadowedAt(t, c, create, cmd->op == VF_OP_APPEND ? 0 : pos,
