@@ -9,10 +9,17 @@
  *
  * The lines are rendered with vfRenderScript() (vfSyntaxAppendWord per
  * word) and applied with "iptables-restore -w 5 --noflush" inside a private
- * network namespace; the comments the kernel then holds (iptables-save,
- * split back with vfNormalizeSplitSaveLine and vfSyntaxSplit) must be the
- * words, truncated to the 255 bytes xt_comment keeps. Every word that
+ * network namespace; the words with a line break (no restore input can
+ * carry one) are added with "iptables -w -A", as exec does. The comments
+ * the kernel then holds (iptables-save, read with vfSnapshotParse) must be
+ * the words, truncated to the 255 bytes xt_comment keeps, and the tables
+ * read must print back as iptables-save printed them, byte for byte
+ * (savefmt.h: what verify's kernel hashes rest on). Every word that
  * vfRuleCheckRepresentable() accepts must be accepted by the tool.
+ *
+ * Then names (roundtrip-names.c): chain, interface and prefix words with
+ * quotes, backslashes, blanks, line breaks, made by exec in one namespace
+ * and by restore input in another: the same *-save, read back exactly.
  *
  * Needs root (exit 77 otherwise). The machine's own namespace is never
  * touched: every process runs in a namespace created here.
@@ -26,6 +33,9 @@
 #include "restore/render.h"
 #include "restore/simulate.h"
 #include "restore/syntax.h"
+#include "restore/savefmt.h"
+#include "restore/snapshot.h"
+#include "roundtrip-names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,47 +172,95 @@ applyLines(vfRunner *runner, GPtrArray *argvs, guint from, guint to,
     return res.status;
 }
 
-/* The comments of chain c, in rule order, as iptables-save shows them. */
+/* Adds the rule of @word with "iptables -w -A" (exec's way: a line break
+ * too); the exit status. */
+static int
+execRule(vfRunner *runner, const char *word, char **err)
+{
+    g_auto(GStrv) rargv = ruleArgv(word);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_auto(vfRunResult) res = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add(argv, (gpointer)"iptables");
+    g_ptr_array_add(argv, (gpointer)"-w");
+    for (gsize i = 0; rargv[i]; i++)
+        g_ptr_array_add(argv, rargv[i]);
+    g_ptr_array_add(argv, NULL);
+    if (!vfRunnerRun(runner, (const char *const *)argv->pdata, NULL, &res, &error)) {
+        *err = g_strdup(error->message);
+        return -1;
+    }
+    if (res.status != 0)
+        *err = g_strdup(res.err);
+    return res.status;
+}
+
+/* iptables-save without its '#' lines, as vfTableSetFormat prints. */
+static char *
+withoutComments(const char *save)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = save;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        gsize n = nl ? (gsize)(nl - p + 1) : strlen(p);
+        if (*p != '#')
+            g_string_append_len(out, p, n);
+        p += n;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The comments of chain c, in rule order, as iptables-save shows them and
+ * the snapshot reads them; the tables read must print as it did. */
 static GPtrArray *
 savedComments(vfRunner *runner, GString *failures)
 {
     const char *const save[] = { "iptables-save", "-t", "filter", NULL };
     g_auto(vfRunResult) res = { 0 };
     g_autoptr(GError) error = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_autoptr(vfTableSet) set = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    g_autofree char *want = NULL, *printed = NULL;
     GPtrArray *comments = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *rules;
+    vfTable *t;
+    vfChain *c;
 
     if (!vfRunnerRun(runner, save, NULL, &res, &error) || res.status != 0) {
         g_string_append_printf(failures, "iptables-save failed: %s\n",
                                error ? error->message : res.err);
         return comments;
     }
-    lines = g_strsplit(res.out, "\n", -1);
-    for (gsize i = 0; lines[i]; i++) {
-        g_auto(GStrv) tokens = NULL;
-        g_auto(GStrv) tokens2 = NULL;
-        gsize n;
+    if (!vfSnapshotParse(set, res.out, &error) || set->inexact ||
+        !(t = vfTableSetGet(set, "filter")) || !(c = vfTableGetChain(t, "c"))) {
+        g_string_append_printf(failures, "iptables-save not read exactly\n");
+        return comments;
+    }
+    want = withoutComments(res.out);
+    printed = vfTableSetFormat(set);
+    if (!g_str_equal(want, printed)) {
+        g_autofree char *w = escaped(want);
+        g_autofree char *g = escaped(printed);
+        g_string_append_printf(failures, "the tables print otherwise than "
+                               "iptables-save:\n%s\n---\n%s\n", w, g);
+    }
+    rules = vfChainRules(t, c);
+    for (guint i = 0; i < rules->len; i++) {
+        const char *const *tokens = g_ptr_array_index(rules, i);
+        g_autoptr(GString) line = g_string_new(NULL);
 
-        if (!g_str_has_prefix(lines[i], "-A c "))
-            continue;
-        tokens = vfNormalizeSplitSaveLine(lines[i]);
-        tokens2 = vfSyntaxSplit(lines[i]);
-        if (!g_strv_equal((const char *const *)tokens,
-                          (const char *const *)tokens2)) {
-            g_autofree char *shown = escaped(lines[i]);
-            g_string_append_printf(failures, "vfNormalizeSplitSaveLine and "
-                                   "vfSyntaxSplit disagree on: %s\n", shown);
-        }
-        n = g_strv_length(tokens);
-        if (n != 8 || !g_str_equal(tokens[4], "--comment") ||
-            !g_str_equal(tokens[6], "-j") || !g_str_equal(tokens[7], "ACCEPT")) {
-            g_autofree char *shown = escaped(lines[i]);
+        vfSaveFormatRule(line, VIR_FIREWALL_LAYER_IPV4, tokens);
+        if (g_strv_length((char **)tokens) != 6 || !g_str_equal(tokens[2], "--comment") ||
+            !g_str_equal(tokens[4], "-j") || !g_str_equal(tokens[5], "ACCEPT")) {
+            g_autofree char *shown = escaped(line->str);
             g_string_append_printf(failures, "unexpected saved line: %s\n",
                                    shown);
             g_ptr_array_add(comments, g_strdup("<unparsable>"));
             continue;
         }
-        g_ptr_array_add(comments, g_strdup(tokens[5]));
+        g_ptr_array_add(comments, g_strdup(tokens[3]));
     }
     return comments;
 }
@@ -213,6 +271,7 @@ main(int argc, char **argv)
     g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) argvs = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     g_autoptr(GPtrArray) applied = g_ptr_array_new();   /* words, borrowed */
+    g_autoptr(GPtrArray) broken = g_ptr_array_new();    /* with line breaks */
     g_autoptr(GPtrArray) comments = NULL;
     g_autoptr(GString) failures = g_string_new(NULL);
     g_autoptr(vfRunner) runner = NULL;
@@ -284,6 +343,8 @@ main(int argc, char **argv)
                 g_string_append_printf(failures, "refused '%s': %s\n", shown,
                                        why->message);
             }
+            if (strpbrk(word, "\r\n") && strlen(word) <= VF_RESTORE_MAX_TOKEN)
+                g_ptr_array_add(broken, (char *)word);
             continue;
         }
         g_ptr_array_add(argvs, g_steal_pointer(&rargv));
@@ -320,6 +381,17 @@ main(int argc, char **argv)
         for (guint i = 0; i < kept->len; i++)
             g_ptr_array_add(applied, g_ptr_array_index(kept, i));
     }
+    /* a foreign program's comments may hold line breaks: exec's way */
+    for (guint i = 0; i < broken->len; i++) {
+        g_autofree char *msg = NULL;
+        if (execRule(runner, g_ptr_array_index(broken, i), &msg) == 0) {
+            g_ptr_array_add(applied, g_ptr_array_index(broken, i));
+        } else {
+            g_autofree char *shown = escaped(g_ptr_array_index(broken, i));
+            g_string_append_printf(failures, "iptables refused '%s': %s", shown,
+                                   msg ? msg : "?\n");
+        }
+    }
 
     comments = savedComments(runner, failures);
     if (comments->len != applied->len)
@@ -342,9 +414,10 @@ main(int argc, char **argv)
     }
     close(fd);
 
-    printf("%u words: %u applied and read back, %u refused as not "
-           "representable (seed %u)\n", words->len, applied->len, refused,
-           seed);
+    printf("%u words: %u applied and read back (%u with line breaks, by "
+           "exec), %u refused as not representable (seed %u)\n", words->len,
+           applied->len, broken->len, refused, seed);
+    vfRoundtripNames(failures, verbose);
     if (failures->len) {
         fprintf(stderr, "%s", failures->str);
         return 1;
