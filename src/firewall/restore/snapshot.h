@@ -7,7 +7,10 @@
 #include "runner.h"
 
 /* Parses *-save output into @set. Chains keep their lines unparsed, in a
- * copy of @text, or in @text itself (referenced) with the Bytes variant. */
+ * copy of @text, or in @text itself (referenced) with the Bytes variant.
+ * Never fails on what the tools print: what cannot be read (a table this
+ * tool does not know, a rule of no declared chain) is left alone and the
+ * set marked inexact (table.h). */
 gboolean vfSnapshotParse(vfTableSet *set, const char *text, GError **error);
 gboolean vfSnapshotParseBytes(vfTableSet *set, GBytes *text, GError **error);
 
