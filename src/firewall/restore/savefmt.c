@@ -182,13 +182,12 @@ void
 vfSaveFormatRule(GString *out, virFirewallLayer layer, const char *const *tokens)
 {
     const char *opaque = vfSaveOpaqueText(tokens);
+    vfWalk wk;
 
     if (opaque) {
         g_string_append(out, opaque);
         return;
     }
-    vfWalk wk;
-
     walkInit(&wk, layer);
     for (gsize i = 0; tokens[i]; i++) {
         if (i)
@@ -387,7 +386,8 @@ vfSaveRuleIsPlain(virFirewallLayer layer, const char *text, const char *end)
     vfWalk wk;
 
     walkInit(&wk, layer);
-    if (memchr(text, '"', end - text) || memchr(text, '\n', end - text))
+    if (memchr(text, '"', end - text) || memchr(text, '\n', end - text) ||
+        (text < end && *text == opaqueMark[0]))   /* no opaque rule's look */
         return FALSE;
     while (p < end) {
         const char *wend = memchr(p, ' ', end - p);

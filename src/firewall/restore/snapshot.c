@@ -224,7 +224,7 @@ vfSnapshotParseBytes(vfTableSet *set, GBytes *bytes, GError **error G_GNUC_UNUSE
             }
             pol = g_strndup(policy, policyLen);
             if ((chain = vfTableGetChain(table, heapName ? heapName : nameBuf))) {
-                vfTableSetPolicy(table, chain, pol);
+                vfTableSetPolicy(table, chain, g_str_equal(pol, "-") ? NULL : pol);
             } else {
                 chain = vfTableAddChain(table, heapName ? heapName : nameBuf, FALSE,
                                         g_str_equal(pol, "-") ? NULL : pol);
