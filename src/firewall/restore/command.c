@@ -181,13 +181,16 @@ vfCommandIsWrite(const vfCommand *cmd)
 const char *
 vfSpecTarget(const char *const *spec)
 {
+    /* the simulation asks for every rule it walks: options only */
     for (gsize i = 0; spec[i]; i++) {
-        if ((g_str_equal(spec[i], "-j") || g_str_equal(spec[i], "--jump") ||
-             g_str_equal(spec[i], "-g") || g_str_equal(spec[i], "--goto")) &&
-            spec[i + 1])
+        const char *w = spec[i];
+        if (w[0] != '-' || !spec[i + 1])
+            continue;
+        if (((w[1] == 'j' || w[1] == 'g') && !w[2]) ||
+            (w[1] == '-' && (g_str_equal(w, "--jump") || g_str_equal(w, "--goto"))))
             return spec[i + 1];
         /* a comment or a name may be "-j" ("--comment -j -j ACCEPT") */
-        if (spec[i + 1] && vfSaveOptionTakesWord(spec[i], strlen(spec[i])))
+        if (vfSaveOptionTakesWord(w, strlen(w)))
             i++;
     }
     return NULL;

@@ -30,6 +30,15 @@ typedef struct {
     gsize n;
 } vfSpan;
 
+/* A word to compare with, its length known: the simulation asks for every
+ * token of every rule it walks (vfSpecTarget). */
+typedef struct {
+    const char *s;
+    gsize n;
+} vfLit;
+
+#define LIT(s) { s, sizeof(s) - 1 }
+
 static gboolean
 spanIs(vfSpan w, const char *lit)
 {
@@ -37,28 +46,33 @@ spanIs(vfSpan w, const char *lit)
     return w.p && w.n == n && memcmp(w.p, lit, n) == 0;
 }
 
+/* Only words starting with '-' are in the lists below. */
 static gboolean
-spanIn(vfSpan w, const char *const *list)
+spanIn(vfSpan w, const vfLit *list)
 {
-    for (; *list; list++) {
-        if (spanIs(w, *list))
+    if (!w.p || w.n < 2 || w.p[0] != '-')
+        return FALSE;
+    for (; list->s; list++) {
+        if (w.n == list->n && memcmp(w.p, list->s, w.n) == 0)
             return TRUE;
     }
     return FALSE;
 }
 
-static const char *const ipStrings[] = {
-    "--comment", "--log-prefix", "--nflog-prefix", NULL,
+static const vfLit ipStrings[] = {
+    LIT("--comment"), LIT("--log-prefix"), LIT("--nflog-prefix"), { NULL, 0 },
 };
-static const char *const ebStrings[] = {
-    "--log-prefix", "--nflog-prefix", "--ulog-prefix", NULL,
+static const vfLit ebStrings[] = {
+    LIT("--log-prefix"), LIT("--nflog-prefix"), LIT("--ulog-prefix"), { NULL, 0 },
 };
 /* options whose value is one name, printed as it is */
-static const char *const oneName[] = {
-    "-i", "-o", "--in-interface", "--out-interface", "--physdev-in",
-    "--physdev-out", "--logical-in", "--logical-out", "-j", "--jump", "-g",
-    "--goto", NULL,
+static const vfLit oneName[] = {
+    LIT("-i"), LIT("-o"), LIT("--in-interface"), LIT("--out-interface"),
+    LIT("--physdev-in"), LIT("--physdev-out"), LIT("--logical-in"),
+    LIT("--logical-out"), LIT("-j"), LIT("--jump"), LIT("-g"), LIT("--goto"),
+    { NULL, 0 },
 };
+static const vfLit matchSet[] = { LIT("--match-set"), { NULL, 0 } };
 
 /*
  * A walk over a rule's words, one after the other: what the next one is.
@@ -105,7 +119,7 @@ walkStyle(const vfWalk *wk)
         return STYLE_RAW;
     if (spanIn(*opt, wk->eb ? ebStrings : ipStrings))
         return wk->eb ? STYLE_QUOTED : STYLE_XTSTRING;
-    if (spanIn(*opt, oneName) || spanIs(*opt, "--match-set"))
+    if (spanIn(*opt, oneName) || spanIn(*opt, matchSet))
         return STYLE_NAME;
     return STYLE_UNKNOWN;
 }
@@ -443,8 +457,16 @@ vfSaveOptionTakesWord(const char *option, gsize len)
 {
     vfSpan w = { option, len };
 
-    return spanIn(w, ipStrings) || spanIn(w, ebStrings) || spanIn(w, oneName) ||
-           spanIs(w, "--match-set");
+    /* every token of every rule the simulation walks comes here */
+    if (len < 2 || option[0] != '-')
+        return FALSE;
+    if (len == 2)
+        return option[1] == 'i' || option[1] == 'o' || option[1] == 'j' ||
+               option[1] == 'g';
+    if (option[1] != '-' || !strchr("cilnopjgmu", option[2]))
+        return FALSE;
+    return spanIn(w, oneName) || spanIn(w, ipStrings) || spanIn(w, ebStrings) ||
+           spanIn(w, matchSet);
 }
 
 gboolean

@@ -53,19 +53,27 @@ lineChain(vfTable *table, GPtrArray *odd, guint *next, const char *at,
         }
     }
     if (!chain) {
-        g_autofree char *name = NULL;
+        const char *nextName;
         while (we < end && *we != ' ' && *we != '\n')
             we++;
-        name = g_strndup(w, we - w);
+        best = we - w;
         /* *-save prints the runs in the order it declared the chains:
          * the next one is most often the next chain, no lookup */
         (*next)++;
         if (*next < table->chains->len &&
-            g_str_equal(((vfChain *)table->chains->pdata[*next])->name, name))
+            strlen(nextName = ((vfChain *)table->chains->pdata[*next])->name) == best &&
+            !memcmp(nextName, w, best)) {
             chain = table->chains->pdata[*next];
-        else
-            chain = vfTableGetChain(table, name);
-        best = we - w;
+        } else {
+            /* 9000 runs at N=1000: names on the stack */
+            char buf[64];
+            g_autofree char *heap = best < sizeof(buf) ? NULL : g_strndup(w, best);
+            if (!heap) {
+                memcpy(buf, w, best);
+                buf[best] = '\0';
+            }
+            chain = vfTableGetChain(table, heap ? heap : buf);
+        }
     }
     *rule = w + best < end && w[best] == ' ' ? w + best + 1 : w + best;
     return chain;
