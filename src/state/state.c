@@ -244,9 +244,10 @@ splitWords(vfScan *s, int layer, const char *p, const char *end)
 }
 
 /* Where the rule text of a "-A CHAIN ..." line starts (the chain is its
- * first word: libvirt's names hold no blank); NULL for other lines. */
+ * first word: libvirt's names hold no blank), and the chain's length;
+ * NULL for other lines. */
 static const char *
-ruleStart(const char *line, const char *end)
+ruleStart(const char *line, const char *end, gsize *chainLen)
 {
     const char *p = line + 3;
 
@@ -254,6 +255,8 @@ ruleStart(const char *line, const char *end)
         return NULL;
     while (p < end && *p != ' ' && *p != '\n')
         p++;
+    if (chainLen)
+        *chainLen = p - line - 3;
     return p < end && *p == ' ' ? p + 1 : p;
 }
 
@@ -339,7 +342,7 @@ static void
 scanLine(vfScan *s, int layer, const char *line, gsize n)
 {
     const char *owner, *name, *policy, *rule;
-    gsize nameLen, policyLen;
+    gsize nameLen, policyLen, chainLen;
 
     if (n && line[0] == '*') {
         flushRoots(s);
@@ -354,10 +357,10 @@ scanLine(vfScan *s, int layer, const char *line, gsize n)
             addOwn(s, owner, ":", name, nameLen);
         return;
     }
-    if (!(rule = ruleStart(line, line + n)))
+    if (!(rule = ruleStart(line, line + n, &chainLen)))
         return;
     /* most lines belong to a unit's own chain and need no splitting */
-    if ((owner = chainOwner(s, line + 3, rule - line - 3 - (rule[-1] == ' '))))
+    if ((owner = chainOwner(s, line + 3, chainLen)))
         addOwn(s, owner, "", line, n);
     else if ((splitWords(s, layer, rule, line + n), owner = ruleOwner(s)))
         addRoot(s, owner, line, n);
@@ -394,7 +397,7 @@ scanText(vfScan *s, int layer, const char *text)
     setTable(s, layer, "", 0);
     if (!s->only || !*s->only) {
         while (p < end) {
-            const char *le = vfSaveLineEnd(layer, p, ruleStart(p, end), end);
+            const char *le = vfSaveLineEnd(layer, p, ruleStart(p, end, NULL), end);
             scanLine(s, layer, p, le - p);
             p = le < end ? le + 1 : end;
         }
@@ -436,7 +439,7 @@ scanText(vfScan *s, int layer, const char *text)
             if (line == end)
                 break;
         }
-        le = vfSaveLineEnd(layer, line, ruleStart(line, end), end);
+        le = vfSaveLineEnd(layer, line, ruleStart(line, end, NULL), end);
         scanLine(s, layer, line, le - line);
         p = le < end ? le + 1 : end;
     }
