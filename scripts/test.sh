@@ -4,6 +4,9 @@
 # never touch the firewall of the namespace they are started from.
 #
 # With CI set in the environment (.ci/run), it then also
+#   - builds Debian's libvirt 9.0.0 with contrib/libvirt's patches into a
+#     temporary prefix (contrib/libvirt/build.sh) and runs the libvirt
+#     suite against it (VF_LIBVIRT_PREFIX set: that prefix, kept),
 #   - builds build-sanitize with ASan + UBSan and runs the whole suite there
 #     (any report fails the run),
 #   - runs the unit tests under valgrind (any error or leak fails),
@@ -46,6 +49,19 @@ if ! command -v valgrind >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 fi
 
+step "libvirt: contrib/libvirt/build.sh, then the libvirt suite"
+# Debian's libvirt 9.0.0 with contrib/libvirt's patches, in a prefix of
+# its own (VF_LIBVIRT_PREFIX reuses one), then its end-to-end tests.
+if [ -n "${VF_LIBVIRT_PREFIX:-}" ]; then
+    lv_prefix=$VF_LIBVIRT_PREFIX
+else
+    lv_prefix=$(mktemp -d /tmp/vf-libvirt-ci.XXXXXX)
+fi
+sh contrib/libvirt/build.sh "$lv_prefix"
+VF_LIBVIRT_PREFIX=$lv_prefix meson test -C build --suite libvirt --print-errorlogs
+cp build/meson-logs/testlog.json build/testlog-libvirt.json
+[ -n "${VF_LIBVIRT_PREFIX:-}" ] || rm -rf "$lv_prefix"
+
 step "ASan + UBSan: the whole suite in build-sanitize"
 [ -d build-sanitize ] ||
     meson setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
@@ -57,7 +73,7 @@ meson compile -C build-sanitize
 ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:check_initialization_order=1" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
 G_SLICE=always-malloc G_DEBUG=gc-friendly \
-    meson test -C build-sanitize --print-errorlogs --timeout-multiplier=3
+    meson test -C build-sanitize --print-errorlogs --timeout-multiplier=3 --no-suite libvirt
 
 step "valgrind: the unit tests"
 # a child between fork and exec is glib's, not ours (test-runner starts
@@ -71,4 +87,4 @@ step "fuzzing: every target for 60 s"
 sh scripts/fuzz.sh 60
 
 step "CI checks passed"
-count build/testlog-suite.json build-sanitize/meson-logs/testlog.json
+count build/testlog-suite.json build/testlog-libvirt.json build-sanitize/meson-logs/testlog.json
