@@ -83,9 +83,10 @@ holder_ok() {
     tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "^$HOLDER_MARK " || return 1
 }
 
+# DAEMON: the daemon start_daemon runs (libvirtd, or a modular one)
 daemon_ok() {
     local p=${1:-}
-    [ -n "$p" ] && [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$LIBVIRTD" ]
+    [ -n "$p" ] && [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "${DAEMON:-$LIBVIRTD}" ]
 }
 
 # Runs a command inside the sandbox; refuses unless the holder is ours
@@ -171,7 +172,7 @@ kill_leftovers() {
     for p in $(ip netns pids "$NETNS" 2>/dev/null); do
         exe=$(readlink "/proc/$p/exe" 2>/dev/null || true)
         case "$exe" in
-            "$LIBVIRTD"|"$VIRSH"|/usr/sbin/dnsmasq|/usr/sbin/xtables-*|/usr/sbin/ebtables*|/usr/sbin/nft|"$PREFIX"/*)
+            "$LIBVIRTD"|"${DAEMON:-$LIBVIRTD}"|"$VIRSH"|/usr/sbin/dnsmasq|/usr/sbin/xtables-*|/usr/sbin/ebtables*|/usr/sbin/nft|"$PREFIX"/*)
                 log "killing leftover pid $p ($exe)"; kill -KILL "$p" 2>/dev/null || true ;;
             *)
                 if holder_ok "$p"; then kill -KILL "$p" 2>/dev/null || true
@@ -227,7 +228,9 @@ set_backend() {
     fi
 }
 
-# start_daemon TAG [env NAME=VALUE...]: starts libvirtd, waits until it
+# start_daemon TAG [env NAME=VALUE...]: starts $DAEMON (libvirtd by
+# default; its log settings come from the private libvirtd.conf, which
+# the modular daemons understand too), waits until it
 # answers; its log is $WORK/TAG.log (DAEMON_LOG). T_READY: seconds from
 # launch until the first answer.
 start_daemon() {
@@ -237,7 +240,7 @@ start_daemon() {
     rm -f "$(sbpath "$pidf")" "$(sbpath "$PREFIX/var/log/libvirt/libvirtd.log")"
     DAEMON_LOG=$WORK/$tag.log
     t0=$(date +%s.%N)
-    sb env "$@" "$LIBVIRTD" -f "$PREFIX/etc/libvirt/libvirtd.conf" -p "$pidf" \
+    sb env "$@" "${DAEMON:-$LIBVIRTD}" -f "$PREFIX/etc/libvirt/libvirtd.conf" -p "$pidf" \
         </dev/null >"$WORK/$tag.out" 2>&1 &
     LAUNCH_PID=$!
     for i in $(seq 600); do
