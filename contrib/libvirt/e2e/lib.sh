@@ -62,18 +62,30 @@ e2e_init() {
     start_sandbox
 }
 
-# A run killed with SIGKILL leaves its netns behind: delete those of
-# earlier runs whose test process is gone and which hold no process.
+# A run killed with SIGKILL leaves its sandbox behind: for each netns of
+# an earlier run whose test process is gone, end what that run started
+# there (its holder, daemons, virsh, dnsmasq) and delete the netns.
 cleanup_stale() {
-    local ns
+    local ns p exe cmd
     for ns in /run/netns/vflv-*; do
         [ -e "$ns" ] || continue
         ns=${ns##*/}
         [[ $ns =~ -([0-9]+)$ ]] || continue
         kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
-        [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || continue
-        log "deleting netns $ns left by an earlier run"
-        ip netns del "$ns" || true
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            exe=$(readlink "/proc/$p/exe" 2>/dev/null || true)
+            cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
+            case "$cmd/$exe" in
+                "vf-libvirt-e2e-holder-$ns "*|*/sbin/libvirtd|*/sbin/virtnwfilterd|*/bin/virsh|*/sbin/dnsmasq)
+                    log "ending pid $p ($exe) left by an earlier run in $ns"
+                    kill -KILL "$p" 2>/dev/null || true ;;
+            esac
+        done
+        sleep 0.2
+        if [ -z "$(ip netns pids "$ns" 2>/dev/null)" ]; then
+            log "deleting netns $ns left by an earlier run"
+            ip netns del "$ns" || true
+        fi
     done
 }
 
@@ -255,10 +267,17 @@ start_daemon() {
         sleep 0.02
     done
     daemon_ok "${DAEMON_PID:-}" || { copy_log; fail "libvirtd did not write its pid file"; }
-    for i in $(seq 1500); do
-        if vsh nwfilter-binding-list >"$WORK/bl.txt" 2>"$WORK/bl.err"; then break; fi
+    # libvirtd accepts a connection before its drivers are ready, and
+    # answers it after: a short timeout keeps SIGTERM (meson's timeout)
+    # from waiting for that
+    for i in $(seq 100000); do
+        if sb timeout 2 "$VIRSH" -q -c "${URI:-nwfilter:///system}" nwfilter-binding-list \
+               >"$WORK/bl.txt" 2>"$WORK/bl.err"; then
+            break
+        fi
         if ! daemon_ok "$DAEMON_PID"; then copy_log; return 1; fi
-        [ "$i" -lt 1500 ] || { copy_log; fail "libvirtd did not answer within 150 s"; }
+        [ "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print (b - a > 1200) }')" = 0 ] ||
+            { copy_log; fail "the daemon did not answer within 1200 s"; }
         sleep 0.05
     done
     T_READY=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
