@@ -165,10 +165,15 @@ fi
 step "virt-firewall engine"
 [ -f "$TOP/src/lib/virt-firewall-engine.h" ] && [ -f "$TOP/src/lib/meson.build" ] ||
     die "$TOP has no engine library (src/lib)"
+# a build directory of another checkout is set up anew
+if [ "$(cat "$WORKDIR/build-engine/.virt-firewall-top" 2>/dev/null)" != "$TOP" ]; then
+    rm -rf "$WORKDIR/build-engine"
+fi
 if [ ! -d "$WORKDIR/build-engine" ]; then
     meson setup "$WORKDIR/build-engine" "$TOP" --prefix="$PREFIX" --libdir=lib \
         -Dtests=false >"$WORKDIR/engine-setup.log" 2>&1 ||
-        { tail -n 20 "$WORKDIR/engine-setup.log" >&2; die "meson setup of the engine failed"; }
+        { tail -n 20 "$WORKDIR/engine-setup.log" >&2; rm -rf "$WORKDIR/build-engine"; die "meson setup of the engine failed"; }
+    echo "$TOP" >"$WORKDIR/build-engine/.virt-firewall-top"
 fi
 meson compile -C "$WORKDIR/build-engine" >"$WORKDIR/engine-compile.log" 2>&1 ||
     { tail -n 30 "$WORKDIR/engine-compile.log" >&2; die "building the engine failed"; }
