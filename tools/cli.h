@@ -46,6 +46,9 @@ typedef struct {
 } vfTargetOptions;
 
 void vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts);
+/* Refuses (one line on stderr naming @cmd) options that contradict each
+ * other or name no namespace, before anything runs: FALSE = exit 2. */
+gboolean vfTargetOptionsCheck(const vfTargetOptions *opts, const char *cmd);
 /* Frees the strings the option parser put in @opts. */
 void vfTargetOptionsClear(vfTargetOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfTargetOptions, vfTargetOptionsClear)
@@ -71,6 +74,12 @@ typedef struct {
 } vfHostOptions;
 
 void vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts);
+/* Refuses (one line on stderr naming @cmd, the option and the path) a
+ * path option naming nothing or the wrong kind of file, a URI given to
+ * -c/--config, and options --connect makes pointless: FALSE = exit 2.
+ * The default places are not checked: a host where libvirt is not
+ * running has no binding or network directory. */
+gboolean vfHostOptionsCheck(const vfHostOptions *opts, const char *cmd);
 
 /* One thing that is rebuilt or skipped as a whole. */
 typedef struct {

@@ -125,7 +125,8 @@ vfCliParse(vfCli *cli, const char *name, const char *params,
         fprintf(stderr, "virt-firewall %s: %s\n", name, err->message);
         return FALSE;
     }
-    return TRUE;
+    return vfHostOptionsCheck(&cli->host_opts, name) &&
+           vfTargetOptionsCheck(&cli->target, name);
 }
 
 char *
@@ -151,13 +152,6 @@ vfCliOpen(vfCli *cli, gboolean needHost)
     g_autoptr(vfConf) conf = NULL;
     const char *config = cli->host_opts.config ? cli->host_opts.config : VF_DEFAULT_CONFIG;
 
-    for (gsize i = 0; cli->host_opts.nwfilter_dirs && cli->host_opts.nwfilter_dirs[i]; i++) {
-        if (!g_file_test(cli->host_opts.nwfilter_dirs[i], G_FILE_TEST_IS_DIR)) {
-            fprintf(stderr, "virt-firewall: filter directory %s does not exist\n",
-                    cli->host_opts.nwfilter_dirs[i]);
-            return VF_EXIT_USAGE;
-        }
-    }
     if (needHost) {
         if (cli->host_opts.connect)
             cli->host = vfHostLoadLibvirt(cli->host_opts.connect, &err);

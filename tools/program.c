@@ -36,6 +36,13 @@ vfCmdProgram(int argc, char **argv)
                 err ? err->message : "expected one FILE");
         return VF_EXIT_USAGE;
     }
+    if (!vfTargetOptionsCheck(&opts, "program"))
+        return VF_EXIT_USAGE;
+    if (show && opts.dry_run) {
+        fprintf(stderr, "virt-firewall program: --show and --dry-run: a dry run leaves "
+                "no tables to show\n");
+        return VF_EXIT_USAGE;
+    }
     kind = vfBackendKindFromString(opts.backend ? opts.backend : "restore");
     if (kind < 0) {
         fprintf(stderr, "virt-firewall program: unknown backend '%s' (exec, restore)\n",

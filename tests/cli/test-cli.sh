@@ -48,7 +48,47 @@ expect_err "bad.conf:1" "network.conf error names the line"
 mkdir -p "$TMP/badb"; printf '<filterbindingstatus>\n<filterbinding>\n<portdev name="x"\n' > "$TMP/badb/x.xml"
 expect_rc 1 "malformed binding: its unit fails" "$VF" dump --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$TMP/badb"
 expect_err "interface/x: $TMP/badb/x.xml:4: bad XML" "binding error names the unit and the file"
-expect_rc 2 "unreadable filter dir" "$VF" dump --nwfilter-dir "$TMP/none" --binding-dir "$HOST/bindings"
+# every path the user names is checked before anything runs (a missing
+# one used to read as "nothing there", exit 0): one line naming the option
+# and the path, exit 2
+HOSTDIRS="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $HOST/bindings --network-dir $HOST/network"
+one_line() { [ "$(wc -l < "$TMP/err")" = 1 ] && ok "$1: one line" || { fail "$1: not one line"; sed 's/^/#   /' "$TMP/err"; }; }
+for cmd in reconnect dump verify check "apply vnet0" "teardown vnet0" serve; do
+    expect_rc 2 "$cmd: --config that does not exist" "$VF" $cmd $HOSTDIRS --config "$TMP/none.conf" --dry-run
+    expect_err "--config $TMP/none.conf: no such file" "$cmd: names --config and the path"
+    one_line "$cmd: --config"
+    expect_rc 2 "$cmd: --binding-dir that does not exist" "$VF" $cmd --binding-dir "$TMP/none" --dry-run
+    expect_err "--binding-dir $TMP/none: no such directory" "$cmd: names --binding-dir and the path"
+done
+expect_rc 2 "--network-dir that does not exist" "$VF" reconnect $DIRS --network-dir "$TMP/none" --dry-run
+expect_err "--network-dir $TMP/none: no such directory" "names --network-dir"
+expect_rc 2 "--nwfilter-dir that does not exist" "$VF" dump --nwfilter-dir "$TMP/none"
+expect_err "--nwfilter-dir $TMP/none: no such directory" "names --nwfilter-dir"
+expect_rc 2 "--binding-dir that is a file" "$VF" dump --binding-dir "$HOST/network.conf"
+expect_err "--binding-dir $HOST/network.conf: not a directory" "a file as --binding-dir is named"
+expect_rc 2 "--config that is a directory" "$VF" dump $HOSTDIRS --config "$HOST"
+expect_err "--config $HOST: a directory, not a file" "a directory as --config is named"
+expect_rc 2 "--state-file under a file" "$VF" reconnect $DIRS --dry-run --state-file "$HOST/network.conf/x/state.json"
+expect_err "--state-file $HOST/network.conf/x/state.json: $HOST/network.conf is not a directory" "names --state-file and the file in its way"
+expect_rc 2 "--state-file that is a directory" "$VF" reconnect $DIRS --dry-run --state-file "$TMP"
+expect_err "--state-file $TMP: a directory, not a file" "a directory as --state-file is named"
+expect_rc 2 "-c qemu:///system" "$VF" reconnect -c qemu:///system --dry-run
+expect_err "-c is --config (network.conf) here; a URI goes to --connect" "-c with a URI points to --connect"
+one_line "-c URI"
+expect_rc 2 "--netns with --private-netns" "$VF" reconnect $DIRS --netns x --private-netns
+expect_err "--netns and --private-netns: choose one namespace" "the conflict is named"
+one_line "--netns with --private-netns"
+expect_rc 2 "program: --netns with --private-netns" "$VF" program "$SRC/examples/programs/three-vms.prog" --netns x --private-netns
+expect_rc 2 "--netns of no namespace" "$VF" reconnect $DIRS --netns "vf-none-$$" --dry-run
+expect_err "--netns vf-none-$$: no such network namespace" "the missing namespace is named"
+expect_rc 2 "--connect with --binding-dir" "$VF" dump --connect nwfilter:///system --binding-dir "$HOST/bindings"
+expect_err "--binding-dir and --connect" "--connect with a directory is refused"
+expect_rc 2 "--replay with --backend exec" "$VF" dump $DIRS --backend exec --replay
+expect_err "--replay and --backend exec" "--replay with exec is refused"
+expect_rc 2 "program --show --dry-run" "$VF" program "$SRC/examples/programs/three-vms.prog" --show --dry-run
+expect_err "--show and --dry-run" "program --show with --dry-run is refused"
+expect_rc 2 "--wait -1" "$VF" reconnect $DIRS --dry-run --wait -1
+expect_err "--wait -1: not a number of seconds" "a negative --wait is refused"
 # /dev/null is the empty file, not a device to refuse
 expect_rc 0 "--config /dev/null" "$VF" dump --config /dev/null --nwfilter-dir "$HOST/nwfilter" --nwfilter-dir /usr/share/libvirt/nwfilter \
     --binding-dir "$HOST/bindings" --network-dir "$HOST/network"

@@ -286,8 +286,10 @@ sb "$HELPER" check "$URI" \
 if [ -n "$VF" ]; then
     sb "$VF" dump --connect "$URI" --config /dev/null > "$WORK/dump-connect" 2>"$WORK/dump-connect.err" ||
         { cat "$WORK/dump-connect.err" >&2; fail "virt-firewall dump --connect failed"; }
+    # no network here: an empty directory (a path that does not exist is refused)
+    sb mkdir -p "$SB_RUN/no-networks"
     sb "$VF" dump --config /dev/null --nwfilter-dir /etc/libvirt/nwfilter \
-        --binding-dir /run/libvirt/nwfilter-binding --network-dir /nonexistent \
+        --binding-dir /run/libvirt/nwfilter-binding --network-dir "$SB_RUN/no-networks" \
         > "$WORK/dump-files" 2>"$WORK/dump-files.err" ||
         { cat "$WORK/dump-files.err" >&2; fail "virt-firewall dump from files failed"; }
     [ -s "$WORK/dump-connect" ] || fail "virt-firewall dump --connect printed nothing"
