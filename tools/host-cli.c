@@ -78,6 +78,21 @@ vfCliNew(void)
     return cli;
 }
 
+static void
+removePrivateStateDir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (unlink(path) < 0)
+            g_debug("cannot remove %s: %s", path, g_strerror(errno));
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT)
+        fprintf(stderr, "virt-firewall: cannot remove %s: %s\n", dir, g_strerror(errno));
+}
+
 void
 vfCliFree(vfCli *cli)
 {
@@ -96,6 +111,10 @@ vfCliFree(vfCli *cli)
         close(cli->netns_fd);
     if (cli->lock_fd >= 0)
         close(cli->lock_fd);   /* releases the flock */
+    if (cli->private_state_dir) {
+        removePrivateStateDir(cli->private_state_dir);
+        g_free(cli->private_state_dir);
+    }
     g_free(cli->kind_reason);
     g_timer_destroy(cli->timer);
     g_string_free(cli->phases, TRUE);
@@ -129,12 +148,31 @@ vfCliParse(vfCli *cli, const char *name, const char *params,
            vfTargetOptionsCheck(&cli->target, name);
 }
 
+/*
+ * A namespace made for this run is gone at its exit: a record of it would
+ * only mislead the next run on the host (another namespace id: "ignoring
+ * it", everything rebuilt). Unless --state-file names one, the state
+ * file, its lock and the kernel cache live in a directory of our own,
+ * removed at exit (vfCliFree).
+ */
 char *
 vfCliStatePath(vfCli *cli)
 {
-    return g_strdup(cli->host_opts.state_file ? cli->host_opts.state_file
-                                              : VF_DEFAULT_STATE_FILE);
+    if (cli->host_opts.state_file)
+        return g_strdup(cli->host_opts.state_file);
+    if (!cli->target.private_netns)
+        return g_strdup(VF_DEFAULT_STATE_FILE);
+    if (!cli->private_state_dir) {
+        g_autoptr(GError) err = NULL;
+        if (!(cli->private_state_dir = g_dir_make_tmp("virt-firewall-XXXXXX", &err))) {
+            fprintf(stderr, "virt-firewall: %s\n", err->message);
+            cli->private_state_dir = g_build_filename(g_get_tmp_dir(),
+                                                      "virt-firewall-private", NULL);
+        }
+    }
+    return g_build_filename(cli->private_state_dir, "state.json", NULL);
 }
+
 
 const char *const *
 vfCliNwfilterDirs(vfCli *cli)

@@ -78,5 +78,34 @@ else
     ok "no state file written to /nonexistent"
 fi
 
+# --private-netns: the namespace is gone at exit, and so is any record of
+# it: without --state-file nothing is written to /run (nor left in TMPDIR).
+# In a mount namespace of its own with a tmpfs on /run, so that a failure
+# here cannot write the real host's /run/virt-firewall.
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+    P="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $HOST/bindings
+       --network-dir $HOST/network --config $HOST/network.conf --private-netns"
+    mkdir -p "$TMP/tmpdir"
+    for cmd in reconnect "apply vnet0" "teardown vnet0"; do
+        TMPDIR=$TMP/tmpdir unshare -m --propagation private sh -c '
+            mount -t tmpfs vf-run /run || exit 99
+            "$@" >/dev/null 2>"'"$TMP/err"'"; rc=$?
+            find /run -mindepth 1 > "'"$TMP/run-left"'"
+            exit $rc' sh "$VF" $cmd $P
+        rc=$?
+        [ $rc = 0 ] && ok "--private-netns $cmd (exit 0)" || { fail "--private-netns $cmd: exit $rc"; sed 's/^/#   /' "$TMP/err"; }
+        [ ! -s "$TMP/run-left" ] && ok "--private-netns $cmd wrote nothing to /run" \
+            || { fail "--private-netns $cmd wrote to /run:"; sed 's/^/#   /' "$TMP/run-left"; }
+        [ -z "$(ls -A "$TMP/tmpdir")" ] && ok "--private-netns $cmd left nothing in TMPDIR" \
+            || { fail "--private-netns $cmd left: $(ls -A "$TMP/tmpdir")"; rm -rf "$TMP/tmpdir"/*; }
+    done
+    # asked for, a state file is written where it was asked
+    expect_rc 0 "--private-netns --state-file" "$VF" reconnect $P --state-file "$TMP/private.json" -q
+    [ -s "$TMP/private.json" ] && ok "--private-netns --state-file writes the file asked for" \
+        || fail "--private-netns --state-file wrote no state file"
+else
+    echo "# SKIP --private-netns part: no unshare -m"
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
