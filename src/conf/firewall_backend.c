@@ -7,6 +7,7 @@
 #include "firewall/error.h"
 
 #define FIREWALL_BACKEND_KEY "firewall_backend"
+#define FIREWALL_BACKEND_NFTABLES "nftables"
 
 typedef struct {
     const char *value;      /* as written in network.conf */
@@ -102,6 +103,20 @@ vfConfGetFirewallBackend(const vfConf *conf, vfRunner *runner,
                                       &value, error)) < 0)
         return FALSE;
 
+    if (rc > 0 && g_str_equal(value, FIREWALL_BACKEND_NFTABLES)) {
+        /* libvirt >= 10.4: the network driver writes its own nft tables;
+         * nwfilter still runs ebtables/iptables, as if nothing were set */
+        vfBackendKind detected;
+        gboolean restore = runner ? vfConfProbeRestoreTools(runner, &why) : probeCached(&why);
+
+        detected = restore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC;
+        *kind = detected;
+        *reason = g_strdup_printf("%s = \"%s\" in %s: the networks' rules are libvirt's "
+                                  "own nftables tables; for the filter bindings %s: %s",
+                                  FIREWALL_BACKEND_KEY, value, source, why,
+                                  backendNames[restore ? 1 : 0].what);
+        return TRUE;
+    }
     if (rc > 0) {
         for (gsize i = 0; i < G_N_ELEMENTS(backendNames); i++) {
             if (g_str_equal(value, backendNames[i].value)) {
@@ -114,7 +129,7 @@ vfConfGetFirewallBackend(const vfConf *conf, vfRunner *runner,
         }
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
                     "%s:%d: unsupported %s value '%s' "
-                    "(expected \"iptables\" or \"iptables-restore\")",
+                    "(expected \"iptables\", \"iptables-restore\" or \"nftables\")",
                     source, vfConfGetLine(conf, FIREWALL_BACKEND_KEY),
                     FIREWALL_BACKEND_KEY, value);
         return FALSE;
@@ -132,4 +147,13 @@ vfConfGetFirewallBackend(const vfConf *conf, vfRunner *runner,
                                   backendNames[0].what);
     }
     return TRUE;
+}
+
+gboolean
+vfConfNetworksUseNftables(const vfConf *conf)
+{
+    g_autofree char *value = NULL;
+
+    return conf && vfConfGetString(conf, FIREWALL_BACKEND_KEY, &value, NULL) > 0 &&
+           g_str_equal(value, FIREWALL_BACKEND_NFTABLES);
 }

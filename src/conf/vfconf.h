@@ -81,6 +81,11 @@ int vfConfGetLine(const vfConf *conf, const char *name);
  *                                             (one iptables process per rule,
  *                                             as libvirt does)
  *   firewall_backend = "iptables-restore"  -> VF_BACKEND_RESTORE
+ *   firewall_backend = "nftables"          -> detected, as when not set:
+ *        libvirt >= 10.4's value (its default) for a network driver that
+ *        writes its own nft tables; nwfilter still uses ebtables/iptables,
+ *        and those rules are ours (vfConfNetworksUseNftables says the
+ *        networks are not)
  *   not set                                -> detected: RESTORE if
  *        iptables-restore, ip6tables-restore and ebtables-restore are all in
  *        PATH and start, else EXEC.
@@ -96,6 +101,14 @@ gboolean vfConfGetFirewallBackend(const vfConf *conf,
                                   vfBackendKind *kind,
                                   char **reason,
                                   GError **error);
+
+/*
+ * TRUE if network.conf says firewall_backend = "nftables": the network
+ * driver's rules are libvirt's own nft tables, not iptables programs, and
+ * are left to libvirt. FALSE for any other value or none (@conf may be
+ * NULL); vfConfGetFirewallBackend refuses the values that are wrong.
+ */
+gboolean vfConfNetworksUseNftables(const vfConf *conf);
 
 /*
  * The probe alone: TRUE if every restore tool is usable; otherwise FALSE

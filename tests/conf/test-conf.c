@@ -280,15 +280,18 @@ test_backend_invalid(void **state)
         const char *text;
         const char *message;
     } cases[] = {
-        { "\nfirewall_backend = \"nftables\"\n",
-          "test.conf:2: unsupported firewall_backend value 'nftables' "
-          "(expected \"iptables\" or \"iptables-restore\")" },
+        { "\nfirewall_backend = \"nft\"\n",
+          "test.conf:2: unsupported firewall_backend value 'nft' "
+          "(expected \"iptables\", \"iptables-restore\" or \"nftables\")" },
+        { "firewall_backend = \"NFTABLES\"\n",
+          "test.conf:1: unsupported firewall_backend value 'NFTABLES' "
+          "(expected \"iptables\", \"iptables-restore\" or \"nftables\")" },
         { "firewall_backend = \"IPTABLES\"\n",
           "test.conf:1: unsupported firewall_backend value 'IPTABLES' "
-          "(expected \"iptables\" or \"iptables-restore\")" },
+          "(expected \"iptables\", \"iptables-restore\" or \"nftables\")" },
         { "firewall_backend = \"\"\n",
           "test.conf:1: unsupported firewall_backend value '' "
-          "(expected \"iptables\" or \"iptables-restore\")" },
+          "(expected \"iptables\", \"iptables-restore\" or \"nftables\")" },
         { "a=1\n\n\nfirewall_backend = 1\n",
           "test.conf:4: expected a string for 'firewall_backend' parameter" },
         { "firewall_backend = [ \"iptables\" ]\n",
@@ -309,6 +312,53 @@ test_backend_invalid(void **state)
     }
 }
 
+/* libvirt >= 10.4's "nftables": the networks are libvirt's, the bindings
+ * ours, with the backend the tools allow (as when nothing is set) */
+static void
+test_backend_nftables(void **state)
+{
+    static const struct {
+        const char *text;
+        gboolean nft;
+    } values[] = {
+        { "firewall_backend = \"nftables\"\n", TRUE },
+        { "firewall_backend = 'nftables'\n", TRUE },
+        { "firewall_backend = \"iptables\"\n", FALSE },
+        { "firewall_backend = \"iptables-restore\"\n", FALSE },
+        { "# not set\n", FALSE },
+        { "firewall_backend = 1\n", FALSE },
+    };
+    FakeRunner fake;
+    vfBackendKind kind;
+    g_autofree char *reason = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+        g_autoptr(vfConf) conf = parseOk(values[i].text);
+        if (vfConfNetworksUseNftables(conf) != values[i].nft)
+            fail_msg("'%s': networks use nftables: %d", values[i].text, !values[i].nft);
+    }
+    assert_false(vfConfNetworksUseNftables(NULL));
+
+    fakeInit(&fake, NULL, 0);
+    backendFromText("firewall_backend = \"nftables\"\n", &fake.parent, &kind, &reason);
+    assert_int_equal(kind, VF_BACKEND_RESTORE);
+    assert_string_equal(reason, "firewall_backend = \"nftables\" in test.conf: the networks' "
+                        "rules are libvirt's own nftables tables; for the filter bindings "
+                        "iptables-restore, ip6tables-restore and ebtables-restore found "
+                        "and working: restore backend: one *-restore process per table");
+    /* the tools were probed, as when nothing is set */
+    assert_int_equal(fake.seen->len, 3);
+    g_ptr_array_unref(fake.seen);
+    g_clear_pointer(&reason, g_free);
+
+    fakeInit(&fake, "ebtables-restore", 127);
+    backendFromText("firewall_backend = \"nftables\"\n", &fake.parent, &kind, &reason);
+    assert_int_equal(kind, VF_BACKEND_EXEC);
+    assert_non_null(strstr(reason, "libvirt's own nftables tables"));
+    assert_non_null(strstr(reason, "exec backend"));
+    g_ptr_array_unref(fake.seen);
+}
+
 static void
 test_backend_file(void **state)
 {
@@ -322,8 +372,8 @@ test_backend_file(void **state)
     assert_true(vfConfLoad(path, FALSE, &conf, &err));
     assert_false(vfConfGetFirewallBackend(conf, NULL, &kind, &reason, &err));
     expected = g_strdup_printf("%s:2: unsupported firewall_backend value "
-                               "'nftables' (expected \"iptables\" or "
-                               "\"iptables-restore\")", path);
+                               "'nft' (expected \"iptables\", "
+                               "\"iptables-restore\" or \"nftables\")", path);
     assert_string_equal(err->message, expected);
 }
 
@@ -437,6 +487,7 @@ main(void)
         cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_backend_explicit),
         cmocka_unit_test(test_backend_invalid),
+        cmocka_unit_test(test_backend_nftables),
         cmocka_unit_test(test_backend_file),
         cmocka_unit_test(test_backend_detect),
         cmocka_unit_test(test_backend_not_in_path),
