@@ -123,6 +123,8 @@ typedef struct {
     GPtrArray *failures;  /* of vfFailure*: every unit that failed (load,
                            * build, apply); report.c tells them */
     gboolean strict;      /* check: what libvirt ignores is an error */
+    gboolean networks_nft;   /* network.conf: firewall_backend = "nftables" */
+    guint networks_left;     /* networks left to libvirt's nft tables */
     char *private_state_dir; /* --private-netns without --state-file:
                               * removed with everything in it at exit */
 } vfCli;

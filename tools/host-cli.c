@@ -224,6 +224,15 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         fprintf(stderr, "virt-firewall: %s\n", err->message);
         return VF_EXIT_USAGE;
     }
+    if ((cli->networks_nft = vfConfNetworksUseNftables(conf))) {
+        /* the networks are libvirt's: a status file we cannot read fails
+         * nothing of ours */
+        for (guint i = cli->failures->len; i > 0; i--) {
+            vfFailure *f = g_ptr_array_index(cli->failures, i - 1);
+            if (g_str_has_prefix(f->unit, "network/"))
+                g_ptr_array_remove_index(cli->failures, i - 1);
+        }
+    }
     if (cli->target.backend) {
         int kind = vfBackendKindFromString(cli->target.backend);
         if (kind < 0) {
@@ -321,6 +330,21 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
     g_autoptr(GHashTable) twice = g_hash_table_new(g_str_hash, g_str_equal);
     vfHost *host = cli->host;
 
+    /*
+     * libvirt >= 10.4 with firewall_backend = "nftables": the network
+     * driver writes its own nft tables (libvirt_network), no iptables
+     * program of ours; nwfilter still runs ebtables/iptables. The
+     * networks are left to libvirt, and the run says so once.
+     */
+    if (networks && cli->networks_nft) {
+        for (guint i = 0; i < host->networks->len; i++)
+            cli->networks_left += vfNetworkDefNeedsFirewall(g_ptr_array_index(host->networks, i));
+        if (cli->networks_left)
+            fprintf(stderr, "virt-firewall: firewall_backend = \"nftables\": %u network%s "
+                    "left to libvirt (its own nftables tables); only the filter bindings "
+                    "are handled\n", cli->networks_left, cli->networks_left == 1 ? "" : "s");
+        networks = FALSE;
+    }
     /* libvirtd starts the network driver before nwfilter */
     if (networks) {
         vfUnit *u = g_new0(vfUnit, 1);

@@ -77,6 +77,11 @@ vfCliJsonReport(vfCli *cli, JsonBuilder *b)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+    if (cli->networks_nft) {
+        /* firewall_backend = "nftables": networks not built nor applied */
+        json_builder_set_member_name(b, "networks_left_to_libvirt");
+        json_builder_add_int_value(b, cli->networks_left);
+    }
     json_builder_set_member_name(b, "warnings");
     json_builder_begin_array(b);
     for (guint i = 0; cli->host && cli->host->warnings && i < cli->host->warnings->len; i++)

@@ -12,7 +12,7 @@ fails=0 passes=0 skips=0
 TMP=$(mktemp -d)
 NS=vf-cli-$$
 cleanup() {
-    for ns in "$NS" "$NS-x" "$NS-h" "$NS-hx"; do ip netns del "$ns" 2>/dev/null; done
+    for ns in "$NS" "$NS-x" "$NS-h" "$NS-hx" "$NS-n" "$NS-b"; do ip netns del "$ns" 2>/dev/null; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -41,7 +41,7 @@ expect_rc 2 "unknown option" "$VF" reconnect --frob
 expect_rc 2 "extra argument" "$VF" reconnect extra $DIRS --dry-run
 expect_rc 2 "unknown backend" "$VF" dump $DIRS --backend nft
 expect_err "unknown backend 'nft'" "unknown backend is named"
-printf 'firewall_backend = "nftables"\n' > "$TMP/bad.conf"
+printf 'firewall_backend = "nft"\n' > "$TMP/bad.conf"
 expect_rc 2 "unsupported firewall_backend" "$VF" reconnect --dry-run --config "$TMP/bad.conf" \
     --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" --network-dir "$HOST/network"
 expect_err "bad.conf:1" "network.conf error names the line"
@@ -210,6 +210,31 @@ for pair in 'iptables:exec' 'iptables-restore:restore'; do
     [ "$(backend_of)" = "${pair#*:}" ] && ok "firewall_backend=${pair%%:*} -> ${pair#*:}" \
         || fail "firewall_backend=${pair%%:*} gave '$(backend_of)'"
 done
+# libvirt >= 10.4's "nftables": its network driver writes its own nft
+# tables, nwfilter still ebtables/iptables. The bindings are ours (backend
+# detected, as when unset), the networks left to libvirt, said once.
+printf 'firewall_backend = "nftables"\n' > "$TMP/nft.conf"
+NFTDIRS=$(echo "$DIRS" | sed "s|--config $HOST/network.conf|--config $TMP/nft.conf|")
+expect_rc 0 "firewall_backend = nftables: reconnect --dry-run" "$VF" reconnect $NFTDIRS --dry-run --json
+[ "$(backend_of)" = restore ] && ok "nftables: the bindings' backend is detected (restore)" \
+    || fail "nftables: backend '$(backend_of)'"
+[ "$(grep -c 'firewall_backend = "nftables": 1 network left to libvirt' "$TMP/err")" = 1 ] \
+    && ok "nftables: the run says once that the network is left to libvirt" \
+    || { fail "nftables: no (or more than one) notice"; sed 's/^/#   /' "$TMP/err"; }
+grep -q '"networks_left_to_libvirt":1' "$TMP/err" && [ "$(json_field rebuilt)" = 3 ] \
+    && ok "nftables: the JSON summary says so, 3 units (the bindings)" \
+    || { fail "nftables: JSON summary"; sed 's/^/#   /' "$TMP/err"; }
+grep -q 'LIBVIRT_' "$TMP/out" && fail "nftables: network rules in the dry run" \
+    || ok "nftables: no network rule in the dry run"
+"$VF" reconnect $DIRS --dry-run > "$TMP/out" 2>/dev/null
+grep -q 'LIBVIRT_FWO' "$TMP/out" && ok "iptables-restore: the network's rules are built" \
+    || fail "iptables-restore: no network rule in the dry run"
+expect_rc 0 "nftables: apply vnet0 says nothing of networks" "$VF" apply vnet0 $NFTDIRS --dry-run
+grep -q 'left to libvirt' "$TMP/err" && fail "apply vnet0 spoke of networks" || ok "apply (no networks involved): no notice"
+# a network status file we cannot read is libvirt's business under nftables
+mkdir -p "$TMP/badnet"; printf 'not xml\n' > "$TMP/badnet/broken.xml"; cp "$HOST/network/"*.xml "$TMP/badnet/"
+expect_rc 1 "iptables-restore: a broken network file fails its unit" "$VF" reconnect $(echo "$DIRS" | sed "s|--network-dir $HOST/network|--network-dir $TMP/badnet|") --dry-run -q
+expect_rc 0 "nftables: a broken network file fails nothing" "$VF" reconnect $(echo "$NFTDIRS" | sed "s|--network-dir $HOST/network|--network-dir $TMP/badnet|") --dry-run -q
 printf '# no firewall_backend\n' > "$TMP/fb.conf"
 "$VF" reconnect --dry-run --config "$TMP/fb.conf" --nwfilter-dir "$HOST/nwfilter" \
     --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir "$HOST/bindings" \
@@ -307,6 +332,25 @@ else
             || fail "another boot's files were trusted: skipped=$(json_field skipped) processes=$(json_field processes)"
         ip netns exec "$NS" iptables -w -D INPUT -s 10.55.0.1/32 -j ACCEPT
     fi
+
+    # firewall_backend = "nftables": the bindings' rules in the kernel, no
+    # network rule; the same tables as the bindings alone (apply) leave
+    ip netns add "$NS-n"; ip netns add "$NS-b"
+    expect_rc 0 "nftables: reconnect in a namespace" "$VF" reconnect $NFTDIRS --netns "$NS-n" --state-file "$TMP/nft.json" --json
+    [ "$(json_field rebuilt)" = 3 ] && ok "nftables: the 3 bindings applied" || fail "nftables: rebuilt=$(json_field rebuilt)"
+    "$VF" apply vnet0 vnet1 vnet2 $DIRS --netns "$NS-b" --state-file "$TMP/b.json" -q
+    for t in ebtables-save iptables-save ip6tables-save; do
+        ip netns exec "$NS-n" $t | grep -v '^#' > "$TMP/n.$t"
+        ip netns exec "$NS-b" $t | grep -v '^#' > "$TMP/b.$t"
+        cmp -s "$TMP/n.$t" "$TMP/b.$t" && ok "nftables: $t holds the bindings' rules alone" \
+            || { fail "nftables: $t differs from the bindings alone"; diff "$TMP/b.$t" "$TMP/n.$t" | head | sed 's/^/#   /'; }
+    done
+    grep -q -- '-A libvirt-I-vnet0 ' "$TMP/n.ebtables-save" && ok "nftables: vnet0's rules are in the kernel" \
+        || fail "nftables: vnet0's rules missing"
+    cat "$TMP/n.iptables-save" "$TMP/n.ip6tables-save" | grep -q 'LIBVIRT_\|virbr' \
+        && fail "nftables: network rules in the kernel" || ok "nftables: no network rule in the kernel"
+    expect_rc 0 "nftables: verify clean" "$VF" verify $NFTDIRS --netns "$NS-n" --state-file "$TMP/nft.json"
+    ip netns del "$NS-n"; ip netns del "$NS-b"
 
     # the same batch with the exec backend (libvirt's way) leaves the same kernel
     "$VF" reconnect $DIRS --netns "$NS-x" --state-file "$TMP/state-x.json" --backend exec -q
