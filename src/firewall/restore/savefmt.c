@@ -218,6 +218,13 @@ vfSaveFormatRule(GString *out, virFirewallLayer layer, const char *const *tokens
  * quote: the word is then read as it is, to the next blank (or line
  * break, with @stopAtNewline).
  */
+/* Does a word in @style starting with a quote read up to a closing one? */
+static gboolean
+quotingStyle(vfStyle style)
+{
+    return style != STYLE_RAW && style != STYLE_NAME;
+}
+
 static void
 scanWord(vfStyle style, const char *p, const char *end, gboolean stopAtNewline,
          const char **wend, gboolean *quoted)
@@ -225,7 +232,7 @@ scanWord(vfStyle style, const char *p, const char *end, gboolean stopAtNewline,
     const char *q;
 
     *quoted = FALSE;
-    if (*p == '"' && style != STYLE_RAW && style != STYLE_NAME) {
+    if (*p == '"' && quotingStyle(style)) {
         const char *limit = end - p > VF_SAVE_MAX_QUOTED ? p + VF_SAVE_MAX_QUOTED : end;
         for (q = p + 1; q < limit; q++) {
             if (*q == '\\' && style != STYLE_QUOTED && q + 1 < limit) {
@@ -267,15 +274,26 @@ const char *
 vfSaveLineEnd(virFirewallLayer layer, const char *line, const char *rule,
               const char *end)
 {
+    return vfSaveLineEndOpen(layer, line, rule, end, NULL);
+}
+
+const char *
+vfSaveLineEndOpen(virFirewallLayer layer, const char *line, const char *rule,
+                  const char *end, gboolean *openQuote)
+{
     const char *p = line;
     vfWalk wk;
 
+    if (openQuote)
+        *openQuote = FALSE;
     walkInit(&wk, layer);
     if (rule) {
-        /* the words of the rule, so that a line break in quotes is no end */
-        const char *nl = memchr(line, '\n', end - line);
+        /* the words of the rule, so that a line break in quotes is no
+         * end; [line, rule) is "-A" and the chain's name, read already
+         * (a line break or a quote in a name is the name's) */
+        const char *nl = memchr(rule, '\n', end - rule);
         p = rule;
-        if (!memchr(line, '"', (nl ? nl : end) - line) && (!nl || endsLine(nl, end)))
+        if (!memchr(rule, '"', (nl ? nl : end) - rule) && (!nl || endsLine(nl, end)))
             return nl ? nl : end;   /* most lines */
         while (p < end) {
             const char *wend;
@@ -291,6 +309,8 @@ vfSaveLineEnd(virFirewallLayer layer, const char *line, const char *rule,
                 continue;
             }
             scanWord(walkStyle(&wk), p, end, TRUE, &wend, &quoted);
+            if (*p == '"' && !quoted && openQuote && quotingStyle(walkStyle(&wk)))
+                *openQuote = TRUE;
             walkStep(&wk, (vfSpan){ p, wend - p });
             p = wend;
         }

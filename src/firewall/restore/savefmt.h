@@ -54,6 +54,12 @@ gboolean vfSaveRuleIsPlain(virFirewallLayer layer, const char *text,
  * name). */
 const char *vfSaveLineEnd(virFirewallLayer layer, const char *line,
                           const char *rule, const char *end);
+/* The same; *@openQuote says a word of the rule starts with a quote that
+ * does not close (no *-save prints one): its line would end elsewhere
+ * if other text followed, where a quote closes it. */
+const char *vfSaveLineEndOpen(virFirewallLayer layer, const char *line,
+                              const char *rule, const char *end,
+                              gboolean *openQuote);
 
 /* Can a line of *-save start at @p? ("-A ", ":", "*", "#", "COMMIT", an
  * empty line, the end.) */
