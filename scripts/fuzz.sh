@@ -7,6 +7,12 @@
 # usage: scripts/fuzz.sh [SECONDS]
 #   VF_FUZZ_BUILD   build directory (default: build-fuzz)
 #   VF_FUZZ_JOBS    targets run at once (default: number of CPUs)
+#   VF_FUZZ_SEED    libFuzzer's seed (default: a new one each run). CI
+#                   (scripts/test.sh) fixes it: a gate that fails only on
+#                   what the code does, the same inputs on every run, a
+#                   failure anyone reproduces; exploring new inputs is a
+#                   longer run with new seeds, its findings fixed and
+#                   added to the corpus.
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -40,12 +46,13 @@ run_target() {
     rm -rf "$work"
     mkdir -p "$work" "$findings"
     # new inputs go to the first (scratch) directory, never to the seeds
-    if "$build/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -timeout=10 \
+    if "$build/tests/fuzz/fuzz-$t" ${VF_FUZZ_SEED:+-seed="$VF_FUZZ_SEED"} \
+          -max_total_time="$seconds" -timeout=10 \
           -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
           -artifact_prefix="$findings/" -dict="tests/fuzz/$t.dict" \
           "$work" "tests/fuzz/corpus/$t" >"$build/fuzz-$t.log" 2>&1; then
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/fuzz-$t.log")
-        echo "fuzz-$t: ok, ${execs:-?} runs in ${seconds}s"
+        echo "fuzz-$t: ok, ${execs:-?} runs in ${seconds}s${VF_FUZZ_SEED:+, seed $VF_FUZZ_SEED}"
     else
         echo "fuzz-$t: FINDING (log: $build/fuzz-$t.log, input: $findings/)"
         grep -E "ERROR|runtime error|SUMMARY|^render round trip|ERROR:|#[0-9]+ " \
