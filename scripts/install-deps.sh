@@ -4,7 +4,8 @@ set -eu
 pkgs="meson ninja-build gcc pkg-config libglib2.0-dev libxml2-dev libjson-glib-dev
       libcmocka-dev libmnl-dev iptables ebtables ipset netbase iproute2 util-linux
       libvirt-daemon-config-nwfilter libvirt-dev
-      libvirt-daemon libvirt-clients"
+      libvirt-daemon libvirt-clients groff-base"
+# groff-base: tests/cli/test-manpage.sh renders the man page.
 # libvirt-dev: vfHostLoadLibvirt (src/host/libvirt.c). libvirt-daemon (the
 # monolithic libvirtd + nwfilter driver; ships no unit or init script, so
 # nothing starts) and libvirt-clients (virsh): tests/host, which runs its

@@ -133,6 +133,9 @@ vfCli *vfCliNew(void);
 void vfCliFree(vfCli *cli);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfCli, vfCliFree)
 
+/* g_option_context_parse() for command @name: --help shows every option. */
+gboolean vfCliParseOptions(GOptionContext *ctx, const char *name, int *argc,
+                           char ***argv, GError **error);
 /* Parses options (GOption) for @name; FALSE prints the error. */
 gboolean vfCliParse(vfCli *cli, const char *name, const char *params,
                     const char *summary, int *argc, char ***argv);

@@ -130,6 +130,24 @@ vfCliPhase(vfCli *cli, const char *phase)
     g_timer_start(cli->timer);
 }
 
+/* As virsh does, a command's --help lists every option it takes (GOption
+ * keeps the groups' options for --help-all), under "virt-firewall CMD". */
+gboolean
+vfCliParseOptions(GOptionContext *ctx, const char *name, int *argc, char ***argv,
+                  GError **error)
+{
+    g_autofree char *prgname = g_strdup_printf("virt-firewall %s", name);
+
+    g_set_prgname(prgname);
+    for (int i = 1; i < *argc; i++) {
+        if (g_str_equal((*argv)[i], "--"))
+            break;
+        if (g_str_equal((*argv)[i], "--help") || g_str_equal((*argv)[i], "-h"))
+            (*argv)[i] = (char *)"--help-all";
+    }
+    return g_option_context_parse(ctx, argc, argv, error);
+}
+
 gboolean
 vfCliParse(vfCli *cli, const char *name, const char *params,
            const char *summary, int *argc, char ***argv)
@@ -140,7 +158,7 @@ vfCliParse(vfCli *cli, const char *name, const char *params,
     g_option_context_set_summary(ctx, summary);
     vfHostOptionsAdd(ctx, &cli->host_opts);
     vfTargetOptionsAdd(ctx, &cli->target);
-    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+    if (!vfCliParseOptions(ctx, name, argc, argv, &err)) {
         fprintf(stderr, "virt-firewall %s: %s\n", name, err->message);
         return FALSE;
     }

@@ -24,15 +24,56 @@ usage(FILE *out)
                  "       virt-firewall --version\n\nCommands:\n");
     for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(out, "\nRun 'virt-firewall COMMAND --help' for a command's options.\n"
+    fprintf(out, "  %-10s %s\n", "help", "this list, or with COMMAND that command's options");
+    fprintf(out, "\nRun 'virt-firewall help COMMAND' (or 'virt-firewall COMMAND --help')\n"
+                 "for a command's options.\n"
                  "Exit codes: 0 success, 1 a unit failed (the others were applied) or\n"
                  "check found errors, 2 bad usage or an unreadable network.conf or\n"
                  "directory, 3 drift found (verify), 4 the batch itself failed.\n");
 }
 
+static const vfSubcommand *
+findSubcommand(const char *name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {
+        if (g_str_equal(name, subcommands[i].name))
+            return &subcommands[i];
+    }
+    return NULL;
+}
+
+/* virsh's "help [COMMAND]" */
+static int
+help(int argc, char **argv)
+{
+    const vfSubcommand *cmd;
+    char *cmdArgv[] = { argv[1], (char *)"--help", NULL };
+
+    if (argc == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "virt-firewall help: expected at most one COMMAND\n");
+        return VF_EXIT_USAGE;
+    }
+    if (g_str_equal(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!(cmd = findSubcommand(argv[1]))) {
+        fprintf(stderr, "virt-firewall help: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return VF_EXIT_USAGE;
+    }
+    return cmd->run(2, cmdArgv);
+}
+
 int
 main(int argc, char **argv)
 {
+    const vfSubcommand *cmd;
+
     if (argc < 2) {
         usage(stderr);
         return VF_EXIT_USAGE;
@@ -45,10 +86,10 @@ main(int argc, char **argv)
         printf("virt-firewall %s\n", VF_VERSION);
         return 0;
     }
-    for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {
-        if (g_str_equal(argv[1], subcommands[i].name))
-            return subcommands[i].run(argc - 1, argv + 1);
-    }
+    if (g_str_equal(argv[1], "help"))
+        return help(argc - 1, argv + 1);
+    if ((cmd = findSubcommand(argv[1])))
+        return cmd->run(argc - 1, argv + 1);
     fprintf(stderr, "virt-firewall: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return VF_EXIT_USAGE;

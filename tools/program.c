@@ -31,7 +31,7 @@ vfCmdProgram(int argc, char **argv)
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     vfTargetOptionsAdd(ctx, &opts);
-    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
+    if (!vfCliParseOptions(ctx, "program", &argc, &argv, &err) || argc != 2) {
         fprintf(stderr, "virt-firewall program: %s\n",
                 err ? err->message : "expected one FILE");
         return VF_EXIT_USAGE;

@@ -14,6 +14,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 meson install -C "$build" --destdir "$tmp/root" --no-rebuild --quiet \
     >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "meson install"; }
 
+# the tool's man page and bash completion (named after the command, as
+# bash-completion loads it on first use)
+find "$tmp/root" -path '*/man1/virt-firewall.1*' | grep -q . || fail "no man page installed"
+find "$tmp/root" -path '*/bash-completion/completions/virt-firewall' | grep -q . ||
+    fail "no bash completion installed"
+
 pc=$(find "$tmp/root" -name virt-firewall-engine.pc)
 [ -n "$pc" ] || fail "no virt-firewall-engine.pc installed"
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$tmp/root"
