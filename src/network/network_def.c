@@ -14,6 +14,7 @@
 
 #include "firewall/error.h"
 #include "util/inputfile.h"
+#include "util/xmlread.h"
 
 static const char *const forwardNames[VF_NETWORK_FORWARD_LAST] = {
     [VF_NETWORK_FORWARD_NONE] = "none",
@@ -468,22 +469,6 @@ parseNetwork(vfParseCtxt *ctxt, xmlNodePtr node)
     return g_steal_pointer(&def);
 }
 
-typedef struct {
-    int line;
-    char *message;
-} vfXmlError;
-
-static void
-keepFirstXmlError(void *opaque, xmlErrorPtr err)
-{
-    vfXmlError *first = opaque;
-
-    if (first->message || err->level < XML_ERR_ERROR)
-        return;
-    first->line = err->line;
-    first->message = g_strdup(err->message ? err->message : "?");
-}
-
 vfNetworkDef *
 vfNetworkDefParseString(const char *xml, const char *source, GError **error)
 {
@@ -494,26 +479,12 @@ vfNetworkDef *
 vfNetworkDefParse(const char *xml, gsize len, const char *source, GError **error)
 {
     vfParseCtxt ctxt = { .source = source, .error = error };
-    vfXmlError first = { 0 };
     xmlDocPtr doc;
     xmlNodePtr root;
     vfNetworkDef *def = NULL;
 
-    /* keep the first error: later ones are often consequences of it */
-    xmlSetStructuredErrorFunc(&first, keepFirstXmlError);
-    doc = xmlReadMemory(xml, len, source, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                        XML_PARSE_NOWARNING);
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    if (!doc) {
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
-                    "%s:%d: malformed XML: %s", source, MAX(first.line, 1),
-                    first.message ? g_strstrip(first.message)
-                                  : "empty document");
-        g_free(first.message);
+    if (!(doc = vfXmlRead(xml, len, source, VF_ERROR, VF_ERROR_PARSE, error)))
         return NULL;
-    }
-    g_free(first.message);
 
     root = xmlDocGetRootElement(doc);
     if (!root) {

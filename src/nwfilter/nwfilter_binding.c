@@ -10,6 +10,7 @@
 #include "nwfilter_vars.h"
 #include "firewall/error.h"
 #include "util/inputfile.h"
+#include "util/xmlread.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -187,11 +188,6 @@ parseBinding(const nwfParseCtx *ctx, xmlNodePtr root, GError **error)
     return g_steal_pointer(&b);
 }
 
-static void
-quietErrors(void *ctx, const char *msg, ...)
-{
-}
-
 nwfBinding *
 nwfBindingParse(const char *xml, gsize len, const char *path, bool status,
                 GPtrArray *warnings, GError **error)
@@ -201,17 +197,8 @@ nwfBindingParse(const char *xml, gsize len, const char *path, bool status,
     xmlDocPtr doc;
     xmlNodePtr root;
 
-    xmlSetGenericErrorFunc(NULL, quietErrors);
-    xmlResetLastError();
-    doc = xmlReadMemory(xml, len, path, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        g_autofree char *msg = g_strdup(e && e->message ? e->message : "parse error");
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s:%d: bad XML: %s",
-                    path, e ? e->line : 0, g_strchomp(msg));
+    if (!(doc = vfXmlRead(xml, len, path, VF_ERROR, VF_ERROR_PARSE, error)))
         return NULL;
-    }
     root = xmlDocGetRootElement(doc);
     if (root && isElement(root, "filterbindingstatus")) {
         xmlNodePtr inner = child(root, "filterbinding");

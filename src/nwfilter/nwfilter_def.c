@@ -13,6 +13,7 @@
 #include "nwfilter_value.h"
 #include "firewall/error.h"
 #include "util/inputfile.h"
+#include "util/xmlread.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -311,11 +312,6 @@ parseFilter(const nwfParseCtx *ctx, xmlNodePtr root, GError **error)
     return g_steal_pointer(&def);
 }
 
-static void
-quietErrors(void *ctx, const char *msg, ...)
-{
-}
-
 nwfFilter *
 nwfFilterParse(const char *xml, gsize len, const char *path,
                GPtrArray *warnings, GError **error)
@@ -325,19 +321,9 @@ nwfFilterParse(const char *xml, gsize len, const char *path,
     xmlNodePtr root;
     nwfFilter *def = NULL;
 
-    xmlSetGenericErrorFunc(NULL, quietErrors);
-    xmlResetLastError();
     /* all @len bytes, as libxml2 reads the file for libvirt */
-    doc = xmlReadMemory(xml, len, path, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        g_autofree char *msg = g_strdup(e && e->message ? e->message : "parse error");
-
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s:%d: bad XML: %s",
-                    path, e ? e->line : 0, g_strchomp(msg));
+    if (!(doc = vfXmlRead(xml, len, path, VF_ERROR, VF_ERROR_PARSE, error)))
         return NULL;
-    }
     if (!(root = xmlDocGetRootElement(doc)))
         g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s: empty document", path);
     else

@@ -148,9 +148,9 @@ test_errors(void **state)
         const char *message;
     } cases[] = {
         { "<network>\n<name>x</name>\n<ip address='1.2.3.4'>\n</network>\n",
-          "net.xml:4: malformed XML: Opening and ending tag mismatch: ip line 3 "
+          "net.xml:4: bad XML: Opening and ending tag mismatch: ip line 3 "
           "and network" },
-        { "", "net.xml:1: malformed XML: empty document" },
+        { "", "net.xml:1: bad XML: empty document" },
         { "<domain/>", "net.xml:1: <domain>: unexpected root element "
           "(expected <network> or <networkstatus>)" },
         { "<networkstatus>\n<floor sum='0'/>\n</networkstatus>",
