@@ -36,12 +36,13 @@
 #include "network_def.h"
 
 /* Chain names, as libvirt. */
-#define VF_CHAIN_INPUT        "LIBVIRT_INP"
-#define VF_CHAIN_OUTPUT       "LIBVIRT_OUT"
-#define VF_CHAIN_FWD_OUT      "LIBVIRT_FWO"
-#define VF_CHAIN_FWD_IN       "LIBVIRT_FWI"
-#define VF_CHAIN_FWD_X        "LIBVIRT_FWX"
-#define VF_CHAIN_POSTROUTING  "LIBVIRT_PRT"
+#define VF_CHAIN_PREFIX       "LIBVIRT_"
+#define VF_CHAIN_INPUT        VF_CHAIN_PREFIX "INP"
+#define VF_CHAIN_OUTPUT       VF_CHAIN_PREFIX "OUT"
+#define VF_CHAIN_FWD_OUT      VF_CHAIN_PREFIX "FWO"
+#define VF_CHAIN_FWD_IN       VF_CHAIN_PREFIX "FWI"
+#define VF_CHAIN_FWD_X        VF_CHAIN_PREFIX "FWX"
+#define VF_CHAIN_POSTROUTING  VF_CHAIN_PREFIX "PRT"
 
 /*
  * The private chains set-up for @layer (VIR_FIREWALL_LAYER_IPV4 or _IPV6).

@@ -3,14 +3,10 @@
  * commands, in the order libvirt 9.0's ebiptables driver issues them.
  */
 #include "nwfilter_ebiptables.h"
+#include "chains.h"
 #include "firewall/error.h"
 
 #include <string.h>
-
-#define PFX_IN 'I'
-#define PFX_OUT 'O'
-#define PFX_IN_TEMP 'J'
-#define PFX_OUT_TEMP 'P'
 
 #define VIRT_IN_CHAIN "libvirt-in"
 #define VIRT_OUT_CHAIN "libvirt-out"
@@ -18,28 +14,10 @@
 #define HOST_IN_CHAIN "libvirt-host-in"
 #define MAC_BGA "01:80:c2:00:00:00"
 
-static const char chainprefixesHost[] = { PFX_IN, PFX_OUT, 0 };
-static const char chainprefixesHostTemp[] = { PFX_IN_TEMP, PFX_OUT_TEMP, 0 };
+static const char chainprefixesHost[] = { NWF_PFX_IN, NWF_PFX_OUT, 0 };
+static const char chainprefixesHostTemp[] = { NWF_PFX_IN_TEMP, NWF_PFX_OUT_TEMP, 0 };
 
 #define ETH VIR_FIREWALL_LAYER_ETHERNET
-
-static char *
-rootChain(char prefix, const char *ifname)
-{
-    return g_strdup_printf("libvirt-%c-%s", prefix, ifname);
-}
-
-static char *
-subChain(char prefix, const char *ifname, const char *suffix)
-{
-    return g_strdup_printf("%c-%s-%s", prefix, ifname, suffix);
-}
-
-static char *
-iptChain(char p0, char p1, const char *ifname)
-{
-    return g_strdup_printf("%c%c-%s", p0, p1, ifname);
-}
 
 /* ---------------- argument list helper ---------------- */
 
@@ -227,9 +205,9 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
 
     argsInit(&a);
     if (strcmp(chainSuffix, "root") == 0)
-        chain = rootChain(chainPrefix, ifname);
+        chain = nwfChainRoot(chainPrefix, ifname);
     else
-        chain = subChain(chainPrefix, ifname, chainSuffix);
+        chain = nwfChainSub(chainPrefix, ifname, chainSuffix);
 
     if (rule->protocol == NWF_PROTO_STP && reverse && HAS(A_SRCMAC)) {
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
@@ -604,7 +582,7 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
                       bool defMatch, const char *acceptTarget,
                       bool maySkipICMP, GError **error)
 {
-    g_autofree char *chain = iptChain(p0, p1, ifname);
+    g_autofree char *chain = nwfChainIpt(p0, p1, ifname);
     g_autofree char *number = NULL;
     g_autofree char *alt = NULL;
     const char *proto = iptProto(rule->protocol);
@@ -776,7 +754,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     create = !(dirIn && !inout && state);
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
-        if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', PFX_IN_TEMP, rule,
+        if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', NWF_PFX_IN_TEMP, rule,
                                    ifname, it, m, false, "RETURN",
                                    maySkipICMP, error))
             return FALSE;
@@ -786,7 +764,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     create = !(!dirIn && state);
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
-        if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', PFX_OUT_TEMP, rule,
+        if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', NWF_PFX_OUT_TEMP, rule,
                                    ifname, it, m, false, "ACCEPT",
                                    maySkipICMP, error))
             return FALSE;
@@ -796,7 +774,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     create = !(dirIn && !inout && state);
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
-        if (!iptCreateRuleInstance(fw, layer, dirIn, 'H', PFX_IN_TEMP, rule,
+        if (!iptCreateRuleInstance(fw, layer, dirIn, 'H', NWF_PFX_IN_TEMP, rule,
                                    ifname, it, m, false, "RETURN",
                                    maySkipICMP, error))
             return FALSE;
@@ -826,19 +804,19 @@ iptablesCreateRuleInstance(virFirewall *fw, virFirewallLayer layer,
 
     maySkipICMP = dirIn || inout;
     m = needState ? (dirIn ? "ESTABLISHED" : "NEW,ESTABLISHED") : NULL;
-    if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', PFX_IN_TEMP, rule, ifname,
+    if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', NWF_PFX_IN_TEMP, rule, ifname,
                                it, m, true, "RETURN", maySkipICMP, error))
         return FALSE;
 
     maySkipICMP = !dirIn || inout;
     m = needState ? (dirIn ? "NEW,ESTABLISHED" : "ESTABLISHED") : NULL;
-    if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', PFX_OUT_TEMP, rule, ifname,
+    if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', NWF_PFX_OUT_TEMP, rule, ifname,
                                it, m, true, "ACCEPT", maySkipICMP, error))
         return FALSE;
 
     maySkipICMP = dirIn;
     m = needState ? (dirIn ? "ESTABLISHED" : "NEW,ESTABLISHED") : NULL;
-    return iptCreateRuleInstance(fw, layer, dirIn, 'H', PFX_IN_TEMP, rule, ifname,
+    return iptCreateRuleInstance(fw, layer, dirIn, 'H', NWF_PFX_IN_TEMP, rule, ifname,
                                  it, m, true, "RETURN", maySkipICMP, error);
 }
 
@@ -855,12 +833,12 @@ ruleInstCommand(virFirewall *fw, const char *ifname, nwfRuleInst *inst,
     do {
         if (nwfRuleIsEthernet(rule)) {
             if ((rule->direction == NWF_DIR_OUT || rule->direction == NWF_DIR_INOUT) &&
-                !ebtablesCreateRuleInstance(fw, PFX_IN_TEMP, inst->chainSuffix,
+                !ebtablesCreateRuleInstance(fw, NWF_PFX_IN_TEMP, inst->chainSuffix,
                                             rule, ifname, it,
                                             rule->direction == NWF_DIR_INOUT, error))
                 return FALSE;
             if ((rule->direction == NWF_DIR_IN || rule->direction == NWF_DIR_INOUT) &&
-                !ebtablesCreateRuleInstance(fw, PFX_OUT_TEMP, inst->chainSuffix,
+                !ebtablesCreateRuleInstance(fw, NWF_PFX_OUT_TEMP, inst->chainSuffix,
                                             rule, ifname, it, false, error))
                 return FALSE;
         } else {
@@ -902,9 +880,9 @@ iptCreateBaseChains(virFirewall *fw, virFirewallLayer l)
 static void
 iptCreateTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 {
-    g_autofree char *fp = iptChain('F', PFX_OUT_TEMP, ifname);
-    g_autofree char *fj = iptChain('F', PFX_IN_TEMP, ifname);
-    g_autofree char *hj = iptChain('H', PFX_IN_TEMP, ifname);
+    g_autofree char *fp = nwfChainIpt('F', NWF_PFX_OUT_TEMP, ifname);
+    g_autofree char *fj = nwfChainIpt('F', NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *hj = nwfChainIpt('H', NWF_PFX_IN_TEMP, ifname);
 
     F(fw, l, "-N", fp);
     F(fw, l, "-N", fj);
@@ -915,10 +893,10 @@ static void
 iptRemoveRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
                     bool temp)
 {
-    char in = temp ? PFX_IN_TEMP : PFX_IN, out = temp ? PFX_OUT_TEMP : PFX_OUT;
-    g_autofree char *fo = iptChain('F', out, ifname);
-    g_autofree char *fi = iptChain('F', in, ifname);
-    g_autofree char *hi = iptChain('H', in, ifname);
+    char in = temp ? NWF_PFX_IN_TEMP : NWF_PFX_IN, out = temp ? NWF_PFX_OUT_TEMP : NWF_PFX_OUT;
+    g_autofree char *fo = nwfChainIpt('F', out, ifname);
+    g_autofree char *fi = nwfChainIpt('F', in, ifname);
+    g_autofree char *hi = nwfChainIpt('H', in, ifname);
 
     R(fw, l, "-F", fo);
     R(fw, l, "-X", fo);
@@ -931,9 +909,9 @@ iptRemoveRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
 static void
 iptLinkTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 {
-    g_autofree char *fp = iptChain('F', PFX_OUT_TEMP, ifname);
-    g_autofree char *fj = iptChain('F', PFX_IN_TEMP, ifname);
-    g_autofree char *hj = iptChain('H', PFX_IN_TEMP, ifname);
+    g_autofree char *fp = nwfChainIpt('F', NWF_PFX_OUT_TEMP, ifname);
+    g_autofree char *fj = nwfChainIpt('F', NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *hj = nwfChainIpt('H', NWF_PFX_IN_TEMP, ifname);
 
     F(fw, l, "-A", VIRT_OUT_CHAIN, "-m", "physdev", "--physdev-is-bridged",
       "--physdev-out", ifname, "-g", fp);
@@ -963,10 +941,10 @@ static void
 iptUnlinkRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
                     bool temp)
 {
-    char in = temp ? PFX_IN_TEMP : PFX_IN, out = temp ? PFX_OUT_TEMP : PFX_OUT;
-    g_autofree char *fo = iptChain('F', out, ifname);
-    g_autofree char *fi = iptChain('F', in, ifname);
-    g_autofree char *hi = iptChain('H', in, ifname);
+    char in = temp ? NWF_PFX_IN_TEMP : NWF_PFX_IN, out = temp ? NWF_PFX_OUT_TEMP : NWF_PFX_OUT;
+    g_autofree char *fo = nwfChainIpt('F', out, ifname);
+    g_autofree char *fi = nwfChainIpt('F', in, ifname);
+    g_autofree char *hi = nwfChainIpt('H', in, ifname);
 
     R(fw, l, "-D", VIRT_OUT_CHAIN, "-m", "physdev", "--physdev-is-bridged",
       "--physdev-out", ifname, "-g", fo);
@@ -982,12 +960,12 @@ iptUnlinkRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
 static void
 iptRenameTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 {
-    g_autofree char *fp = iptChain('F', PFX_OUT_TEMP, ifname);
-    g_autofree char *fo = iptChain('F', PFX_OUT, ifname);
-    g_autofree char *fj = iptChain('F', PFX_IN_TEMP, ifname);
-    g_autofree char *fi = iptChain('F', PFX_IN, ifname);
-    g_autofree char *hj = iptChain('H', PFX_IN_TEMP, ifname);
-    g_autofree char *hi = iptChain('H', PFX_IN, ifname);
+    g_autofree char *fp = nwfChainIpt('F', NWF_PFX_OUT_TEMP, ifname);
+    g_autofree char *fo = nwfChainIpt('F', NWF_PFX_OUT, ifname);
+    g_autofree char *fj = nwfChainIpt('F', NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *fi = nwfChainIpt('F', NWF_PFX_IN, ifname);
+    g_autofree char *hj = nwfChainIpt('H', NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *hi = nwfChainIpt('H', NWF_PFX_IN, ifname);
 
     F(fw, l, "-E", fp, fo);
     F(fw, l, "-E", fj, fi);
@@ -997,14 +975,14 @@ iptRenameTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 static void
 ebtCreateTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
 {
-    g_autofree char *c = rootChain(incoming ? PFX_IN_TEMP : PFX_OUT_TEMP, ifname);
+    g_autofree char *c = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
     F(fw, ETH, "-t", "nat", "-N", c);
 }
 
 static void
 ebtLinkTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
 {
-    g_autofree char *c = rootChain(incoming ? PFX_IN_TEMP : PFX_OUT_TEMP, ifname);
+    g_autofree char *c = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
     F(fw, ETH, "-t", "nat", "-A", incoming ? "PREROUTING" : "POSTROUTING",
       incoming ? "-i" : "-o", ifname, "-j", c);
 }
@@ -1012,9 +990,9 @@ ebtLinkTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
 static void
 ebtRemoveRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp)
 {
-    char p = temp ? (incoming ? PFX_IN_TEMP : PFX_OUT_TEMP)
-                  : (incoming ? PFX_IN : PFX_OUT);
-    g_autofree char *c = rootChain(p, ifname);
+    char p = temp ? (incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP)
+                  : (incoming ? NWF_PFX_IN : NWF_PFX_OUT);
+    g_autofree char *c = nwfChainRoot(p, ifname);
     R(fw, ETH, "-t", "nat", "-F", c);
     R(fw, ETH, "-t", "nat", "-X", c);
 }
@@ -1022,9 +1000,9 @@ ebtRemoveRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp
 static void
 ebtUnlinkRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp)
 {
-    char p = temp ? (incoming ? PFX_IN_TEMP : PFX_OUT_TEMP)
-                  : (incoming ? PFX_IN : PFX_OUT);
-    g_autofree char *c = rootChain(p, ifname);
+    char p = temp ? (incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP)
+                  : (incoming ? NWF_PFX_IN : NWF_PFX_OUT);
+    g_autofree char *c = nwfChainRoot(p, ifname);
     R(fw, ETH, "-t", "nat", "-D", incoming ? "PREROUTING" : "POSTROUTING",
       incoming ? "-i" : "-o", ifname, "-j", c);
 }
@@ -1057,9 +1035,9 @@ static void
 ebtCreateTmpSubChain(virFirewall *fw, bool incoming, const char *ifname,
                      int protoIdx, const char *filtername)
 {
-    char p = incoming ? PFX_IN_TEMP : PFX_OUT_TEMP;
-    g_autofree char *root = rootChain(p, ifname);
-    g_autofree char *chain = subChain(p, ifname, filtername);
+    char p = incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP;
+    g_autofree char *root = nwfChainRoot(p, ifname);
+    g_autofree char *chain = nwfChainSub(p, ifname, filtername);
     Args a;
 
     R(fw, ETH, "-t", "nat", "-F", chain);
@@ -1118,7 +1096,7 @@ static void
 ebtRemoveSubChains(virFirewall *fw, const char *ifname, const char *prefixes)
 {
     for (size_t i = 0; prefixes[i]; i++) {
-        g_autofree char *root = rootChain(prefixes[i], ifname);
+        g_autofree char *root = nwfChainRoot(prefixes[i], ifname);
         virFirewallAddRuleFull(fw, ETH, false, nwfEbtablesRemoveSubChainsQuery,
                                (void *)prefixes, "-t", "nat", "-L", root, NULL);
     }
@@ -1137,12 +1115,12 @@ nwfEbtablesRenameTmpSubAndRootChainsQuery(virFirewall *fw,
         if (!tmp)
             continue;
         tmp += 3;
-        if (tmp[0] != PFX_IN_TEMP && tmp[0] != PFX_OUT_TEMP)
+        if (tmp[0] != NWF_PFX_IN_TEMP && tmp[0] != NWF_PFX_OUT_TEMP)
             continue;
         if (tmp[1] != '-')
             continue;
         newchain = g_strdup(tmp);
-        newchain[0] = newchain[0] == PFX_IN_TEMP ? PFX_IN : PFX_OUT;
+        newchain[0] = newchain[0] == NWF_PFX_IN_TEMP ? NWF_PFX_IN : NWF_PFX_OUT;
         virFirewallAddRuleFull(fw, layer, false,
                                nwfEbtablesRenameTmpSubAndRootChainsQuery, NULL,
                                "-t", "nat", "-L", tmp, NULL);
@@ -1156,10 +1134,10 @@ nwfEbtablesRenameTmpSubAndRootChainsQuery(virFirewall *fw,
 static void
 ebtRenameTmpSubAndRootChains(virFirewall *fw, const char *ifname)
 {
-    g_autofree char *j = rootChain(PFX_IN_TEMP, ifname);
-    g_autofree char *p = rootChain(PFX_OUT_TEMP, ifname);
-    g_autofree char *i = rootChain(PFX_IN, ifname);
-    g_autofree char *o = rootChain(PFX_OUT, ifname);
+    g_autofree char *j = nwfChainRoot(NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *p = nwfChainRoot(NWF_PFX_OUT_TEMP, ifname);
+    g_autofree char *i = nwfChainRoot(NWF_PFX_IN, ifname);
+    g_autofree char *o = nwfChainRoot(NWF_PFX_OUT, ifname);
 
     virFirewallAddRuleFull(fw, ETH, false,
                            nwfEbtablesRenameTmpSubAndRootChainsQuery, NULL,
@@ -1174,8 +1152,8 @@ ebtRenameTmpSubAndRootChains(virFirewall *fw, const char *ifname)
 static void
 ebtRenameTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
 {
-    g_autofree char *t = rootChain(incoming ? PFX_IN_TEMP : PFX_OUT_TEMP, ifname);
-    g_autofree char *f = rootChain(incoming ? PFX_IN : PFX_OUT, ifname);
+    g_autofree char *t = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
+    g_autofree char *f = nwfChainRoot(incoming ? NWF_PFX_IN : NWF_PFX_OUT, ifname);
     F(fw, ETH, "-t", "nat", "-E", t, f);
 }
 
@@ -1471,7 +1449,7 @@ basicRollback(virFirewall *fw, const char *ifname)
 void
 nwfAddApplyBasicRules(virFirewall *fw, const char *ifname, const char *mac)
 {
-    g_autofree char *chain = rootChain(PFX_IN_TEMP, ifname);
+    g_autofree char *chain = nwfChainRoot(NWF_PFX_IN_TEMP, ifname);
 
     nwfAddAllTeardown(fw, ifname);
     virFirewallStartTransaction(fw, 0);
@@ -1489,8 +1467,8 @@ void
 nwfAddApplyDHCPOnlyRules(virFirewall *fw, const char *ifname, const char *mac,
                          GPtrArray *dhcpservers, gboolean leaveTemporary)
 {
-    g_autofree char *in = rootChain(PFX_IN_TEMP, ifname);
-    g_autofree char *out = rootChain(PFX_OUT_TEMP, ifname);
+    g_autofree char *in = nwfChainRoot(NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *out = nwfChainRoot(NWF_PFX_OUT_TEMP, ifname);
     guint n = dhcpservers ? dhcpservers->len : 0;
     guint idx = 0;
 
@@ -1532,8 +1510,8 @@ nwfAddApplyDHCPOnlyRules(virFirewall *fw, const char *ifname, const char *mac,
 void
 nwfAddApplyDropAllRules(virFirewall *fw, const char *ifname)
 {
-    g_autofree char *in = rootChain(PFX_IN_TEMP, ifname);
-    g_autofree char *out = rootChain(PFX_OUT_TEMP, ifname);
+    g_autofree char *in = nwfChainRoot(NWF_PFX_IN_TEMP, ifname);
+    g_autofree char *out = nwfChainRoot(NWF_PFX_OUT_TEMP, ifname);
 
     nwfAddAllTeardown(fw, ifname);
     virFirewallStartTransaction(fw, 0);

@@ -6,6 +6,8 @@
 #include "firewall/nftgen.h"
 #include "firewall/restore/snapshot.h"
 #include "firewall/restore/savefmt.h"
+#include "network/network_iptables.h"
+#include "nwfilter/chains.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -166,27 +168,24 @@ ifnamePrefix(vfScan *s, const char *rest, gsize n)
     return found;
 }
 
-static gboolean
-oneOf(char c, const char *set)
-{
-    return c && strchr(set, c);
-}
-
-/* The interface owning a chain: libvirt-[IOJP]-IF, [IOJP]-IF-*,
- * F[IOJP]-IF, H[IJ]-IF; or "networks" for LIBVIRT_*. */
+/* The interface owning a chain (nwfilter/chains.h), or "networks" for
+ * the network driver's LIBVIRT_* chains. */
 static const char *
 chainOwner(vfScan *s, const char *c, gsize n)
 {
-    if (n >= 8 && memcmp(c, "LIBVIRT_", 8) == 0)
+    const char *rest;
+
+    if (n >= strlen(VF_CHAIN_PREFIX) && memcmp(c, VF_CHAIN_PREFIX, strlen(VF_CHAIN_PREFIX)) == 0)
         return "networks";
-    if (n >= 10 && memcmp(c, "libvirt-", 8) == 0 && oneOf(c[8], "IOJP") && c[9] == '-')
-        return lookupIfname(s, c + 10, n - 10);
-    if (n >= 3 && c[0] == 'F' && oneOf(c[1], "IOJP") && c[2] == '-')
-        return lookupIfname(s, c + 3, n - 3);
-    if (n >= 3 && c[0] == 'H' && oneOf(c[1], "IJ") && c[2] == '-')
-        return lookupIfname(s, c + 3, n - 3);
-    if (n >= 2 && oneOf(c[0], "IOJP") && c[1] == '-')
-        return ifnamePrefix(s, c + 2, n - 2);
+    switch (nwfChainParse(c, n, &rest)) {
+    case NWF_CHAIN_ROOT:
+    case NWF_CHAIN_IPT:
+        return lookupIfname(s, rest, n - (rest - c));
+    case NWF_CHAIN_SUB:
+        return ifnamePrefix(s, rest, n - (rest - c));
+    case NWF_CHAIN_OTHER:
+        break;
+    }
     return NULL;
 }
 
@@ -212,7 +211,8 @@ ruleOwner(vfScan *s)
                 return owner;
         }
         if ((wordIs(&w[i], "-j") || wordIs(&w[i], "-g")) &&
-            w[i + 1].n >= 8 && memcmp(w[i + 1].p, "LIBVIRT_", 8) == 0)
+            w[i + 1].n >= strlen(VF_CHAIN_PREFIX) &&
+            memcmp(w[i + 1].p, VF_CHAIN_PREFIX, strlen(VF_CHAIN_PREFIX)) == 0)
             return "networks";
     }
     return NULL;
@@ -420,7 +420,7 @@ scanText(vfScan *s, int layer, const char *text)
     needles[nNeedles++] = (vfNeedle){ s->only, NULL };
     needles[nNeedles++] = (vfNeedle){ "\"", NULL };
     if (g_str_equal(s->only, "networks"))
-        needles[nNeedles++] = (vfNeedle){ "LIBVIRT_", NULL };
+        needles[nNeedles++] = (vfNeedle){ VF_CHAIN_PREFIX, NULL };
     while (p < end) {
         const char *line, *le;
 
