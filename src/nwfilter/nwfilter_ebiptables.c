@@ -111,12 +111,15 @@ printItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
 
 #define HAS(a) NWF_ITEM_HAS(rule, (a))
 #define NEG(a) ((rule->items[(a)].flags & NWF_ITEM_NEG) != 0)
-#define PRINT(dst, a, hex) \
-    do { \
-        g_free(dst); \
-        if (!(dst = printItem(&rule->items[(a)], it, (hex), false, error))) \
-            goto error; \
-    } while (0)
+/* *@dst := attribute @a of @rule printed (in hex with @hex); FALSE with
+ * @error set when its value cannot be printed */
+static gboolean
+printAttr(char **dst, const nwfRule *rule, nwfAttr a, nwfVarIter *it, bool hex,
+          GError **error)
+{
+    g_free(*dst);
+    return (*dst = printItem(&rule->items[a], it, hex, false, error)) != NULL;
+}
 
 /* ---------------- ebtables ---------------- */
 
@@ -128,24 +131,28 @@ ebtHandleEthHdr(Args *a, const nwfRule *rule, nwfVarIter *it, bool reverse,
     g_autofree char *mask = NULL;
 
     if (HAS(A_SRCMAC)) {
-        PRINT(mac, A_SRCMAC, false);
+        if (!printAttr(&mac, rule, A_SRCMAC, it, false, error))
+            goto error;
         arg(a, reverse ? "-d" : "-s");
         if (NEG(A_SRCMAC))
             arg(a, "!");
         if (HAS(A_SRCMACMASK)) {
-            PRINT(mask, A_SRCMACMASK, false);
+            if (!printAttr(&mask, rule, A_SRCMACMASK, it, false, error))
+                goto error;
             argf(a, "%s/%s", mac, mask);
         } else {
             arg(a, mac);
         }
     }
     if (HAS(A_DSTMAC)) {
-        PRINT(mac, A_DSTMAC, false);
+        if (!printAttr(&mac, rule, A_DSTMAC, it, false, error))
+            goto error;
         arg(a, reverse ? "-s" : "-d");
         if (NEG(A_DSTMAC))
             arg(a, "!");
         if (HAS(A_DSTMACMASK)) {
-            PRINT(mask, A_DSTMACMASK, false);
+            if (!printAttr(&mask, rule, A_DSTMACMASK, it, false, error))
+                goto error;
             argf(a, "%s/%s", mac, mask);
         } else {
             arg(a, mac);
@@ -166,12 +173,14 @@ ebtItem(Args *a, const nwfRule *rule, nwfVarIter *it, nwfAttr at,
 
     if (!HAS(at))
         return TRUE;
-    PRINT(f, at, false);
+    if (!printAttr(&f, rule, at, it, false, error))
+        goto error;
     arg(a, cli);
     if (NEG(at))
         arg(a, "!");
     if (hi != A_LAST && HAS(hi)) {
-        PRINT(g, hi, false);
+        if (!printAttr(&g, rule, hi, it, false, error))
+            goto error;
         argf(a, "%s%s%s", f, sep, g);
     } else {
         arg(a, f);
@@ -226,7 +235,8 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
         if (!ebtHandleEthHdr(&a, rule, it, reverse, error))
             goto error;
         if (HAS(A_PROTOCOLID)) {
-            PRINT(number, A_PROTOCOLID, true);
+            if (!printAttr(&number, rule, A_PROTOCOLID, it, true, error))
+                goto error;
             arg(&a, "-p");
             if (NEG(A_PROTOCOLID))
                 arg(&a, "!");
@@ -271,30 +281,35 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
         arg(&a, "-p");
         argf(&a, "0x%x", rule->protocol == NWF_PROTO_ARP ? 0x806 : 0x8035);
         if (HAS(A_ARP_HWTYPE)) {
-            PRINT(number, A_ARP_HWTYPE, false);
+            if (!printAttr(&number, rule, A_ARP_HWTYPE, it, false, error))
+                goto error;
             arg(&a, "--arp-htype");
             if (NEG(A_ARP_HWTYPE))
                 arg(&a, "!");
             arg(&a, number);
         }
         if (HAS(A_ARP_OPCODE)) {
-            PRINT(number, A_ARP_OPCODE, false);
+            if (!printAttr(&number, rule, A_ARP_OPCODE, it, false, error))
+                goto error;
             arg(&a, "--arp-opcode");
             if (NEG(A_ARP_OPCODE))
                 arg(&a, "!");
             arg(&a, number);
         }
         if (HAS(A_ARP_PTYPE)) {
-            PRINT(number, A_ARP_PTYPE, true);
+            if (!printAttr(&number, rule, A_ARP_PTYPE, it, true, error))
+                goto error;
             arg(&a, "--arp-ptype");
             if (NEG(A_ARP_PTYPE))
                 arg(&a, "!");
             arg(&a, number);
         }
         if (HAS(A_ARP_SRCIP)) {
-            PRINT(ip, A_ARP_SRCIP, false);
+            if (!printAttr(&ip, rule, A_ARP_SRCIP, it, false, error))
+                goto error;
             if (HAS(A_ARP_SRCIPMASK)) {
-                PRINT(mask, A_ARP_SRCIPMASK, false);
+                if (!printAttr(&mask, rule, A_ARP_SRCIPMASK, it, false, error))
+                    goto error;
                 hasMask = true;
             }
             arg(&a, reverse ? "--arp-ip-dst" : "--arp-ip-src");
@@ -303,9 +318,11 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             argf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
         if (HAS(A_ARP_DSTIP)) {
-            PRINT(ip, A_ARP_DSTIP, false);
+            if (!printAttr(&ip, rule, A_ARP_DSTIP, it, false, error))
+                goto error;
             if (HAS(A_ARP_DSTIPMASK)) {
-                PRINT(mask, A_ARP_DSTIPMASK, false);
+                if (!printAttr(&mask, rule, A_ARP_DSTIPMASK, it, false, error))
+                    goto error;
                 hasMask = true;   /* libvirt: sticky from the source mask */
             }
             arg(&a, reverse ? "--arp-ip-src" : "--arp-ip-dst");
@@ -314,14 +331,16 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             argf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
         if (HAS(A_ARP_SRCMAC)) {
-            PRINT(number, A_ARP_SRCMAC, false);
+            if (!printAttr(&number, rule, A_ARP_SRCMAC, it, false, error))
+                goto error;
             arg(&a, reverse ? "--arp-mac-dst" : "--arp-mac-src");
             if (NEG(A_ARP_SRCMAC))
                 arg(&a, "!");
             arg(&a, number);
         }
         if (HAS(A_ARP_DSTMAC)) {
-            PRINT(number, A_ARP_DSTMAC, false);
+            if (!printAttr(&number, rule, A_ARP_DSTMAC, it, false, error))
+                goto error;
             arg(&a, reverse ? "--arp-mac-src" : "--arp-mac-dst");
             if (NEG(A_ARP_DSTMAC))
                 arg(&a, "!");
@@ -358,7 +377,8 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
                      reverse ? sport : dport, ":", error))
             goto error;
         if (!v6 && HAS(A_DSCP)) {
-            PRINT(number, A_DSCP, true);
+            if (!printAttr(&number, rule, A_DSCP, it, true, error))
+                goto error;
             arg(&a, "--ip-tos");
             if (NEG(A_DSCP))
                 arg(&a, "!");
@@ -372,20 +392,26 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             g_autofree char *chi = NULL;
 
             arg(&a, "--ip6-icmp-type");
-            if (HAS(A_ICMPTYPE))
-                PRINT(lo, A_ICMPTYPE, false);
-            if (HAS(A_ICMPTYPEEND))
-                PRINT(hi, A_ICMPTYPEEND, false);
-            else
+            if (HAS(A_ICMPTYPE) &&
+                !printAttr(&lo, rule, A_ICMPTYPE, it, false, error))
+                goto error;
+            if (HAS(A_ICMPTYPEEND)) {
+                if (!printAttr(&hi, rule, A_ICMPTYPEEND, it, false, error))
+                    goto error;
+            } else {
                 hi = g_strdup(lo ? lo : "255");
+            }
             if (!lo)
                 lo = g_strdup("0");
-            if (HAS(A_ICMPCODE))
-                PRINT(clo, A_ICMPCODE, false);
-            if (HAS(A_ICMPCODEEND))
-                PRINT(chi, A_ICMPCODEEND, false);
-            else
+            if (HAS(A_ICMPCODE) &&
+                !printAttr(&clo, rule, A_ICMPCODE, it, false, error))
+                goto error;
+            if (HAS(A_ICMPCODEEND)) {
+                if (!printAttr(&chi, rule, A_ICMPCODEEND, it, false, error))
+                    goto error;
+            } else {
                 chi = g_strdup(clo ? clo : "255");
+            }
             if (!clo)
                 clo = g_strdup("0");
             if (NEG(A_ICMPTYPE))
@@ -437,25 +463,29 @@ iptHandleIpHdr(Args *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
         nwfAttr to = pass ? A_DSTIPTO : A_SRCIPTO;
 
         if (HAS(addr)) {
-            PRINT(ip, addr, false);
+            if (!printAttr(&ip, rule, addr, it, false, error))
+                goto error;
             if (NEG(addr))
                 arg(a, "!");
             arg(a, pass ? dst : src);
             if (HAS(mask)) {
-                PRINT(number, mask, false);
+                if (!printAttr(&number, rule, mask, it, false, error))
+                    goto error;
                 argf(a, "%s/%s", ip, number);
             } else {
                 arg(a, ip);
             }
         } else if (HAS(from)) {
-            PRINT(ip, from, false);
+            if (!printAttr(&ip, rule, from, it, false, error))
+                goto error;
             arg(a, "-m");
             arg(a, "iprange");
             if (NEG(from))
                 arg(a, "!");
             arg(a, pass ? dstrange : srcrange);
             if (HAS(to)) {
-                PRINT(alt, to, false);
+                if (!printAttr(&alt, rule, to, it, false, error))
+                    goto error;
                 argf(a, "%s-%s", ip, alt);
             } else {
                 arg(a, ip);
@@ -463,7 +493,8 @@ iptHandleIpHdr(Args *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
         }
     }
     if (HAS(A_DSCP)) {
-        PRINT(number, A_DSCP, false);
+        if (!printAttr(&number, rule, A_DSCP, it, false, error))
+            goto error;
         arg(a, "-m");
         arg(a, "dscp");
         if (NEG(A_DSCP))
@@ -496,12 +527,14 @@ iptHandlePorts(Args *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
 
         if (!HAS(start))
             continue;
-        PRINT(p, start, false);
+        if (!printAttr(&p, rule, start, it, false, error))
+            goto error;
         if (NEG(start))
             arg(a, "!");
         arg(a, opt);
         if (HAS(end)) {
-            PRINT(q, end, false);
+            if (!printAttr(&q, rule, end, it, false, error))
+                goto error;
             argf(a, "%s:%s", p, q);
         } else {
             arg(a, p);
@@ -609,7 +642,8 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         if (dirIn) {
             srcMacSkipped = true;
         } else {
-            PRINT(number, A_SRCMAC, false);
+            if (!printAttr(&number, rule, A_SRCMAC, it, false, error))
+                goto error;
             arg(&a, "-m");
             arg(&a, "mac");
             if (NEG(A_SRCMAC))
@@ -634,7 +668,8 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         if (!iptHandlePorts(&a, rule, it, dirIn, error))
             goto error;
         if (HAS(A_TCPOPTION)) {
-            PRINT(number, A_TCPOPTION, false);
+            if (!printAttr(&number, rule, A_TCPOPTION, it, false, error))
+                goto error;
             if (NEG(A_TCPOPTION))
                 arg(&a, "!");
             arg(&a, "--tcp-option");
@@ -656,12 +691,14 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
                 argsClear(&a);
                 return TRUE;
             }
-            PRINT(number, A_ICMPTYPE, false);
+            if (!printAttr(&number, rule, A_ICMPTYPE, it, false, error))
+                goto error;
             if (NEG(A_ICMPTYPE))
                 arg(&a, "!");
             arg(&a, rule->protocol == NWF_PROTO_ICMP ? "--icmp-type" : "--icmpv6-type");
             if (HAS(A_ICMPCODE)) {
-                PRINT(alt, A_ICMPCODE, false);
+                if (!printAttr(&alt, rule, A_ICMPCODE, it, false, error))
+                    goto error;
                 argf(&a, "%s/%s", number, alt);
             } else {
                 arg(&a, number);
@@ -702,7 +739,8 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     if (HAS(A_IPSET) && HAS(A_IPSETFLAGS)) {
         g_autofree char *name = NULL;
         g_autofree char *flags = NULL;
-        PRINT(name, A_IPSET, false);
+        if (!printAttr(&name, rule, A_IPSET, it, false, error))
+            goto error;
         if (!(flags = printItem(&rule->items[A_IPSETFLAGS], it, false, dirIn, error)))
             goto error;
         arg(&a, "-m");
@@ -712,7 +750,8 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         arg(&a, flags);
     }
     if (HAS(A_CONNLIMIT) && !dirIn) {
-        PRINT(number, A_CONNLIMIT, false);
+        if (!printAttr(&number, rule, A_CONNLIMIT, it, false, error))
+            goto error;
         arg(&a, "-m");
         arg(&a, "connlimit");
         if (NEG(A_CONNLIMIT))
@@ -853,7 +892,6 @@ ruleInstCommand(virFirewall *fw, const char *ifname, nwfRuleInst *inst,
 
 #undef HAS
 #undef NEG
-#undef PRINT
 
 /* ---------------- chain plumbing ---------------- */
 
