@@ -122,13 +122,20 @@ argsTable(char **args)
     return "filter";
 }
 
-#define PARSE_ERROR(...) \
-    do { \
-        g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__); \
-        g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s:%zu: %s", \
-                    filename, n + 1, msg_); \
-        return NULL; \
-    } while (0)
+/* "FILE:LINE: message" for the 0-based line @n; NULL, for the caller to
+ * return */
+static G_GNUC_PRINTF(4, 5) vfProgramSet *
+parseError(GError **error, const char *filename, gsize n, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, VF_ERROR, VF_ERROR_PARSE, "%s:%zu: %s", filename, n + 1, msg);
+    return NULL;
+}
 
 vfProgramSet *
 vfProgramSetParse(const char *text, const char *filename, GError **error)
@@ -153,17 +160,18 @@ vfProgramSetParse(const char *text, const char *filename, GError **error)
         if (!*stripped || *stripped == '#')
             continue;
         if (!g_shell_parse_argv(stripped, NULL, &words, &shellErr))
-            PARSE_ERROR("%s", shellErr->message);
+            return parseError(error, filename, n, "%s", shellErr->message);
 
         if (g_str_equal(words[0], "program")) {
             if (!words[1] || words[2])
-                PARSE_ERROR("'program' takes one name");
+                return parseError(error, filename, n, "'program' takes one name");
             fw = virFirewallNew(words[1]);
             g_ptr_array_add(set->programs, fw);
             continue;
         }
         if (!fw)
-            PARSE_ERROR("'%s' before the first 'program'", words[0]);
+            return parseError(error, filename, n, "'%s' before the first 'program'",
+                              words[0]);
         if (g_str_equal(words[0], "transaction") ||
             g_str_equal(words[0], "rollback")) {
             gboolean tx = g_str_equal(words[0], "transaction");
@@ -176,7 +184,7 @@ vfProgramSetParse(const char *text, const char *filename, GError **error)
                 else if (!tx && g_str_equal(words[i], "inherit-previous"))
                     flags |= VIR_FIREWALL_ROLLBACK_INHERIT_PREVIOUS;
                 else
-                    PARSE_ERROR("unknown flag '%s'", words[i]);
+                    return parseError(error, filename, n, "unknown flag '%s'", words[i]);
             }
             if (tx)
                 virFirewallStartTransaction(fw, flags);
@@ -185,7 +193,8 @@ vfProgramSetParse(const char *text, const char *filename, GError **error)
             continue;
         }
         if ((layer = virFirewallLayerFromString(words[0])) < 0)
-            PARSE_ERROR("unknown keyword or layer '%s'", words[0]);
+            return parseError(error, filename, n, "unknown keyword or layer '%s'",
+                              words[0]);
 
         for (; words[i]; i++) {
             if (g_str_equal(words[i], "ignore")) {
@@ -202,14 +211,15 @@ vfProgramSetParse(const char *text, const char *filename, GError **error)
                     q->chain = g_strdup(parts[1]);
                     q->parent = g_strdup(parts[2]);
                 } else {
-                    PARSE_ERROR("unknown query callback '%s'", words[i] + 6);
+                    return parseError(error, filename, n, "unknown query callback '%s'",
+                                      words[i] + 6);
                 }
             } else {
                 break;
             }
         }
         if (!words[i])
-            PARSE_ERROR("rule without arguments");
+            return parseError(error, filename, n, "rule without arguments");
         if (q)
             q->table = g_strdup(argsTable(words + i));
         virFirewallAddRuleFullV(fw, layer, ignore, cb, q,

@@ -995,6 +995,32 @@ test_restore_revert_duplicate(void **state)
     }
 }
 
+/* The text format's errors name the file and the line. */
+static void
+test_text_errors(void **state G_GNUC_UNUSED)
+{
+    static const struct { const char *text, *message; } cases[] = {
+        { "ipv4 -A X -j ACCEPT", "t.txt:1: 'ipv4' before the first 'program'" },
+        { "program a b", "t.txt:1: 'program' takes one name" },
+        { "program a\n\n# c\ntransaction nope", "t.txt:4: unknown flag 'nope'" },
+        { "program a\nrollback ignore-errors", "t.txt:2: unknown flag 'ignore-errors'" },
+        { "program a\nipv5 -A X", "t.txt:2: unknown keyword or layer 'ipv5'" },
+        { "program a\nipv4 query=nope -A X", "t.txt:2: unknown query callback 'nope'" },
+        { "program a\nipv4 ignore", "t.txt:2: rule without arguments" },
+        { "program a\nipv4 -A 'X", "t.txt:2: " },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(vfProgramSet) set = vfProgramSetParse(cases[i].text, "t.txt", &err);
+        assert_null(set);
+        assert_non_null(err);
+        assert_true(g_error_matches(err, VF_ERROR, VF_ERROR_PARSE));
+        if (!g_str_has_prefix(err->message, cases[i].message))
+            fail_msg("'%s': got '%s', want '%s'", cases[i].text, err->message, cases[i].message);
+    }
+}
+
 int
 main(void)
 {
@@ -1020,6 +1046,7 @@ main(void)
         cmocka_unit_test(test_restore_revert_duplicate),
         cmocka_unit_test(test_restore_layers_side_by_side),
         cmocka_unit_test(test_restore_keep_tables),
+        cmocka_unit_test(test_text_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
