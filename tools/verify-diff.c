@@ -395,16 +395,21 @@ orphanLine(int layer, const char *table, const char *line, const char *end,
         const char *rs = strchr(line + 3, ' ');
         g_auto(GStrv) words = NULL;
         g_autofree char *chain = NULL;
+        g_autofree char *key = NULL;
 
         if (!rs || rs >= end)
             return;
         chain = g_strndup(line + 3, rs - line - 3);
+        /* a rule of an orphan chain goes with its chain */
+        key = g_strdup_printf("%d %s %s", layer, table, chain);
+        if (g_hash_table_contains(s->chains, key))
+            return;
         words = vfSaveSplitRule(layer, rs + 1, end);
         for (gsize k = 0; words && words[k] && words[k + 1]; k++) {
-            g_autofree char *key = NULL;
             const char *ifname;
             if (!g_str_equal(words[k], "-j") && !g_str_equal(words[k], "-g"))
                 continue;
+            g_free(key);
             key = g_strdup_printf("%d %s %s", layer, table, words[k + 1]);
             if ((ifname = g_hash_table_lookup(s->chains, key))) {
                 g_autofree char *rule = g_strndup(line, end - line);

@@ -208,13 +208,14 @@ printText(vfCli *cli, GPtrArray *checked, GPtrArray *orphans)
 }
 
 static void
-jsonItems(JsonBuilder *b, const char *member, GPtrArray *items, int kind)
+jsonItems(JsonBuilder *b, const char *member, GPtrArray *items, int kind, int rules)
 {
     json_builder_set_member_name(b, member);
     json_builder_begin_array(b);
     for (guint i = 0; items && i < items->len; i++) {
         vfVerifyItem *it = g_ptr_array_index(items, i);
-        if ((int)it->kind != kind)
+        /* @rules: 0 chains and rules, 1 chains only, 2 rules only */
+        if ((int)it->kind != kind || (rules == 1 && it->rule) || (rules == 2 && !it->rule))
             continue;
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "tool");
@@ -258,9 +259,9 @@ printJson(vfCli *cli, GPtrArray *checked, GPtrArray *orphans, guint drift)
         json_builder_set_member_name(b, "checked_by");
         json_builder_add_string_value(b, v->failed ? "none" :
                                          v->byState ? "state-file" : "simulation");
-        jsonItems(b, "missing", v->items, VF_VERIFY_MISSING);
-        jsonItems(b, "changed", v->items, VF_VERIFY_CHANGED);
-        jsonItems(b, "extra", v->items, VF_VERIFY_EXTRA);
+        jsonItems(b, "missing", v->items, VF_VERIFY_MISSING, 0);
+        jsonItems(b, "changed", v->items, VF_VERIFY_CHANGED, 0);
+        jsonItems(b, "extra", v->items, VF_VERIFY_EXTRA, 0);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -271,7 +272,8 @@ printJson(vfCli *cli, GPtrArray *checked, GPtrArray *orphans, guint drift)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "interface");
         json_builder_add_string_value(b, o->ifname);
-        jsonItems(b, "chains", o->items, VF_VERIFY_ORPHAN);
+        jsonItems(b, "chains", o->items, VF_VERIFY_ORPHAN, 1);
+        jsonItems(b, "rules", o->items, VF_VERIFY_ORPHAN, 2);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
