@@ -131,8 +131,8 @@ compareUnits(vfCli *cli, GPtrArray *todo, vfKernelState *ks)
                     return FALSE;
                 }
                 vfCliFail(cli, v->unit->name, "cannot be checked without applying it "
-                          "(its rules name an ipset or a host name, which only the "
-                          "kernel can judge)");
+                          "(the simulation cannot tell its rules exactly: a host name "
+                          "or an ipset only the kernel can judge)");
                 v->failed = TRUE;
                 continue;
             }
