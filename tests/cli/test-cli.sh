@@ -383,7 +383,7 @@ else
 
     expect_rc 0 "teardown vnet0" "$VF" teardown vnet0 $K2
     if ip netns exec "$NS" ebtables-save | grep -q 'vnet0'; then fail "vnet0 rules left"; else ok "vnet0 rules gone"; fi
-    expect_rc 3 "verify after teardown reports vnet0" "$VF" verify $K2
+    expect_rc 3 "verify after teardown reports vnet0" "$VF" verify $(echo "$K2" | sed 's/ --json//')
     grep -q "drift: interface/vnet0" "$TMP/out" && ok "drift names vnet0" || fail "drift does not name vnet0"
     expect_rc 0 "apply vnet0" "$VF" apply vnet0 $K2
     if [ $NFT = 1 ]; then
