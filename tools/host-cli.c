@@ -260,7 +260,8 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         }
         cli->kind = kind;
         cli->kind_reason = g_strdup_printf("--backend %s", cli->target.backend);
-    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run ? vfDryProbeRunner() : NULL,
+    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run && cli->target.offline
+                                                ? vfDryProbeRunner() : NULL,
                                          &cli->kind, &cli->kind_reason, &err)) {
         fprintf(stderr, "virt-firewall: %s\n", err->message);
         return VF_EXIT_USAGE;
@@ -594,7 +595,8 @@ vfCliReadGeneration(vfCli *cli, guint32 *gen)
 {
     g_autoptr(GError) err = NULL;
 
-    if (cli->target.dry_run || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
+    /* a dry run against the kernel reads it too (netlink, read-only) */
+    if (cli->target.offline || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
         return FALSE;
     if (!vfNftGenerationRead(cli->netns_fd, gen, &err)) {
         g_debug("no nf_tables generation id: %s", err->message);
