@@ -75,7 +75,7 @@ typedef struct {
     char *binding_dir;
     char *network_dir;
     char *state_file;
-    char *connect;
+    char **connect;       /* --connect, at most twice; "" = libvirt's default */
     gboolean quiet;
 } vfHostOptions;
 
