@@ -92,7 +92,10 @@ vfCmdTeardown(int argc, char **argv)
         }
     }
     if (cli->target.dry_run) {
-        vfPrintRecording(cli->runner, cli->target.json);
+        if (cli->target.offline)
+            vfPrintRecording(cli->runner, cli->target.json);
+        else
+            vfPrintDryRun(cli->runner, cli->target.json);
         return ret;
     }
     if (!(st = vfStateFileLoad(statePath, netnsId, &err))) {

@@ -33,6 +33,7 @@ vfCmdCheck(int argc, char **argv)
     }
     cli->strict = TRUE;
     cli->target.dry_run = TRUE;   /* no tool runs, not even a probe */
+    cli->target.offline = TRUE;
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     units = vfCliBuildUnits(cli, NULL, TRUE, &built);

@@ -37,7 +37,9 @@ int vfCmdCheck(int argc, char **argv);
 /* Where rules go. */
 typedef struct {
     char *backend;        /* exec|restore; NULL: network.conf */
-    gboolean dry_run;
+    gboolean dry_run;     /* print the restore input, write nothing */
+    gboolean offline;     /* with dry_run: against empty tables, reading no
+                           * kernel (dump, check, program) */
     char *netns;
     gboolean private_netns;
     gboolean json;
@@ -55,6 +57,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfTargetOptions, vfTargetOptionsClear)
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
 void vfPrintRecording(vfRunner *recorder, gboolean json);
+/* A dry run against the kernel (not offline): the restore input the run
+ * would write, one "# ARGV: table NAME" header before each table, or
+ * "# nothing to do" when it would write nothing. */
+void vfPrintDryRun(vfRunner *recorder, gboolean json);
 /* The value @built holds, as one JSON text and a newline on @out (json.c:
  * invalid UTF-8 replaced). FALSE if it could not be written (errno). */
 gboolean vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
@@ -69,7 +75,7 @@ typedef struct {
     char *binding_dir;
     char *network_dir;
     char *state_file;
-    char *connect;
+    char **connect;       /* --connect, at most twice; "" = libvirt's default */
     gboolean quiet;
 } vfHostOptions;
 

@@ -42,8 +42,9 @@ vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts)
           "active networks' status files [" VF_DEFAULT_NETWORK_DIR "]", "DIR" },
         { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->state_file,
           "what was applied, to skip what did not change [" VF_DEFAULT_STATE_FILE "]", "FILE" },
-        { "connect", 0, 0, G_OPTION_ARG_STRING, &opts->connect,
-          "read filters, bindings and networks from libvirt (e.g. nwfilter:///system)", "URI" },
+        { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->connect,
+          "read filters, bindings and networks from libvirt: a hypervisor URI (qemu:///system), "
+          "or twice, nwfilter:///system and network:///system; \"\" = LIBVIRT_DEFAULT_URI", "URI" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
           "no summary", NULL },
         { NULL }
@@ -101,7 +102,7 @@ vfCliFree(vfCli *cli)
     g_free(cli->host_opts.binding_dir);
     g_free(cli->host_opts.network_dir);
     g_free(cli->host_opts.state_file);
-    g_free(cli->host_opts.connect);
+    g_strfreev(cli->host_opts.connect);
     vfTargetOptionsClear(&cli->target);
     g_free(cli->input_digest);
     vfHostFree(cli->host);
@@ -210,7 +211,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
 
     if (needHost) {
         if (cli->host_opts.connect)
-            cli->host = vfHostLoadLibvirt(cli->host_opts.connect, &err);
+            cli->host = vfHostLoadLibvirtUris((const char *const *)cli->host_opts.connect, &err);
         else
             cli->host = vfHostLoadFiles(vfCliNwfilterDirs(cli),
                                         cli->host_opts.binding_dir ? cli->host_opts.binding_dir
@@ -247,7 +248,7 @@ vfCliOpen(vfCli *cli, gboolean needHost)
          * nothing of ours */
         for (guint i = cli->failures->len; i > 0; i--) {
             vfFailure *f = g_ptr_array_index(cli->failures, i - 1);
-            if (g_str_has_prefix(f->unit, "network/"))
+            if (g_str_has_prefix(f->unit, "network/") || g_str_equal(f->unit, "networks"))
                 g_ptr_array_remove_index(cli->failures, i - 1);
         }
     }
@@ -260,7 +261,8 @@ vfCliOpen(vfCli *cli, gboolean needHost)
         }
         cli->kind = kind;
         cli->kind_reason = g_strdup_printf("--backend %s", cli->target.backend);
-    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run ? vfDryProbeRunner() : NULL,
+    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run && cli->target.offline
+                                                ? vfDryProbeRunner() : NULL,
                                          &cli->kind, &cli->kind_reason, &err)) {
         fprintf(stderr, "virt-firewall: %s\n", err->message);
         return VF_EXIT_USAGE;
@@ -594,7 +596,8 @@ vfCliReadGeneration(vfCli *cli, guint32 *gen)
 {
     g_autoptr(GError) err = NULL;
 
-    if (cli->target.dry_run || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
+    /* a dry run against the kernel reads it too (netlink, read-only) */
+    if (cli->target.offline || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
         return FALSE;
     if (!vfNftGenerationRead(cli->netns_fd, gen, &err)) {
         g_debug("no nf_tables generation id: %s", err->message);

@@ -38,6 +38,8 @@ vfCmdProgram(int argc, char **argv)
     }
     if (!vfTargetOptionsCheck(&opts, "program"))
         return VF_EXIT_USAGE;
+    /* a program file is tested against empty tables, as dump does */
+    opts.offline = opts.dry_run;
     if (show && opts.dry_run) {
         fprintf(stderr, "virt-firewall program: --show and --dry-run: a dry run leaves "
                 "no tables to show\n");

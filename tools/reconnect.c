@@ -322,14 +322,18 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     guint spawned0 = cli->runner->spawned;
     int ret = VF_EXIT_OK;
     gboolean writeState = !cli->target.dry_run;
+    /* a dry run against the kernel reads what the real run reads (the
+     * state file too: what it skips is what the real run leaves where it
+     * is, jumps included) and writes nothing */
+    gboolean readKernelState = !cli->target.offline;
     gboolean cacheValid = FALSE;
 
     run.cachePath = vfKernelCachePath(run.statePath);
     run.netnsId = vfNetnsId(cli->netns_fd);
-    run.genKnown = run.genAtStart = writeState && vfCliReadGeneration(cli, &run.gen);
+    run.genKnown = run.genAtStart = readKernelState && vfCliReadGeneration(cli, &run.gen);
     /* an apply needs the state file only to record: it is read while the
      * tools write */
-    if (writeState && useState)
+    if (readKernelState && useState)
         loadState(&run);
 
     if (useState && run.st && run.asRecorded) {
@@ -388,8 +392,10 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     }
     vfCliPhase(cli, "apply");
 
-    if (cli->target.dry_run)
+    if (cli->target.dry_run && cli->target.offline)
         vfPrintRecording(cli->runner, cli->target.json);
+    else if (cli->target.dry_run)
+        vfPrintDryRun(cli->runner, cli->target.json);
 
     if (writeState && ret != VF_EXIT_BATCH) {
         guint32 now = 0;
@@ -559,6 +565,7 @@ vfCmdDump(int argc, char **argv)
                     &argc, &argv))
         return VF_EXIT_USAGE;
     cli->target.dry_run = TRUE;
+    cli->target.offline = TRUE;
     cli->host_opts.quiet = TRUE;
     /* what apply IFACE... would run, from the bindings apply would read */
     if (argc > 1)

@@ -18,7 +18,7 @@ vfTargetOptionsAdd(GOptionContext *ctx, vfTargetOptions *opts)
         { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts->backend,
           "exec (one process per rule) or restore (batched)", "KIND" },
         { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts->dry_run,
-          "print what would run, run nothing", NULL },
+          "print the restore input the run would write to this kernel now, write nothing", NULL },
         { "netns", 0, 0, G_OPTION_ARG_STRING, &opts->netns,
           "run inside the named network namespace (ip netns)", "NAME" },
         { "private-netns", 0, 0, G_OPTION_ARG_NONE, &opts->private_netns,
@@ -44,11 +44,53 @@ vfTargetOptionsClear(vfTargetOptions *opts)
     g_clear_pointer(&opts->netns, g_free);
 }
 
+/* Does @argv only read the tables (*-save, a listing)? */
+static gboolean
+readsOnly(const char *const *argv)
+{
+    g_autofree char *tool = g_path_get_basename(argv[0]);
+
+    if (g_str_has_suffix(tool, "-save"))
+        return TRUE;
+    if (g_str_has_suffix(tool, "-restore"))
+        return FALSE;
+    for (gsize k = 1; argv[k]; k++) {
+        if (g_str_equal(argv[k], "-L") || g_str_equal(argv[k], "-S") ||
+            g_str_equal(argv[k], "--list") || g_str_equal(argv[k], "--list-rules"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * A dry run against the kernel: what reads the tables runs for real (in
+ * the target namespace), what would write them is recorded and answered
+ * as done. The backend then computes, from the tables as they are, the
+ * very input the real run would write.
+ */
+static void
+readOnlyAnswer(const char *const *argv, const char *input, vfRunResult *res,
+               void *opaque)
+{
+    vfRunner *real = opaque;
+    g_autoptr(GError) err = NULL;
+    vfRunResult got = { 0 };
+
+    if (!readsOnly(argv))
+        return;
+    if (!vfRunnerRun(real, argv, input, &got, &err)) {
+        res->status = 127;
+        res->err = g_strdup(err->message);
+        return;
+    }
+    *res = got;
+}
+
 vfRunner *
 vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
 {
     *netns_fd = -1;
-    if (opts->dry_run)
+    if (opts->dry_run && opts->offline)
         return vfRunnerNewRecorder();
     if (opts->private_netns) {
         if ((*netns_fd = vfNetnsCreatePrivate(error)) < 0)
@@ -57,6 +99,9 @@ vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
         if ((*netns_fd = vfNetnsOpenNamed(opts->netns, error)) < 0)
             return NULL;
     }
+    if (opts->dry_run)
+        return vfRunnerNewScriptedFull(readOnlyAnswer, vfRunnerNewSubprocess(*netns_fd),
+                                       (GDestroyNotify)vfRunnerFree);
     return vfRunnerNewSubprocess(*netns_fd);
 }
 
@@ -130,6 +175,62 @@ vfPrintRecording(vfRunner *recorder, gboolean json)
         printf("%s%s\n", c->input ? "# " : "", line->str);
         if (c->input)
             fputs(c->input, stdout);
+    }
+}
+
+static void
+appendArgv(GString *out, char **argv)
+{
+    for (gsize k = 0; argv[k]; k++) {
+        if (k)
+            g_string_append_c(out, ' ');
+        appendShellWord(out, argv[k]);
+    }
+}
+
+void
+vfPrintDryRun(vfRunner *recorder, gboolean json)
+{
+    GPtrArray *calls = vfRunnerRecorderCalls(recorder);
+    guint writes = 0;
+
+    for (guint i = 0; i < calls->len; i++)
+        writes += !readsOnly((const char *const *)((vfRecordedCall *)g_ptr_array_index(calls, i))->argv);
+    if (json || !writes) {
+        if (!writes && !json)
+            printf("# nothing to do: the kernel holds what this run would write\n");
+        if (json)
+            vfPrintRecording(recorder, TRUE);   /* [] when nothing */
+        return;
+    }
+    for (guint i = 0; i < calls->len; i++) {
+        vfRecordedCall *c = g_ptr_array_index(calls, i);
+        g_autoptr(GString) cmd = g_string_new(NULL);
+        g_auto(GStrv) lines = NULL;
+        gboolean headed = FALSE;
+
+        if (readsOnly((const char *const *)c->argv))
+            continue;
+        appendArgv(cmd, c->argv);
+        if (!c->input) {   /* exec: the command itself */
+            printf("%s\n", cmd->str);
+            continue;
+        }
+        /* a header before each table ("*filter"), and one before any
+         * line that precedes the first table */
+        lines = g_strsplit(c->input, "\n", -1);
+        for (gsize k = 0; lines[k]; k++) {
+            if (!lines[k + 1] && !*lines[k])
+                break;   /* the text's last newline */
+            if (lines[k][0] == '*') {
+                printf("# %s: table %s\n", cmd->str, lines[k] + 1);
+                headed = TRUE;
+            } else if (!headed) {
+                printf("# %s\n", cmd->str);
+                headed = TRUE;
+            }
+            printf("%s\n", lines[k]);
+        }
     }
 }
 

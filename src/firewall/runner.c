@@ -346,6 +346,7 @@ typedef struct {
     GPtrArray *calls;
     vfRecorderAnswer answer;
     void *opaque;
+    GDestroyNotify destroy;   /* of @opaque, with the runner */
 } vfRecorder;
 
 static void
@@ -384,11 +385,19 @@ recorderFree(vfRunner *runner)
 
     g_ptr_array_unref(self->calls);
     g_mutex_clear(&self->lock);
+    if (self->destroy)
+        self->destroy(self->opaque);
     g_free(self);
 }
 
 vfRunner *
 vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque)
+{
+    return vfRunnerNewScriptedFull(answer, opaque, NULL);
+}
+
+vfRunner *
+vfRunnerNewScriptedFull(vfRecorderAnswer answer, void *opaque, GDestroyNotify destroy)
 {
     vfRecorder *self = g_new0(vfRecorder, 1);
 
@@ -398,6 +407,7 @@ vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque)
     g_mutex_init(&self->lock);
     self->answer = answer;
     self->opaque = opaque;
+    self->destroy = destroy;
     return &self->parent;
 }
 

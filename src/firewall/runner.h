@@ -88,6 +88,9 @@ vfRunner *vfRunnerNewRecorder(void);
 typedef void (*vfRecorderAnswer)(const char *const *argv, const char *input,
                                  vfRunResult *res, void *opaque);
 vfRunner *vfRunnerNewScripted(vfRecorderAnswer answer, void *opaque);
+/* The same; @destroy (may be NULL) frees @opaque with the runner. */
+vfRunner *vfRunnerNewScriptedFull(vfRecorderAnswer answer, void *opaque,
+                                  GDestroyNotify destroy);
 GPtrArray *vfRunnerRecorderCalls(vfRunner *runner); /* of vfRecordedCall* */
 
 void vfRunnerFree(vfRunner *runner);

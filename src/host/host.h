@@ -65,6 +65,26 @@ char *vfHostInputDigest(const char *const *nwfilterDirs, const char *bindingDir,
                         const char *networkDir, const char *config,
                         GError **error);
 
-/* The same, from a running libvirt (virConnectOpen(@uri)): all filters,
- * all bindings, all active networks. */
+/* The same, from a running libvirt (virConnectOpen(@uri); NULL: libvirt's
+ * default, LIBVIRT_DEFAULT_URI first): all filters, all bindings, all
+ * active networks. */
 vfHost *vfHostLoadLibvirt(const char *uri, GError **error);
+
+/* Which of libvirt's drivers a URI reads: nwfilter:// the filters and
+ * bindings, network:// the networks, a hypervisor URI (qemu://, test://,
+ * ...) both; 0 for NULL (the default URI, known once connected). */
+enum { VF_URI_NWFILTER = 1, VF_URI_NETWORK = 2 };
+guint vfHostUriRoles(const char *uri);
+
+/*
+ * From one or two URIs (--connect given twice: one for the nwfilter
+ * driver, one for the network driver; "" is libvirt's default URI). Each
+ * connection is asked only for what its driver holds. What no URI reads,
+ * a network URI that cannot be opened, and every binding, network or
+ * filter whose XML cannot be fetched or parsed is a failed unit in
+ * host->failures ("bindings", "networks", "interface/X", "network/X"; a
+ * filter is skipped as a broken file is), never left out silently. NULL
+ * (VF_ERROR_INVALID) when two URIs read the same driver, or when the
+ * nwfilter connection cannot be opened or listed.
+ */
+vfHost *vfHostLoadLibvirtUris(const char *const *uris, GError **error);

@@ -14,11 +14,14 @@
  *
  * An object that disappears between the listing and the XML request (a
  * guest shutting down, a network stopped or undefined) is skipped: it no
- * longer has rules. Every other libvirt error fails the whole load with
- * libvirt's own message.
+ * longer has rules. One that cannot be fetched or parsed fails its own
+ * unit (host->failures, libvirt's message), as a file libvirt cannot load
+ * does. A connection that cannot be opened or listed fails the whole load
+ * (a network-only one: the "networks" unit).
  */
 #include "host.h"
 #include "firewall/error.h"
+#include "util/failure.h"
 
 #include <errno.h>
 #include <gmodule.h>
@@ -104,6 +107,30 @@ setLibvirtError(GError **error, const char *fmt, ...)
                 lv.virGetLastErrorMessage());
 }
 
+/* @kind/@name could not be read: a failed unit, named with @uri (the
+ * others are read and applied, as libvirt's start-up skips one file). */
+static void
+failUnit(GPtrArray *failures, const char *kind, const char *name,
+         const char *uri, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+static void
+failUnit(GPtrArray *failures, const char *kind, const char *name,
+         const char *uri, const char *fmt, ...)
+{
+    g_autofree char *unit = g_strdup_printf("%s/%s", kind, name);
+    g_autofree char *why = NULL;
+    g_autofree char *reason = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    reason = g_strdup_printf("%s: %s", uri, why);
+    lv.virResetLastError();
+    if (!vfFailuresFind(failures, unit))
+        g_ptr_array_add(failures, vfFailureNew(unit, reason));
+}
+
 /* Did the object go away since it was listed? */
 static gboolean
 lastErrorIsGone(int code)
@@ -134,6 +161,7 @@ static nwfFilterSet *
 loadFilters(virConnectPtr conn, const char *uri, GError **error)
 {
     g_autoptr(nwfFilterSet) set = nwfFilterSetNew();
+    g_autoptr(GError) err = NULL;
     virNWFilterPtr *filters = NULL;
     int n, i;
     gboolean ok = FALSE;
@@ -149,16 +177,24 @@ loadFilters(virConnectPtr conn, const char *uri, GError **error)
         nwfFilter *def;
 
         if (!(xml = lv.virNWFilterGetXMLDesc(filters[i], 0))) {
+            g_autofree char *why = NULL;
             if (lastErrorIsGone(VIR_ERR_NO_NWFILTER)) {
                 g_debug("%s: nwfilter '%s' went away, skipped", uri, name);
                 continue;
             }
-            setLibvirtError(error, "%s: cannot get the XML of nwfilter '%s'",
-                            uri, name);
-            goto cleanup;
+            /* as a filter file that cannot be loaded: skipped, and the
+             * bindings that use it fail when built */
+            why = g_strdup_printf("%s: cannot get the XML of nwfilter '%s': %s",
+                                  uri, name, lv.virGetLastErrorMessage());
+            lv.virResetLastError();
+            nwfFilterSetMarkBroken(set, name, why);
+            continue;
         }
-        if (!(def = nwfFilterParseString(xml, source, error)))
-            goto cleanup;
+        if (!(def = nwfFilterParseString(xml, source, &err))) {
+            nwfFilterSetMarkBroken(set, name, err->message);
+            g_clear_error(&err);
+            continue;
+        }
         if (!nwfFilterSetAdd(set, def)) {   /* frees def */
             g_set_error(error, VF_ERROR, VF_ERROR_PARSE,
                         "%s: libvirt lists nwfilter '%s' twice", uri, name);
@@ -175,13 +211,13 @@ loadFilters(virConnectPtr conn, const char *uri, GError **error)
 }
 
 static GPtrArray *
-loadBindings(virConnectPtr conn, const char *uri, GError **error)
+loadBindings(virConnectPtr conn, const char *uri, GPtrArray *failures, GError **error)
 {
     g_autoptr(GPtrArray) res =
         g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
+    g_autoptr(GError) err = NULL;
     virNWFilterBindingPtr *bindings = NULL;
     int n, i;
-    gboolean ok = FALSE;
 
     if ((n = lv.virConnectListAllNWFilterBindings(conn, &bindings, 0)) < 0) {
         setLibvirtError(error, "%s: cannot list nwfilter bindings", uri);
@@ -200,31 +236,32 @@ loadBindings(virConnectPtr conn, const char *uri, GError **error)
                         uri, portdev);
                 continue;
             }
-            setLibvirtError(error, "%s: cannot get the XML of nwfilter "
-                            "binding '%s'", uri, portdev);
-            goto cleanup;
+            failUnit(failures, "interface", portdev, uri, "cannot get the XML of "
+                     "nwfilter binding '%s': %s", portdev, lv.virGetLastErrorMessage());
+            continue;
         }
-        if (!(b = nwfBindingParseString(xml, source, error)))
-            goto cleanup;
+        if (!(b = nwfBindingParseString(xml, source, &err))) {
+            /* as a binding file libvirt cannot load: its unit fails */
+            failUnit(failures, "interface", portdev, uri, "%s", err->message);
+            g_clear_error(&err);
+            continue;
+        }
         g_ptr_array_add(res, b);
     }
-    ok = TRUE;
-
- cleanup:
     for (i = 0; i < n; i++)
         lv.virNWFilterBindingFree(bindings[i]);
     free(bindings);
-    return ok ? g_steal_pointer(&res) : NULL;
+    return g_steal_pointer(&res);
 }
 
 static GPtrArray *
-loadNetworks(virConnectPtr conn, const char *uri, GError **error)
+loadNetworks(virConnectPtr conn, const char *uri, GPtrArray *failures, GError **error)
 {
     g_autoptr(GPtrArray) res =
         g_ptr_array_new_with_free_func((GDestroyNotify)vfNetworkDefFree);
+    g_autoptr(GError) err = NULL;
     virNetworkPtr *nets = NULL;
     int n, i;
-    gboolean ok = FALSE;
 
     if ((n = lv.virConnectListAllNetworks(conn, &nets,
                                        VIR_CONNECT_LIST_NETWORKS_ACTIVE)) < 0) {
@@ -249,59 +286,164 @@ loadNetworks(virConnectPtr conn, const char *uri, GError **error)
                 g_debug("%s: network '%s' went away, skipped", uri, name);
                 continue;
             }
-            setLibvirtError(error, "%s: cannot get the XML of network '%s'",
-                            uri, name);
-            goto cleanup;
+            failUnit(failures, "network", name, uri, "cannot get the XML of "
+                     "network '%s': %s", name, lv.virGetLastErrorMessage());
+            continue;
         }
-        if (!(def = vfNetworkDefParseString(xml, source, error)))
-            goto cleanup;
+        if (!(def = vfNetworkDefParseString(xml, source, &err))) {
+            failUnit(failures, "network", name, uri, "%s", err->message);
+            g_clear_error(&err);
+            continue;
+        }
         g_ptr_array_add(res, def);
     }
-    ok = TRUE;
-
- cleanup:
     for (i = 0; i < n; i++)
         lv.virNetworkFree(nets[i]);
     free(nets);
-    return ok ? g_steal_pointer(&res) : NULL;
+    return g_steal_pointer(&res);
+}
+
+guint
+vfHostUriRoles(const char *uri)
+{
+    const char *colon = uri ? strchr(uri, ':') : NULL;
+    g_autofree char *scheme = colon ? g_ascii_strdown(uri, colon - uri) : NULL;
+    char *plus;
+
+    if (!scheme)
+        return 0;   /* libvirt's default URI: known once connected */
+    if ((plus = strchr(scheme, '+')))   /* nwfilter+unix://, network+ssh:// */
+        *plus = '\0';
+    if (g_str_equal(scheme, "nwfilter"))
+        return VF_URI_NWFILTER;
+    if (g_str_equal(scheme, "network"))
+        return VF_URI_NETWORK;
+    /* a hypervisor (qemu, lxc, test, ...): its connection reaches the
+     * daemon's secondary drivers too */
+    return VF_URI_NWFILTER | VF_URI_NETWORK;
+}
+
+static const char *
+roleName(guint role)
+{
+    return role == VF_URI_NWFILTER ? "filters and bindings" : "networks";
+}
+
+vfHost *
+vfHostLoadLibvirtUris(const char *const *uris, GError **error)
+{
+    g_autoptr(vfHost) host = NULL;
+    virConnectPtr conns[2] = { NULL, NULL };
+    char *actual[2] = { NULL, NULL };
+    guint roles[2] = { 0, 0 };
+    virConnectPtr by[2] = { NULL, NULL };     /* per role: nwfilter, network */
+    const char *byUri[2] = { NULL, NULL };
+    guint n = uris ? g_strv_length((char **)uris) : 0;
+    gboolean ok = FALSE;
+
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (n > 2) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "--connect given %u times: at most twice (one URI for the nwfilter "
+                    "driver, one for the network driver)", n);
+        return NULL;
+    }
+    if (!loadLibvirt(error))
+        return NULL;
+    lv.virSetErrorFunc(NULL, quietErrorFunc);
+    host = g_new0(vfHost, 1);
+    host->failures = vfFailuresNew();
+    host->warnings = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < MAX(n, 1); i++) {
+        /* "" (or none): libvirt's default, LIBVIRT_DEFAULT_URI first */
+        const char *uri = n && *uris[i] ? uris[i] : NULL;
+        guint want = vfHostUriRoles(uri);
+
+        if (!(conns[i] = lv.virConnectOpen(uri))) {
+            if (want == VF_URI_NETWORK) {
+                /* the networks cannot be read: their unit fails, the
+                 * bindings are applied */
+                g_autofree char *why = g_strdup_printf("cannot connect to libvirt at %s: %s",
+                                                       uri, lv.virGetLastErrorMessage());
+                lv.virResetLastError();
+                g_ptr_array_add(host->failures, vfFailureNew("networks", why));
+                continue;
+            }
+            setLibvirtError(error, "cannot connect to libvirt%s%s",
+                            uri ? " at " : "", uri ? uri : "");
+            goto cleanup;
+        }
+        /* Messages name the URI actually used (the default one for NULL);
+         * libvirt's malloc() memory may be g_free()d (GLib >= 2.46). */
+        if (!(actual[i] = lv.virConnectGetURI(conns[i])))
+            actual[i] = g_strdup(uri ? uri : "libvirt");
+        roles[i] = vfHostUriRoles(actual[i]);
+    }
+    for (guint r = 0; r < 2; r++) {
+        guint role = r ? VF_URI_NETWORK : VF_URI_NWFILTER;
+        for (guint i = 0; i < 2; i++) {
+            if (!(roles[i] & role))
+                continue;
+            if (by[r]) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                            "--connect %s and --connect %s both read the %s: give one "
+                            "URI for each driver (nwfilter:///system and network:///system) "
+                            "or one hypervisor URI (qemu:///system)",
+                            byUri[r], actual[i], roleName(role));
+                goto cleanup;
+            }
+            by[r] = conns[i];
+            byUri[r] = actual[i];
+        }
+    }
+
+    /* Only the driver a URI names is asked: a call the connection's
+     * driver does not have (virConnectListAllNetworks on nwfilter:///)
+     * is an error line in libvirtd's log on every run. */
+    if (by[0]) {
+        if (!(host->filters = loadFilters(by[0], byUri[0], error)) ||
+            !(host->bindings = loadBindings(by[0], byUri[0], host->failures, error)))
+            goto cleanup;
+    } else {
+        host->filters = nwfFilterSetNew();
+        host->bindings = g_ptr_array_new_with_free_func((GDestroyNotify)nwfBindingFree);
+        g_ptr_array_add(host->failures,
+                        vfFailureNew("bindings", "no --connect URI reads the nwfilter driver "
+                                     "(nwfilter:///system, or a hypervisor URI such as "
+                                     "qemu:///system): no binding read, their rules left as "
+                                     "they are"));
+    }
+    if (by[1]) {
+        if (!(host->networks = loadNetworks(by[1], byUri[1], host->failures, error)))
+            goto cleanup;
+    } else {
+        host->networks = g_ptr_array_new_with_free_func((GDestroyNotify)vfNetworkDefFree);
+        if (!vfFailuresFind(host->failures, "networks")) {
+            g_autofree char *why = g_strdup_printf(
+                "%s reads only the nwfilter driver: the networks were not read, their "
+                "rules are left as they are (add --connect network:///system, or use a "
+                "hypervisor URI such as qemu:///system)", byUri[0]);
+            g_ptr_array_add(host->failures, vfFailureNew("networks", why));
+        }
+    }
+    vfHostSort(host);
+    ok = TRUE;
+
+ cleanup:
+    for (guint i = 0; i < 2; i++) {
+        if (conns[i])
+            lv.virConnectClose(conns[i]);
+        g_free(actual[i]);
+    }
+    return ok ? g_steal_pointer(&host) : NULL;
 }
 
 vfHost *
 vfHostLoadLibvirt(const char *uri, GError **error)
 {
-    g_autoptr(vfHost) host = NULL;
-    g_autofree char *actual = NULL;
-    virConnectPtr conn;
-    gboolean ok = FALSE;
+    const char *uris[] = { uri ? uri : "", NULL };
 
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
-    if (!loadLibvirt(error))
-        return NULL;
-    lv.virSetErrorFunc(NULL, quietErrorFunc);
-    if (!(conn = lv.virConnectOpen(uri))) {
-        setLibvirtError(error, "cannot connect to libvirt%s%s",
-                        uri ? " at " : "", uri ? uri : "");
-        return NULL;
-    }
-    /* Messages name the URI actually used (the default one for NULL);
-     * libvirt's malloc() memory may be g_free()d (GLib >= 2.46). */
-    if (!(actual = lv.virConnectGetURI(conn)))
-        actual = g_strdup(uri ? uri : "libvirt");
-
-    host = g_new0(vfHost, 1);
-    host->failures = vfFailuresNew();
-    host->warnings = g_ptr_array_new_with_free_func(g_free);
-    if (!(host->filters = loadFilters(conn, actual, error)))
-        goto cleanup;
-    if (!(host->bindings = loadBindings(conn, actual, error)))
-        goto cleanup;
-    if (!(host->networks = loadNetworks(conn, actual, error)))
-        goto cleanup;
-    vfHostSort(host);
-    ok = TRUE;
-
- cleanup:
-    lv.virConnectClose(conn);
-    return ok ? g_steal_pointer(&host) : NULL;
+    return vfHostLoadLibvirtUris(uris, error);
 }

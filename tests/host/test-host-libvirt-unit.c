@@ -63,11 +63,13 @@ testDefaultNetwork(void **state G_GNUC_UNUSED)
 {
     virConnectPtr conn = openTest("test:///default");
     g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) nets = loadNetworks(conn, "test:///default", &err);
+    g_autoptr(GPtrArray) failures = vfFailuresNew();
+    g_autoptr(GPtrArray) nets = loadNetworks(conn, "test:///default", failures, &err);
     const vfNetworkDef *def;
 
     assert_null(err);
     assert_non_null(nets);
+    assert_int_equal(failures->len, 0);
     assert_int_equal(nets->len, 1);
     def = nets->pdata[0];
     assert_string_equal(def->name, "default");
@@ -86,6 +88,7 @@ testActiveSorted(void **state G_GNUC_UNUSED)
     g_autofree char *uri = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) nets = NULL;
+    g_autoptr(GPtrArray) failures = vfFailuresNew();
     virConnectPtr conn;
     virNetworkPtr mid;
     int fd = g_file_open_tmp("vf-host-nodeXXXXXX.xml", &path, NULL);
@@ -102,7 +105,8 @@ testActiveSorted(void **state G_GNUC_UNUSED)
     assert_int_equal(virNetworkDestroy(mid), 0);
     virNetworkFree(mid);
 
-    nets = loadNetworks(conn, uri, &err);
+    nets = loadNetworks(conn, uri, failures, &err);
+    assert_int_equal(failures->len, 0);
     assert_null(err);
     assert_non_null(nets);
     assert_int_equal(nets->len, 2);
@@ -140,6 +144,57 @@ testNoNWFilterDriver(void **state G_GNUC_UNUSED)
     assert_non_null(strstr(err->message, "virConnectListAllNWFilters"));
 }
 
+/* Which driver each URI is asked for: only what its driver has (asking
+ * nwfilter:/// for networks is an error line in libvirtd's log) */
+static void
+testUriRoles(void **state G_GNUC_UNUSED)
+{
+    assert_int_equal(vfHostUriRoles("nwfilter:///system"), VF_URI_NWFILTER);
+    assert_int_equal(vfHostUriRoles("NWFilter+unix:///system"), VF_URI_NWFILTER);
+    assert_int_equal(vfHostUriRoles("network:///system"), VF_URI_NETWORK);
+    assert_int_equal(vfHostUriRoles("network+ssh://h/system"), VF_URI_NETWORK);
+    assert_int_equal(vfHostUriRoles("qemu:///system"), VF_URI_NWFILTER | VF_URI_NETWORK);
+    assert_int_equal(vfHostUriRoles("qemu+ssh://root@h/system"), VF_URI_NWFILTER | VF_URI_NETWORK);
+    assert_int_equal(vfHostUriRoles("test:///default"), VF_URI_NWFILTER | VF_URI_NETWORK);
+    assert_int_equal(vfHostUriRoles(NULL), 0);
+    assert_int_equal(vfHostUriRoles(""), 0);
+}
+
+/* Two URIs that read the same driver, or three URIs: refused, naming them */
+static void
+testTwoForOneDriver(void **state G_GNUC_UNUSED)
+{
+    const char *both[] = { "test:///default", "test:///default", NULL };
+    const char *three[] = { "a:///", "b:///", "c:///", NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vfHost) host = vfHostLoadLibvirtUris(both, &err);
+
+    assert_null(host);
+    assert_true(g_error_matches(err, VF_ERROR, VF_ERROR_INVALID));
+    assert_non_null(strstr(err->message, "--connect test:///default and --connect "
+                           "test:///default both read the filters and bindings"));
+    g_clear_error(&err);
+    assert_null(vfHostLoadLibvirtUris(three, &err));
+    assert_non_null(strstr(err->message, "--connect given 3 times"));
+}
+
+/* "" is libvirt's default URI: LIBVIRT_DEFAULT_URI, named in the message */
+static void
+testDefaultUri(void **state G_GNUC_UNUSED)
+{
+    const char *dflt[] = { "", NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vfHost) host = NULL;
+
+    g_setenv("LIBVIRT_DEFAULT_URI", "test:///default", TRUE);
+    host = vfHostLoadLibvirtUris(dflt, &err);
+    g_unsetenv("LIBVIRT_DEFAULT_URI");
+    assert_null(host);
+    assert_non_null(err);
+    /* the test driver has no nwfilter: the default URI was the one asked */
+    assert_non_null(strstr(err->message, "test:///default: cannot list network filters"));
+}
+
 static void
 testCannotConnect(void **state G_GNUC_UNUSED)
 {
@@ -165,6 +220,9 @@ main(void)
         cmocka_unit_test(testActiveSorted),
         cmocka_unit_test(testNoNWFilterDriver),
         cmocka_unit_test(testCannotConnect),
+        cmocka_unit_test(testUriRoles),
+        cmocka_unit_test(testTwoForOneDriver),
+        cmocka_unit_test(testDefaultUri),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

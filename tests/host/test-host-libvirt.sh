@@ -48,6 +48,9 @@ for f in /usr/lib/*/libvirt/connection-driver/libvirt_driver_nwfilter.so \
     if [ -e "$f" ]; then DRIVER=$f; break; fi
 done
 [ -n "$DRIVER" ] || skip "libvirt's nwfilter driver module is not installed (libvirt-daemon)"
+# the network driver beside it, when installed: --connect network:///system
+NETDRIVER=${DRIVER%/*}/libvirt_driver_network.so
+[ -e "$NETDRIVER" ] || NETDRIVER=""
 compgen -G "$STOCK/*.xml" >/dev/null || skip "no stock filters in $STOCK (libvirt-daemon-config-nwfilter)"
 for t in virsh ip unshare nsenter ebtables iptables ip6tables; do
     command -v "$t" >/dev/null || skip "$t not installed"
@@ -177,6 +180,7 @@ mount -t tmpfs -o mode=0755 vf-host-etc /etc/libvirt
 mkdir -p /etc/libvirt/nwfilter
 cp '"$STOCK"'/*.xml /etc/libvirt/nwfilter/
 ln -s '"$DRIVER"' '"$SB_RUN"'/drivers/
+'"${NETDRIVER:+ln -s $NETDRIVER $SB_RUN/drivers/}"'
 ip link set lo up
 touch '"$WORK"'/holder.ready
 exec -a '"$HOLDER_MARK"' sleep infinity'
@@ -284,8 +288,16 @@ sb "$HELPER" check "$URI" \
 
 # the CLI's --connect reads the same host as the files libvirt keeps
 if [ -n "$VF" ]; then
-    sb "$VF" dump --connect "$URI" --config /dev/null > "$WORK/dump-connect" 2>"$WORK/dump-connect.err" ||
-        { cat "$WORK/dump-connect.err" >&2; fail "virt-firewall dump --connect failed"; }
+    # (what libvirtd logged of its own start-up, e.g. no D-Bus here, is not ours)
+    LOG_BEFORE=$(wc -l < "$(sbpath /run/libvirt/libvirtd.log)")
+    # nwfilter:/// alone reads no network: the networks unit fails, saying
+    # why, the bindings are still dumped (exit 1); never "0 failed"
+    rc=0
+    sb "$VF" dump --connect "$URI" --config /dev/null > "$WORK/dump-connect" 2>"$WORK/dump-connect.err" || rc=$?
+    [ "$rc" = 1 ] || { cat "$WORK/dump-connect.err" >&2; fail "dump --connect $URI: exit $rc, wanted 1"; }
+    grep -q "failed: networks: $URI reads only the nwfilter driver: the networks were not read" \
+        "$WORK/dump-connect.err" || { cat "$WORK/dump-connect.err" >&2; fail "no failed networks unit"; }
+    log "dump --connect $URI: the networks unit fails with its reason"
     # no network here: an empty directory (a path that does not exist is refused)
     sb mkdir -p "$SB_RUN/no-networks"
     sb "$VF" dump --config /dev/null --nwfilter-dir /etc/libvirt/nwfilter \
@@ -296,12 +308,59 @@ if [ -n "$VF" ]; then
     cmp -s "$WORK/dump-connect" "$WORK/dump-files" ||
         { diff "$WORK/dump-files" "$WORK/dump-connect" | head -20 >&2; fail "dump --connect differs from dump of the files"; }
     log "virt-firewall dump --connect equals the dump of libvirt's files ($(grep -c . "$WORK/dump-connect") lines)"
+    rc=0
     sb "$VF" reconnect --connect "$URI" --config /dev/null --private-netns \
-        --state-file "$SB_RUN/vf-state.json" --json 2>"$WORK/reconnect.err" >/dev/null ||
-        { cat "$WORK/reconnect.err" >&2; fail "virt-firewall reconnect --connect failed"; }
-    grep -q '"rebuilt":3' "$WORK/reconnect.err" ||
-        { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect did not rebuild the 3 interfaces"; }
-    log "virt-firewall reconnect --connect rebuilt the 3 interfaces (in a throw-away namespace)"
+        --state-file "$SB_RUN/vf-state.json" --json 2>"$WORK/reconnect.err" >/dev/null || rc=$?
+    [ "$rc" = 1 ] || { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect $URI: exit $rc, wanted 1"; }
+    grep -q '"rebuilt":3' "$WORK/reconnect.err" && grep -q '"failed":1' "$WORK/reconnect.err" &&
+        grep -q '"unit":"networks","reason":"nwfilter:///system reads only' "$WORK/reconnect.err" ||
+        { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect: not 3 rebuilt and the networks failed"; }
+    log "virt-firewall reconnect --connect rebuilt the 3 interfaces, the networks failed (not read)"
+
+    # LIBVIRT_DEFAULT_URI, for --connect "" (libvirt's default URI)
+    rc=0
+    sb env LIBVIRT_DEFAULT_URI="$URI" "$VF" dump --connect "" --config /dev/null \
+        > "$WORK/dump-default" 2>"$WORK/dump-default.err" || rc=$?
+    [ "$rc" = 1 ] && cmp -s "$WORK/dump-default" "$WORK/dump-connect" ||
+        { cat "$WORK/dump-default.err" >&2; fail "--connect \"\" with LIBVIRT_DEFAULT_URI=$URI: exit $rc or another dump"; }
+    log "--connect \"\" reads LIBVIRT_DEFAULT_URI"
+
+    if [ -n "$NETDRIVER" ]; then
+        # one URI per driver: an active NAT network (no DHCP, no DNS: no
+        # dnsmasq) read from network:///system beside the bindings
+        printf '%s\n' "<network><name>vfnat</name><forward mode='nat'/>" \
+            "<bridge name='vfbr0'/><dns enable='no'/>" \
+            "<ip address='192.168.77.1' netmask='255.255.255.0'/></network>" > "$WORK/net.xml"
+        sb virsh -q -c network:///system net-create "$WORK/net.xml" >/dev/null ||
+            fail "virsh net-create failed"
+        rc=0
+        sb "$VF" reconnect --connect "$URI" --connect network:///system --config /dev/null \
+            --private-netns --json 2>"$WORK/two.err" >/dev/null || rc=$?
+        [ "$rc" = 0 ] && grep -q '"rebuilt":4' "$WORK/two.err" && grep -q '"failed":0' "$WORK/two.err" ||
+            { cat "$WORK/two.err" >&2; fail "--connect $URI --connect network:///system: exit $rc, not 4 rebuilt"; }
+        sb "$VF" dump --connect "$URI" --connect network:///system --config /dev/null \
+            > "$WORK/dump-two" 2>"$WORK/dump-two.err" ||
+            { cat "$WORK/dump-two.err" >&2; fail "dump with two URIs failed"; }
+        grep -q 'vfbr0' "$WORK/dump-two" || fail "dump with two URIs: no rule of the network"
+        log "--connect $URI --connect network:///system: 3 interfaces and the network"
+        # two URIs for one driver are refused
+        rc=0
+        sb "$VF" dump --connect "$URI" --connect "$URI" --config /dev/null \
+            >/dev/null 2>"$WORK/same.err" || rc=$?
+        [ "$rc" = 2 ] && grep -q 'both read the filters and bindings' "$WORK/same.err" ||
+            { cat "$WORK/same.err" >&2; fail "two nwfilter URIs: exit $rc"; }
+        log "two URIs for the nwfilter driver: refused (exit 2)"
+    fi
+
+    # every run above asked each connection only for its driver's objects:
+    # not one error line in libvirtd's log (virConnectListAllNetworks on
+    # nwfilter:/// left one per run)
+    if tail -n +$((LOG_BEFORE + 1)) "$(sbpath /run/libvirt/libvirtd.log)" |
+       grep ' error : ' >"$WORK/log-errors"; then
+        sed 's/^/#   /' "$WORK/log-errors" >&2
+        fail "virt-firewall left error lines in libvirtd's log"
+    fi
+    log "no error line in libvirtd's log"
 fi
 
 stop_daemon
