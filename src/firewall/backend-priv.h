@@ -38,6 +38,13 @@ struct _vfBackend {
      * the tables the last apply let go of, freed there */
     vfTableSet *kept_copy[VIR_FIREWALL_LAYER_LAST];
     GPtrArray *garbage;   /* of vfTableSet* */
+    /* vfBackendPrepareNextAsync: the thread running vfBackendPrepareNext.
+     * It owns kept[] (read), kept_copy[] and garbage until joined
+     * (vfBackendWaitPrepared); every function that touches them joins
+     * it first. */
+    GThread *preparing;
+    vfPrepareHook prepare_hook;   /* tests */
+    gpointer prepare_hook_data;
 };
 
 void vfBackendDropKept(vfBackend *backend);

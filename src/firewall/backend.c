@@ -4,6 +4,9 @@
 #include "backend-priv.h"
 #include "error.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 static const char *const kindNames[] = { "exec", "restore" };
 
 const char *
@@ -38,6 +41,7 @@ vfBackendFree(vfBackend *backend)
 {
     if (!backend)
         return;
+    vfBackendWaitPrepared(backend);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfTableSetFree(backend->result[l]);
         g_free(backend->result_text[l]);
@@ -115,6 +119,7 @@ vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
 void
 vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen, gpointer data)
 {
+    vfBackendWaitPrepared(backend);
     backend->keep_gen = gen;
     backend->keep_data = data;
     if (!gen)
@@ -124,14 +129,16 @@ vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen, gpointer data)
 void
 vfBackendDropKept(vfBackend *backend)
 {
+    vfBackendWaitPrepared(backend);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         g_clear_pointer(&backend->kept[l], vfTableSetFree);
         g_clear_pointer(&backend->kept_copy[l], vfTableSetFree);
     }
 }
 
-void
-vfBackendPrepareNext(vfBackend *backend)
+/* vfBackendPrepareNext's work, on whichever thread owns the backend */
+static void
+prepareNext(vfBackend *backend)
 {
     if (backend->garbage)
         g_ptr_array_set_size(backend->garbage, 0);
@@ -142,6 +149,64 @@ vfBackendPrepareNext(vfBackend *backend)
 }
 
 void
+vfBackendPrepareNext(vfBackend *backend)
+{
+    vfBackendWaitPrepared(backend);
+    prepareNext(backend);
+}
+
+static gpointer
+prepareThread(gpointer data)
+{
+    vfBackend *backend = data;
+
+    if (backend->prepare_hook)
+        backend->prepare_hook(FALSE, backend->prepare_hook_data);
+    prepareNext(backend);
+    if (backend->prepare_hook)
+        backend->prepare_hook(TRUE, backend->prepare_hook_data);
+    return NULL;
+}
+
+void
+vfBackendPrepareNextAsync(vfBackend *backend)
+{
+    g_autoptr(GError) err = NULL;
+    sigset_t all, old;
+
+    vfBackendWaitPrepared(backend);
+    if (!backend->keep_gen && !backend->garbage)
+        return;
+    /* a signal meant for the caller's process must not land on a thread
+     * that cannot handle it (libvirtd's handlers write to its event loop,
+     * any thread will do, but a caller may count on its own masks) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    backend->preparing = g_thread_try_new("vf-prepare", prepareThread,
+                                          backend, &err);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!backend->preparing) {
+        g_debug("preparing the next apply here: %s", err->message);
+        prepareNext(backend);
+    }
+}
+
+void
+vfBackendWaitPrepared(vfBackend *backend)
+{
+    if (backend->preparing)
+        g_thread_join(g_steal_pointer(&backend->preparing));
+}
+
+void
+vfBackendSetPrepareHook(vfBackend *backend, vfPrepareHook hook, gpointer data)
+{
+    vfBackendWaitPrepared(backend);
+    backend->prepare_hook = hook;
+    backend->prepare_hook_data = data;
+}
+
+void
 vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen)
 {
     backend->snapshot_gen_known = TRUE;
@@ -149,8 +214,9 @@ vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen)
 }
 
 char *
-vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer, guint32 *gen)
+vfBackendFormatKept(vfBackend *backend, virFirewallLayer layer, guint32 *gen)
 {
+    vfBackendWaitPrepared(backend);
     if (!backend->kept[layer])
         return NULL;
     *gen = backend->kept_gen;
@@ -158,10 +224,11 @@ vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer, guint32 *g
 }
 
 guint
-vfBackendKeptLayers(const vfBackend *backend)
+vfBackendKeptLayers(vfBackend *backend)
 {
     guint n = 0;
 
+    vfBackendWaitPrepared(backend);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
         n += backend->kept[l] != NULL;
     return n;
@@ -194,6 +261,8 @@ vfBackendApply(vfBackend *backend, virFirewall *const *fws, gsize n,
     guint spawned = backend->runner->spawned;
     gboolean ret;
 
+    /* the last apply's tables are this one's */
+    vfBackendWaitPrepared(backend);
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof(*stats));

@@ -170,7 +170,7 @@ void vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen,
 void vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen);
 /* The kept tables of @layer as *-save prints them (without its comment
  * lines) and the generation id they are the kernel's at; NULL if none. */
-char *vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer,
+char *vfBackendFormatKept(vfBackend *backend, virFirewallLayer layer,
                           guint32 *gen);
 
 /*
@@ -180,5 +180,22 @@ char *vfBackendFormatKept(const vfBackend *backend, virFirewallLayer layer,
  * beside 1000 interfaces. Nothing to do without kept tables.
  */
 void vfBackendPrepareNext(vfBackend *backend);
+/*
+ * The same on a thread of the backend's own, for a caller that cannot
+ * tell when it has time (libvirtd: the caller of an apply waits for it,
+ * the next one comes whenever a VM starts). Returns at once; the next
+ * call that needs the kept tables (an apply, vfBackendFree, ...) waits
+ * for the thread first, so the backend is still one thread's at a time.
+ * The thread blocks every signal. If it cannot be started, the work is
+ * done here.
+ */
+void vfBackendPrepareNextAsync(vfBackend *backend);
+/* Waits for vfBackendPrepareNextAsync's thread, if one runs. */
+void vfBackendWaitPrepared(vfBackend *backend);
+/* Tests: called on the preparing thread before (@done FALSE) and after
+ * (@done TRUE) vfBackendPrepareNextAsync's work. */
+typedef void (*vfPrepareHook)(gboolean done, gpointer data);
+void vfBackendSetPrepareHook(vfBackend *backend, vfPrepareHook hook,
+                             gpointer data);
 /* How many layers the next apply could start from kept tables (tests). */
-guint vfBackendKeptLayers(const vfBackend *backend);
+guint vfBackendKeptLayers(vfBackend *backend);

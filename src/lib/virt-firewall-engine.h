@@ -31,7 +31,10 @@
  * Threads: programs may be built and freed on any thread, several at
  * once. An engine is used by one thread at a time (libvirt holds its
  * firewall lock around every apply); the runner is called from that
- * thread only, never concurrently.
+ * thread only, never concurrently. An engine with VFL_ENGINE_KEEP_TABLES
+ * prepares its next apply on a thread of its own (all signals blocked)
+ * after an apply returns; the next apply, or vflEngineFree, waits for
+ * it. That thread never calls the runner.
  *
  * Memory: strings the library hands out are freed with free() (or
  * g_free()).

@@ -13,6 +13,9 @@
 #include "error.h"
 #include "text.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 /* A runner that records each argv and fails those containing "-A" followed
  * by 192.168.122.255 (exit 127), like libvirt's test hook; listing
  * commands get canned output. */
@@ -811,6 +814,127 @@ test_restore_keep_tables(void **state)
 }
 
 
+/* vfBackendPrepareNextAsync (libvirtd's engine): the work runs on another
+ * thread, with every signal blocked, after the call returned; the next
+ * apply and vfBackendFree wait for it. The thread is held at a gate until
+ * the test has looked, then takes a while, so that an apply or a free that
+ * did not wait would meet it still running (its tools would run while
+ * the thread is between the hook's two calls). */
+typedef struct {
+    KeepKernel k;
+    GThread *caller;
+    GMutex lock;
+    GCond cond;
+    gboolean open;          /* the gate */
+    guint started, done;    /* preparations */
+    guint elsewhere;        /* of them on a thread not the caller's */
+    guint unmasked;         /* of them with SIGTERM or SIGCHLD deliverable */
+    guint gateTimeouts;     /* the gate never opened: it ran in the call */
+    guint early;            /* tools run while a preparation was running */
+} PrepareWatch;
+
+static void
+prepareHook(gboolean done, gpointer data)
+{
+    PrepareWatch *w = data;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&w->lock);
+    gint64 until = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+    sigset_t mask;
+
+    if (done) {
+        w->done++;
+        return;
+    }
+    w->started++;
+    g_cond_broadcast(&w->cond);
+    if (g_thread_self() != w->caller)
+        w->elsewhere++;
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    if (!sigismember(&mask, SIGTERM) || !sigismember(&mask, SIGCHLD))
+        w->unmasked++;
+    while (!w->open) {
+        if (!g_cond_wait_until(&w->cond, &w->lock, until)) {
+            w->gateTimeouts++;
+            break;
+        }
+    }
+    w->open = FALSE;
+    g_clear_pointer(&locker, g_mutex_locker_free);
+    g_usleep(100 * 1000);
+}
+
+static void
+prepareAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
+{
+    PrepareWatch *w = opaque;
+
+    g_mutex_lock(&w->lock);
+    if (w->done != w->started)
+        w->early++;
+    g_mutex_unlock(&w->lock);
+    keepAnswer(argv, input, res, &w->k);
+}
+
+/* Once the preparation number @n is at the gate. */
+static void
+openGate(PrepareWatch *w, guint n)
+{
+    gint64 until = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+
+    g_mutex_lock(&w->lock);
+    while (w->started < n && g_cond_wait_until(&w->cond, &w->lock, until))
+        ;
+    w->open = TRUE;
+    g_cond_broadcast(&w->cond);
+    g_mutex_unlock(&w->lock);
+}
+
+static void
+test_restore_prepare_async(void **state)
+{
+    PrepareWatch w = { .k = { 100 }, .caller = g_thread_self() };
+    g_autoptr(vfRunner) rec = vfRunnerNewScripted(prepareAnswer, &w);
+    vfBackend *b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+    sigset_t before, after;
+    char prev[32] = "", next[32];
+
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.cond);
+    vfBackendSetKeepTables(b, keepGeneration, &w.k);
+    vfBackendSetPrepareHook(b, prepareHook, &w);
+    pthread_sigmask(SIG_SETMASK, NULL, &before);
+    for (guint i = 0; i < 4; i++) {
+        g_snprintf(next, sizeof(next), "192.168.122.%u", i + 1);
+        assert_true(keepApply(b, i ? prev : NULL, next));
+        if (i) {
+            /* from the kept tables: the rule written before is known */
+            g_autofree char *del = g_strdup_printf("-D INPUT -s %s/32 -j ACCEPT", prev);
+            assert_non_null(strstr(w.k.lastInput, del));
+        }
+        vfBackendPrepareNextAsync(b);
+        g_mutex_lock(&w.lock);
+        assert_int_equal(w.done, i);   /* returned before the work */
+        g_mutex_unlock(&w.lock);
+        openGate(&w, i + 1);
+        g_strlcpy(prev, next, sizeof(prev));
+    }
+    pthread_sigmask(SIG_SETMASK, NULL, &after);
+    for (int sig = 1; sig < NSIG; sig++)
+        assert_int_equal(sigismember(&before, sig), sigismember(&after, sig));
+    assert_int_equal(w.k.saves, 1);
+    vfBackendFree(b);
+    assert_int_equal(w.started, 4);
+    assert_int_equal(w.done, 4);   /* the free waited for the last one */
+    assert_int_equal(w.elsewhere, 4);
+    assert_int_equal(w.unmasked, 0);
+    assert_int_equal(w.gateTimeouts, 0);
+    assert_int_equal(w.early, 0);   /* each apply waited */
+    g_cond_clear(&w.cond);
+    g_mutex_clear(&w.lock);
+    g_free(w.k.lastInput);
+}
+
+
 /* A tool that cannot take the listing (vfBackendSetListing): the restore
  * is refused, and the rest of that apply goes without one; the program
  * does not fail for it, and the next apply lists again. */
@@ -1046,6 +1170,7 @@ main(void)
         cmocka_unit_test(test_restore_revert_duplicate),
         cmocka_unit_test(test_restore_layers_side_by_side),
         cmocka_unit_test(test_restore_keep_tables),
+        cmocka_unit_test(test_restore_prepare_async),
         cmocka_unit_test(test_text_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
