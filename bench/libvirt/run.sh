@@ -58,6 +58,17 @@ done
 [ -n "$BENCH_PREFIX" ] || { sed -n '2,3p' "$0" >&2; exit 2; }
 export VF_LIBVIRT_PREFIX=$BENCH_PREFIX
 
+# libvirtd logs at debug level only the modules whose lines the times and
+# counts below read, for both backends alike: "Build all filters" (the
+# nwfilter gentech driver), "Applying/Applied ... firewall program"
+# (util.firewall), "About to run"/"Result exit status" (util.command) and
+# "Reloading iptables rules" (the network driver, info). The end-to-end
+# tests' wider set (all of nwfilter and network) logs ~200 000 lines,
+# mostly libvirt's ebtables listings, at a restart beside 1000 bindings:
+# time the benchmark itself adds (docs/performance.md).
+# VF_BENCH_LOG_FILTERS overrides (an A/B of the logging).
+E2E_LOG_FILTERS=${VF_BENCH_LOG_FILTERS:-1:util.firewall 1:util.command 1:nwfilter.nwfilter_gentech_driver 2:network.bridge_driver 3:*}
+
 # shellcheck source=../../contrib/libvirt/e2e/lib.sh
 . "$ROOT/contrib/libvirt/e2e/lib.sh"
 

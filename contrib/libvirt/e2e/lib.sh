@@ -32,6 +32,9 @@ DAEMON_PID=""
 LAUNCH_PID=""
 DAEMON_LOG=""
 N_STARTS=0
+# libvirtd's log_filters: the scenarios read the debug lines of these
+# modules; a script may narrow them before e2e_init (bench/libvirt does)
+E2E_LOG_FILTERS=${E2E_LOG_FILTERS:-1:util.firewall 1:util.command 1:nwfilter 1:network 3:*}
 
 # e2e_init NAME: checks, then the sandbox
 e2e_init() {
@@ -129,7 +132,7 @@ start_sandbox() {
     # no network autostarts (the default one needs a free 192.168.122.0/24)
     cp -a "$PREFIX/etc/libvirt" "$WORK/etc"
     rm -f "$WORK"/etc/qemu/networks/autostart/*.xml
-    printf '%s\n' 'log_filters="1:util.firewall 1:util.command 1:nwfilter 1:network 3:*"' \
+    printf '%s\n' 'log_filters="'"$E2E_LOG_FILTERS"'"' \
         'log_outputs="1:file:'"$PREFIX"'/var/log/libvirt/libvirtd.log"' >"$WORK/etc/libvirtd.conf"
 
     mkdir -p "$PREFIX/var/run" "$PREFIX/var/lib/libvirt" "$PREFIX/var/cache/libvirt" \

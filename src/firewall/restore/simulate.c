@@ -339,15 +339,18 @@ shadowedAt(vfTable *t, vfChain *c, gboolean created, guint pos,
 
 static void
 formatListing(GString *out, virFirewallLayer layer, vfTable *table,
-              const char *tableName, const vfChain *only)
+              const char *tableName, vfChain *only)
 {
+    /* one chain: the loops below visit it alone (not a scan of 9000
+     * chains for each of libvirt's listings of one) */
+    vfChain **chains = only ? &only : table ? (vfChain **)table->chains->pdata : NULL;
+    guint nchains = only ? 1 : table ? table->chains->len : 0;
+
     if (layer == VIR_FIREWALL_LAYER_ETHERNET) {
         g_string_append_printf(out, "Bridge table: %s\n", tableName);
-        for (guint i = 0; table && i < table->chains->len; i++) {
-            vfChain *c = g_ptr_array_index(table->chains, i);
+        for (guint i = 0; i < nchains; i++) {
+            vfChain *c = chains[i];
             GPtrArray *rules;
-            if (only && c != only)
-                continue;
             rules = vfChainRules(table, c);
             /* ebtables-nft shows RETURN for every user chain's policy */
             g_string_append_printf(out, "\nBridge chain: %s, entries: %u, policy: %s\n",
@@ -363,11 +366,9 @@ formatListing(GString *out, virFirewallLayer layer, vfTable *table,
     }
 
     for (guint pass = 0; pass < 2; pass++) {
-        for (guint i = 0; table && i < table->chains->len; i++) {
-            vfChain *c = g_ptr_array_index(table->chains, i);
+        for (guint i = 0; i < nchains; i++) {
+            vfChain *c = chains[i];
             GPtrArray *rules;
-            if (only && c != only)
-                continue;
             if (pass == 0) {
                 if (c->builtin)
                     g_string_append_printf(out, "-P %s %s\n", c->name,

@@ -281,8 +281,10 @@ chainTarget(GStrv rule)
     return isVerdict(target) ? NULL : target;
 }
 
+/* @chain, the rule's, is the value: a rename marks the referrers' chains
+ * changed without looking at every chain of the table */
 static void
-refAdd(vfTable *table, GStrv rule)
+refAdd(vfTable *table, vfChain *chain, GStrv rule)
 {
     const char *target = chainTarget(rule);
     GHashTable *set;
@@ -293,7 +295,7 @@ refAdd(vfTable *table, GStrv rule)
         set = g_hash_table_new(NULL, NULL);
         g_hash_table_insert(table->refs, g_strdup(target), set);
     }
-    g_hash_table_add(set, rule);
+    g_hash_table_insert(set, rule, chain);
 }
 
 static void
@@ -506,7 +508,7 @@ lineParse(const char *line, const char *end, gpointer data)
 
     lineRefForget(ctx->table, ctx->chain, chainTarget(rule));
     g_ptr_array_add(ctx->chain->parsed, rule);
-    refAdd(ctx->table, rule);
+    refAdd(ctx->table, ctx->chain, rule);
 }
 
 GPtrArray *
@@ -667,7 +669,7 @@ void
 vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
     g_ptr_array_insert(vfChainRules(table, chain), index, rule);
-    refAdd(table, rule);
+    refAdd(table, chain, rule);
     changed(table, chain);
 }
 
@@ -677,7 +679,7 @@ vfTableAppendRule(vfTable *table, vfChain *chain, GStrv rule)
     if (!chain->parsed)
         chain->parsed = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(chain->parsed, rule);
-    refAdd(table, rule);
+    refAdd(table, chain, rule);
     changed(table, chain);
 }
 
@@ -765,11 +767,12 @@ vfTableRenameChain(vfTable *table, const char *fromName, const char *to)
     /* the kernel keeps references by handle: they follow the rename */
     if (g_hash_table_steal_extended(table->refs, from, &oldKey, (gpointer *)&set)) {
         GHashTableIter it;
-        gpointer key;
+        gpointer key, value;
         g_free(oldKey);
         g_hash_table_iter_init(&it, set);
-        while (g_hash_table_iter_next(&it, &key, NULL)) {
+        while (g_hash_table_iter_next(&it, &key, &value)) {
             GStrv spec = key;
+            vfChain *referrer = value;
             for (gsize k = 0; spec[k] && spec[k + 1]; k++) {
                 if ((g_str_equal(spec[k], "-j") || g_str_equal(spec[k], "-g")) &&
                     g_str_equal(spec[k + 1], from)) {
@@ -779,15 +782,12 @@ vfTableRenameChain(vfTable *table, const char *fromName, const char *to)
                     break;
                 }
             }
+            /* its rule now names @to (a scan of every chain here was
+             * 0.2 s of a restart beside 1000 bindings: 9000 chains, a
+             * rename per chain) */
+            referrer->pristine = FALSE;
         }
         g_hash_table_insert(table->refs, g_strdup(to), set);
-        /* the referrers' rules now name @to: only parsed chains hold
-         * rules of that index */
-        for (guint i = 0; i < table->chains->len; i++) {
-            vfChain *c = g_ptr_array_index(table->chains, i);
-            if (c->parsed && c->parsed->len)
-                c->pristine = FALSE;
-        }
     }
 }
 

@@ -1,0 +1,54 @@
+#!/bin/bash
+# bench/libvirt/restart-cpu.sh PREFIX [RUNS]: libvirtd restarts beside N
+# clean-traffic bindings (N=1000; VF_BENCH_N) on firewall_backend
+# "iptables-restore", in a sandbox of contrib/libvirt/e2e/lib.sh. Prints,
+# per restart, "ready" and "in libvirtd" as bench/libvirt/run.sh takes
+# them, and the CPU seconds libvirtd used since its launch (itself, the
+# processes it ran), from /proc/PID/stat: the CPU figures hold when other
+# jobs load the machine, the wall-clock ones do not.
+#   VF_BENCH_LOG_FILTERS   libvirtd's log_filters (default: run.sh's)
+#   VF_BENCH_ENGINE_DIR    a directory with another libvirt-firewall-engine.so.0,
+#                          put first by LD_LIBRARY_PATH (libvirtd has a RUNPATH):
+#                          an A/B of the engine under one libvirt
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+[ $# -ge 1 ] || { sed -n '2,3p' "$0" >&2; exit 2; }
+export VF_LIBVIRT_PREFIX=$1
+RUNS=${2:-3}
+N=${VF_BENCH_N:-1000}
+E2E_LOG_FILTERS=${VF_BENCH_LOG_FILTERS:-1:util.firewall 1:util.command 1:nwfilter.nwfilter_gentech_driver 2:network.bridge_driver 3:*}
+ENV=()
+[ -n "${VF_BENCH_ENGINE_DIR:-}" ] && ENV=("LD_LIBRARY_PATH=$VF_BENCH_ENGINE_DIR")
+
+# shellcheck source=../../contrib/libvirt/e2e/lib.sh
+. "$ROOT/contrib/libvirt/e2e/lib.sh"
+
+ts() { awk '{ split($2, t, /[:+]/); printf "%.6f\n", t[1] * 3600 + t[2] * 60 + t[3] }' <<<"$1"; }
+in_start() {
+    local log=$1 first last
+    first=$(grep -m1 'Build all filters newFilters=0' "$log") || { echo NA; return; }
+    last=$(grep -E 'Applied [0-9]+ firewall program|Result exit status' "$log" | tail -n 1)
+    awk -v a="$(ts "$first")" -v b="$(ts "$last")" 'BEGIN { printf "%.3f", b - a }'
+}
+
+e2e_init restart-cpu
+log "N=$N, log_filters: $E2E_LOG_FILTERS, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+sb nft flush ruleset
+make_taps 0 "$N"
+status_bindings 0 $((N - 1)) clean-traffic 'IP=10.0.%hi.%lo'
+flush_rules
+set_backend iptables-restore
+start_daemon first "${ENV[@]}" || fail "libvirtd failed to start"
+log "engine: $(awk '/firewall-engine/ { print $6; exit }' "/proc/$DAEMON_PID/maps")"
+for ((r = 1; r <= RUNS; r++)); do
+    restart_daemon "restart$r" "${ENV[@]}"
+    sleep 0.3   # (as run.sh: the log of the last apply is written)
+    copy_log
+    awk -v r="$r" -v ready="$T_READY" -v inl="$(in_start "$DAEMON_LOG")" -v lines="$(wc -l <"$DAEMON_LOG")" \
+        '{ printf "restart %d: ready %ss, in libvirtd %ss, CPU libvirtd %.2fs, its processes %.2fs, %d log lines\n",
+                  r, ready, inl, ($14 + $15) / 100, ($16 + $17) / 100, lines }' "/proc/$DAEMON_PID/stat"
+done
+stop_daemon
+log "load: $(cut -d' ' -f1-3 /proc/loadavg)"
