@@ -150,7 +150,11 @@ cmp -s "$TMP/f2b.state" "$TMP/f2b.before" && ok "2b state file untouched by the 
     || fail "2b the killed run changed the state file"
 vf verify "$NS" "$TMP/f2b.state"
 expect_rc 3 "2b verify reports the part not yet repaired as drift"
-grep -q 'drift: networks' "$TMP/out" && ok "2b drift names the networks" || { fail "2b drift report"; show "$TMP/out"; }
+# verify --json: one object on stdout, a status per unit
+python3 -c 'import json, sys
+units = json.load(open(sys.argv[1]))["units"]
+sys.exit(0 if [u for u in units if u["unit"] == "networks" and u["status"] == "drift"] else 1)' \
+    "$TMP/out" && ok "2b drift names the networks" || { fail "2b drift report"; show "$TMP/out"; }
 snap "$NS" "$TMP/s"
 foreign_kept "2b no foreign rule lost" "$TMP/s" "$TMP/REF"
 converge "2b" "$NS" "$TMP/f2b.state" "$TMP/REF2B"
