@@ -44,7 +44,7 @@ _virt_firewall()
     cmd=${COMP_WORDS[1]}
 
     case $prev in
-    -c|--config|--state-file)
+    --config|--state-file)
         COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --nwfilter-dir|--binding-dir|--network-dir)
         COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -53,7 +53,7 @@ _virt_firewall()
     --netns)
         COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
         return ;;
-    --connect)
+    -c|--connect)
         COMPREPLY=($(compgen -W $'qemu:///system\nnwfilter:///system\nnetwork:///system' -- "$cur"))
         return ;;
     -w|--wait)

@@ -32,7 +32,7 @@ void
 vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts)
 {
     GOptionEntry entries[] = {
-        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opts->config,
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opts->config,
           "libvirt's network.conf (firewall_backend) [" VF_DEFAULT_CONFIG "]", "FILE" },
         { "nwfilter-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->nwfilter_dirs,
           "filter definitions; repeat, first match wins [" VF_DEFAULT_NWFILTER_DIR "]", "DIR" },
@@ -42,7 +42,7 @@ vfHostOptionsAdd(GOptionContext *ctx, vfHostOptions *opts)
           "active networks' status files [" VF_DEFAULT_NETWORK_DIR "]", "DIR" },
         { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->state_file,
           "what was applied, to skip what did not change [" VF_DEFAULT_STATE_FILE "]", "FILE" },
-        { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->connect,
+        { "connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &opts->connect,
           "read filters, bindings and networks from libvirt: a hypervisor URI (qemu:///system), "
           "or twice, nwfilter:///system and network:///system; \"\" = LIBVIRT_DEFAULT_URI", "URI" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,

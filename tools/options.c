@@ -40,13 +40,21 @@ checkPath(const char *cmd, const char *opt, const char *path, gboolean dir)
 gboolean
 vfHostOptionsCheck(const vfHostOptions *opts, const char *cmd)
 {
-    /* virsh's -c is --connect; here it is --config, and a URI read as a
-     * file name would be "no such file": say what was meant */
+    /* a URI read as a file name would be "no such file": say what was meant */
     if (opts->config && strstr(opts->config, "://")) {
-        fprintf(stderr, "virt-firewall %s: -c/--config %s: a libvirt URI, not a file: "
-                "-c is --config (network.conf) here; a URI goes to --connect\n",
-                cmd, opts->config);
+        fprintf(stderr, "virt-firewall %s: --config %s: a libvirt URI, not a file: "
+                "a URI goes to -c/--connect\n", cmd, opts->config);
         return FALSE;
+    }
+    /* -c is --connect, as in virsh (before 0.2 it was --config): a file
+     * given to it was meant as network.conf */
+    for (gsize i = 0; opts->connect && opts->connect[i]; i++) {
+        if (*opts->connect[i] && g_file_test(opts->connect[i], G_FILE_TEST_EXISTS)) {
+            fprintf(stderr, "virt-firewall %s: -c/--connect %s: a file, not a libvirt URI: "
+                    "network.conf goes to --config (-c is --connect, as in virsh)\n",
+                    cmd, opts->connect[i]);
+            return FALSE;
+        }
     }
     if (opts->connect) {
         const char *given = opts->nwfilter_dirs ? "--nwfilter-dir" :

@@ -72,9 +72,12 @@ expect_rc 2 "--state-file under a file" "$VF" reconnect $DIRS --dry-run --state-
 expect_err "--state-file $HOST/network.conf/x/state.json: $HOST/network.conf is not a directory" "names --state-file and the file in its way"
 expect_rc 2 "--state-file that is a directory" "$VF" reconnect $DIRS --dry-run --state-file "$TMP"
 expect_err "--state-file $TMP: a directory, not a file" "a directory as --state-file is named"
-expect_rc 2 "-c qemu:///system" "$VF" reconnect -c qemu:///system --dry-run
-expect_err "-c is --config (network.conf) here; a URI goes to --connect" "-c with a URI points to --connect"
-one_line "-c URI"
+expect_rc 2 "--config qemu:///system" "$VF" reconnect --config qemu:///system --dry-run
+expect_err "--config qemu:///system: a libvirt URI, not a file: a URI goes to -c/--connect" "--config with a URI points to -c/--connect"
+one_line "--config URI"
+expect_rc 2 "-c FILE" "$VF" reconnect -c "$HOST/network.conf" --dry-run
+expect_err "-c/--connect $HOST/network.conf: a file, not a libvirt URI: network.conf goes to --config" "-c with a file points to --config"
+one_line "-c FILE"
 expect_rc 2 "--netns with --private-netns" "$VF" reconnect $DIRS --netns x --private-netns
 expect_err "--netns and --private-netns: choose one namespace" "the conflict is named"
 one_line "--netns with --private-netns"

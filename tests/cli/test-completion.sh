@@ -48,6 +48,7 @@ expect "tap0 vnet0 vnet1" teardown "--binding-dir=$tmp/b" ''
 expect "apply" help ap
 expect "" help apply ''
 expect "qemu:///system" reconnect --connect qe
+expect "network:///system nwfilter:///system" reconnect -c n
 # every command the program lists is offered
 want=$("$VF" --help | awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
 expect "$want" ''
