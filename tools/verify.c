@@ -382,6 +382,12 @@ vfCmdVerify(int argc, char **argv)
                     "more (orphans); exit 3 if any. Changes nothing. With arguments, only\n"
                     "those units are checked (the networks are one unit).", &argc, &argv))
         return VF_EXIT_USAGE;
+    /* a dry run reads no kernel: every rule would be "missing" */
+    if (cli->target.dry_run) {
+        fprintf(stderr, "virt-firewall verify: --dry-run: verify changes nothing and "
+                "must read the kernel; run it without --dry-run\n");
+        return VF_EXIT_USAGE;
+    }
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     networks = argc == 1;

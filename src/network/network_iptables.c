@@ -549,15 +549,33 @@ vfNetworkDefNeedsFirewall(const vfNetworkDef *def)
            def->forward == VF_NETWORK_FORWARD_ROUTE;
 }
 
+/* iptables reads a '+' ending an interface name as a wildcard: "-i virbr+"
+ * would accept or reject every interface whose name starts with "virbr"
+ * (libvirt 9.0 writes such rules); refused, as for a binding's portdev */
+static gboolean
+checkInterfaceName(const vfNetworkDef *def, const char *what, const char *ifname,
+                   GError **error)
+{
+    if (!ifname || !strchr(ifname, '+'))
+        return TRUE;
+    g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                "network '%s': %s '%s' holds a '+', which iptables reads as a "
+                "wildcard at the end of a name: refused (libvirt 9.0 applies such rules)",
+                def->name, what, ifname);
+    return FALSE;
+}
+
 static gboolean
 checkBridge(const vfNetworkDef *def, GError **error)
 {
-    if (def->bridge)
-        return TRUE;
-    g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
-                "network '%s' (%s): no <bridge name=...>, needed for its "
-                "firewall rules", def->name, def->source);
-    return FALSE;
+    if (!def->bridge) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
+                    "network '%s' (%s): no <bridge name=...>, needed for its "
+                    "firewall rules", def->name, def->source);
+        return FALSE;
+    }
+    return checkInterfaceName(def, "bridge", def->bridge, error) &&
+           checkInterfaceName(def, "forward dev", def->forward_dev, error);
 }
 
 virFirewall *

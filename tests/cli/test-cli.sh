@@ -78,6 +78,9 @@ one_line "--config URI"
 expect_rc 2 "-c FILE" "$VF" reconnect -c "$HOST/network.conf" --dry-run
 expect_err "-c/--connect $HOST/network.conf: a file, not a libvirt URI: network.conf goes to --config" "-c with a file points to --config"
 one_line "-c FILE"
+expect_rc 2 "verify --dry-run" "$VF" verify $DIRS --dry-run
+expect_err "verify: --dry-run: verify changes nothing and must read the kernel" "verify refuses --dry-run"
+one_line "verify --dry-run"
 expect_rc 2 "--netns with --private-netns" "$VF" reconnect $DIRS --netns x --private-netns
 expect_err "--netns and --private-netns: choose one namespace" "the conflict is named"
 one_line "--netns with --private-netns"

@@ -386,6 +386,14 @@ test_build_errors(void **state)
           "<port start='500' end='500'/></nat></forward>"
           "<ip address='10.0.0.1' prefix='24'/></network>",
           "network 'ports': invalid NAT port range '500-500'" },
+        { "<network><name>wild</name><bridge name='virbr+'/><forward/>"
+          "<ip address='10.0.0.1' prefix='24'/></network>",
+          "network 'wild': bridge 'virbr+' holds a '+', which iptables reads as a "
+          "wildcard at the end of a name: refused (libvirt 9.0 applies such rules)" },
+        { "<network><name>wilddev</name><bridge name='br1'/><forward dev='eth+'/>"
+          "<ip address='10.0.0.1' prefix='24'/></network>",
+          "network 'wilddev': forward dev 'eth+' holds a '+', which iptables reads as a "
+          "wildcard at the end of a name: refused (libvirt 9.0 applies such rules)" },
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
