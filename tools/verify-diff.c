@@ -5,6 +5,7 @@
 #include "verify.h"
 #include "firewall/firewall.h"
 #include "firewall/restore/savefmt.h"
+#include "nwfilter/chains.h"
 
 #include <string.h>
 
@@ -273,12 +274,6 @@ vfVerifyCompare(const char *want, const char *have)
 
 /* ---- orphans ---- */
 
-static gboolean
-oneOf(char c, const char *set)
-{
-    return c && strchr(set, c);
-}
-
 /*
  * The interface a chain named as libvirt names an interface's chains is
  * for (owned by one of @named if it can be); NULL for other chains. A
@@ -289,35 +284,30 @@ oneOf(char c, const char *set)
 static char *
 chainIfname(const char *c, GHashTable *named, GHashTable *roots, gboolean *isSub)
 {
-    gsize n = strlen(c);
+    const char *rest, *dash;
+    nwfChainKind kind = nwfChainParse(c, strlen(c), &rest);
+    g_autofree char *found = NULL;
 
     *isSub = FALSE;
-    if (n > 10 && g_str_has_prefix(c, "libvirt-") && oneOf(c[8], "IOJP") && c[9] == '-')
-        return g_strdup(c + 10);
-    if (n > 3 && c[0] == 'F' && oneOf(c[1], "IOJP") && c[2] == '-')
-        return g_strdup(c + 3);
-    if (n > 3 && c[0] == 'H' && oneOf(c[1], "IJ") && c[2] == '-')
-        return g_strdup(c + 3);
-    if (n > 2 && oneOf(c[0], "IOJP") && c[1] == '-') {
-        const char *rest = c + 2;
-        g_autofree char *found = NULL;
-        *isSub = TRUE;
-        for (int pass = 0; pass < 2 && !found; pass++) {
-            GHashTable *set = pass ? roots : named;
-            for (const char *p = strchr(rest, '-'); set && p; p = strchr(p + 1, '-')) {
-                g_autofree char *name = g_strndup(rest, p - rest);
-                if (g_hash_table_contains(set, name)) {
-                    g_free(found);
-                    found = g_steal_pointer(&name);
-                }
+    if (kind == NWF_CHAIN_OTHER || !*rest)
+        return NULL;
+    if (kind == NWF_CHAIN_ROOT || kind == NWF_CHAIN_IPT)
+        return g_strdup(rest);
+    *isSub = TRUE;
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        GHashTable *set = pass ? roots : named;
+        for (const char *p = strchr(rest, '-'); set && p; p = strchr(p + 1, '-')) {
+            g_autofree char *name = g_strndup(rest, p - rest);
+            if (g_hash_table_contains(set, name)) {
+                g_free(found);
+                found = g_steal_pointer(&name);
             }
         }
-        if (found)
-            return g_steal_pointer(&found);
-        if (strchr(rest, '-') && strchr(rest, '-') != rest)
-            return g_strndup(rest, strchr(rest, '-') - rest);
-        return NULL;
     }
+    if (found)
+        return g_steal_pointer(&found);
+    if ((dash = strchr(rest, '-')) && dash != rest)
+        return g_strndup(rest, dash - rest);
     return NULL;
 }
 
