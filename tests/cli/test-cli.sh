@@ -8,8 +8,9 @@ VF=$1
 SRC=$2
 HOST=$SRC/tests/cli/host
 GOLDEN=$SRC/tests/restoredata/cli
-fails=0 passes=0 skips=0
+skips=0
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-cli-$$
 cleanup() {
     for ns in "$NS" "$NS-x" "$NS-h" "$NS-hx" "$NS-n" "$NS-b"; do ip netns del "$ns" 2>/dev/null; done
@@ -17,17 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-fail() { fails=$((fails + 1)); echo "not ok - $1"; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; cat "$TMP/err" | sed 's/^/#   /'; fi
-}
-expect_err() { # expect_err TEXT NAME
-    if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else fail "$2: no '$1' in:"; sed 's/^/#   /' "$TMP/err"; fi
-}
 json_field() { # json_field NAME < summary
     sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1
 }
@@ -561,5 +551,4 @@ assert a[1]["failed"] == ["vn\ufffdet0: no filter binding"], a[1]' "$TMP/answers
     ip netns del "$NS-h"; ip netns del "$NS-hx"
 fi
 
-echo "$passes passed, $fails failed"
-[ "$fails" = 0 ]
+finish

@@ -9,19 +9,10 @@ set -u
 VF=$1
 HOST=$2/tests/cli/host
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-dry-$$
-fails=0 passes=0
 cleanup() { ip netns del "$NS" 2>/dev/null; ip netns del "$NS-r" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-fail() { fails=$((fails + 1)); echo "not ok - $1"; }
-show() { sed 's/^/#   /' "$1" | head -${2:-30}; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; show "$TMP/err"; fi
-}
 save() { # save NS FILE: every table, comments removed
     for t in ebtables iptables ip6tables; do
         echo "## $t"; ip netns exec "$1" "$t"-save | grep -v '^#'
@@ -110,5 +101,4 @@ grep -q '10.0.0.99' "$TMP/out" && ok "apply --dry-run prints the change" || { fa
 grep -v '^#' "$TMP/out" | grep -qE 'vnet0|vnet2|LIBVIRT_' && fail "apply --dry-run: other units" \
     || ok "apply --dry-run: only vnet1"
 
-echo "# $passes passed, $fails failed"
-[ $fails = 0 ]
+finish

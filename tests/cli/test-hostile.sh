@@ -16,8 +16,8 @@
 set -u
 VF=$1
 SRC=$2
-fails=0 passes=0
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-hostile-$$
 cleanup() {
     for ns in "$NS-r" "$NS-e"; do ip netns del "$ns" 2>/dev/null; done
@@ -26,14 +26,6 @@ cleanup() {
 trap cleanup EXIT
 
 # printf, not echo: dash's echo reads the backslash in v\b
-ok() { passes=$((passes + 1)); printf 'ok - %s\n' "$1"; }
-fail() { fails=$((fails + 1)); printf 'not ok - %s\n' "$1"; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; sed 's/^/#   /' "$TMP/err" "$TMP/out" | head -30; fi
-}
 json_field() { # json_field NAME < summary
     sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1
 }
@@ -210,4 +202,4 @@ cmp -s "$TMP/r2" "$TMP/e2" && ok "after VM stops and starts: restore == exec" \
     || { fail "restore != exec after teardown and repair"; diff "$TMP/e2" "$TMP/r2" | head -20 | sed 's/^/#   /'; }
 
 echo "1..$((passes + fails))"
-[ $fails = 0 ]
+finish

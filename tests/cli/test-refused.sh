@@ -16,25 +16,13 @@ VF=$1
 SRC=$2
 HOST=$SRC/tests/cli/host
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-refused-$$
-fails=0 passes=0
 cleanup() {
     for ns in "$NS-ref" "$NS-r" "$NS-x" "$NS-d"; do ip netns del "$ns" 2>/dev/null; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-fail() { fails=$((fails + 1)); echo "not ok - $1"; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
-}
-expect_err() { # expect_err TEXT NAME
-    if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else
-        fail "$2: no '$1' in:"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
-}
 json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
 save_all() { # save_all NS PREFIX: *-save without comments
     for t in ebtables iptables ip6tables; do
@@ -187,5 +175,4 @@ rm "$TMP/good/vm-copy.xml"; mv "$TMP/good/vm-orig.xml" "$TMP/good/vnet1.xml"
 expect_rc 0 "the second binding gone: reconnect" "$VF" reconnect $K -q
 expect_rc 0 "verify clean" "$VF" verify $K -q
 
-echo "$passes passed, $fails failed"
-[ "$fails" = 0 ]
+finish

@@ -9,22 +9,10 @@ set -u
 VF=$1
 HOST=$2/tests/cli/host
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-state-$$
-fails=0 passes=0
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-fail() { fails=$((fails + 1)); echo "not ok - $1"; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
-}
-expect_err() { # expect_err TEXT NAME
-    if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else
-        fail "$2: no '$1' in:"; sed 's/^/#   /' "$TMP/err" | cut -c1-300; fi
-}
 json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
 
 if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
@@ -111,5 +99,4 @@ else
     echo "# SKIP --private-netns part: no unshare -m"
 fi
 
-echo "$passes passed, $fails failed"
-[ "$fails" = 0 ]
+finish

@@ -14,20 +14,12 @@ VF=$1
 SRC=$2
 HOST=$SRC/tests/cli/host
 GOLDEN=$SRC/tests/restoredata/cli
-fails=0 passes=0
 TMP=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 NS=vf-verify-$$
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-ok() { passes=$((passes + 1)); printf 'ok - %s\n' "$1"; }
-fail() { fails=$((fails + 1)); printf 'not ok - %s\n' "$1"; }
-expect_rc() { # expect_rc WANT NAME CMD...
-    want=$1 name=$2; shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-        fail "$name: exit $rc, wanted $want"; sed 's/^/#   /' "$TMP/err" "$TMP/out" | head -30; fi
-}
 has() { # has TEXT NAME: a line of stdout is TEXT
     if grep -qxF -- "$1" "$TMP/out"; then ok "$2"; else
         fail "$2: no line '$1' in:"; sed 's/^/#   /' "$TMP/out"; fi
@@ -115,5 +107,4 @@ expect_rc 0 "verify vnet0 ignores the orphan" "$VF" verify vnet0 $V
 expect_rc 0 "teardown vnet2" "$VF" teardown vnet2 $D --state-file "$TMP/st.json" -q
 expect_rc 0 "verify clean after the orphan's teardown" "$VF" verify $V
 
-echo "# $passes passed, $fails failed"
-[ "$fails" = 0 ]
+finish
