@@ -99,6 +99,9 @@ typedef struct {
 } vfUnit;
 
 void vfUnitFree(vfUnit *unit);
+/* The programs of @units in order, as one batch; *@owner[i] := the index
+ * in @units of program i. */
+GPtrArray *vfUnitsPrograms(GPtrArray *units, guint **owner);
 
 /* Called while the restore tools write a small difference (see
  * vfBackendSetWhileWriting): vfBackendPeekResult tells the result, and

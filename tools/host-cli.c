@@ -66,6 +66,25 @@ vfUnitFree(vfUnit *unit)
     g_free(unit);
 }
 
+GPtrArray *
+vfUnitsPrograms(GPtrArray *units, guint **owner)
+{
+    GPtrArray *fws = g_ptr_array_new();
+
+    for (guint i = 0; i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        for (guint k = 0; k < u->programs->len; k++)
+            g_ptr_array_add(fws, g_ptr_array_index(u->programs, k));
+    }
+    *owner = g_new0(guint, fws->len + 1);
+    for (guint i = 0, n = 0; i < units->len; i++) {
+        vfUnit *u = g_ptr_array_index(units, i);
+        for (guint k = 0; k < u->programs->len; k++)
+            (*owner)[n++] = i;
+    }
+    return fws;
+}
+
 vfCli *
 vfCliNew(void)
 {
@@ -522,25 +541,15 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     g_autoptr(vfBackend) own = cli->backend ? NULL :
                                vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
     vfBackend *backend = cli->backend ? cli->backend : own;
-    g_autoptr(GPtrArray) fws = g_ptr_array_new();
     g_autofree guint *owner = NULL;
+    g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
     g_autofree GError **errors = NULL;
     GPtrArray *perUnit = g_ptr_array_new_full(units->len, errorFreeNullable);
     vfUnitPrograms up = { cli, units, NULL, NULL, 0 };
     gboolean ok;
 
-    for (guint i = 0; i < units->len; i++) {
-        vfUnit *u = g_ptr_array_index(units, i);
-        for (guint k = 0; k < u->programs->len; k++)
-            g_ptr_array_add(fws, g_ptr_array_index(u->programs, k));
-    }
-    owner = g_new0(guint, fws->len + 1);
-    for (guint i = 0, n = 0; i < units->len; i++) {
-        vfUnit *u = g_ptr_array_index(units, i);
-        for (guint k = 0; k < u->programs->len; k++)
-            owner[n++] = i;
+    for (guint i = 0; i < units->len; i++)
         g_ptr_array_add(perUnit, NULL);
-    }
     if (ks) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             vfBackendSetSnapshot(backend, l, ks->save[l]);

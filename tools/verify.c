@@ -43,24 +43,13 @@ simulate(GPtrArray *units, vfKernelState *ks, GPtrArray *errors, GError **error)
 {
     g_autoptr(vfRunner) nothing = vfRunnerNewRecorder();
     g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_RESTORE, nothing);
-    g_autoptr(GPtrArray) fws = g_ptr_array_new();
     g_autofree guint *owner = NULL;
+    g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
     g_autofree GError **errs = NULL;
     char *save[VIR_FIREWALL_LAYER_LAST] = { NULL };
     vfApplyStats stats = { 0 };
     guint transactions;
 
-    for (guint i = 0; i < units->len; i++) {
-        vfUnit *u = g_ptr_array_index(units, i);
-        for (guint k = 0; k < u->programs->len; k++)
-            g_ptr_array_add(fws, g_ptr_array_index(u->programs, k));
-    }
-    owner = g_new0(guint, fws->len + 1);
-    for (guint i = 0, n = 0; i < units->len; i++) {
-        vfUnit *u = g_ptr_array_index(units, i);
-        for (guint k = 0; k < u->programs->len; k++)
-            owner[n++] = i;
-    }
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
         vfBackendSetSnapshot(backend, l, ks->save[l]);
     errs = g_new0(GError *, fws->len + 1);
