@@ -18,20 +18,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 export VF_LIBVIRT_PREFIX=$1
 RUNS=${2:-3}
 N=${VF_BENCH_N:-1000}
-E2E_LOG_FILTERS=${VF_BENCH_LOG_FILTERS:-1:util.firewall 1:util.command 1:nwfilter.nwfilter_gentech_driver 2:network.bridge_driver 3:*}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ENV=()
 [ -n "${VF_BENCH_ENGINE_DIR:-}" ] && ENV=("LD_LIBRARY_PATH=$VF_BENCH_ENGINE_DIR")
 
 # shellcheck source=../../contrib/libvirt/e2e/lib.sh
 . "$ROOT/contrib/libvirt/e2e/lib.sh"
 
-ts() { awk '{ split($2, t, /[:+]/); printf "%.6f\n", t[1] * 3600 + t[2] * 60 + t[3] }' <<<"$1"; }
-in_start() {
-    local log=$1 first last
-    first=$(grep -m1 'Build all filters newFilters=0' "$log") || { echo NA; return; }
-    last=$(grep -E 'Applied [0-9]+ firewall program|Result exit status' "$log" | tail -n 1)
-    awk -v a="$(ts "$first")" -v b="$(ts "$last")" 'BEGIN { printf "%.3f", b - a }'
-}
 
 e2e_init restart-cpu
 log "N=$N, log_filters: $E2E_LOG_FILTERS, load: $(cut -d' ' -f1-3 /proc/loadavg)"
