@@ -29,6 +29,50 @@ vfCmdApply(int argc, char **argv)
     return vfCliExitCode(cli, ret ? ret : built);
 }
 
+/*
+ * What became of each interface: failed, else removed when rules were
+ * written for it, unchanged when there was nothing to remove. The
+ * restore backend writes only the difference: with the tables before
+ * (the kernel cache) and after (its result) known, an interface whose
+ * lines did not change had none written. Otherwise the batch's count of
+ * rules written tells (exec runs every teardown command, present or not).
+ */
+static void
+noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *before,
+             vfApplyResult *result, const vfApplyStats *stats)
+{
+    g_autoptr(vfKernelState) after = NULL;
+
+    vfSummaryAddStats(cli->summary, stats);
+    cli->summary->processes = stats->processes;
+    cli->summary->shown |= (1u << VF_STATUS_REMOVED) | (1u << VF_STATUS_UNCHANGED);
+    vfCliSummaryBackend(cli);
+    if (before && result->known && cli->kind == VF_BACKEND_RESTORE && !cli->target.replay) {
+        char *copies[VIR_FIREWALL_LAYER_LAST];
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            copies[l] = g_strdup(result->save[l] ? result->save[l] : before->save[l]);
+        after = vfKernelStateNewFromText(copies);
+        vfKernelStateIndex(before, (const char *const *)argv + 1);
+        vfKernelStateIndex(after, (const char *const *)argv + 1);
+    }
+    for (int i = 1; i < argc; i++) {
+        g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
+        gboolean written = stats->lines > 0;
+
+        if (errors[i - 1]) {
+            vfCliFail(cli, unit, errors[i - 1]->message);
+            continue;
+        }
+        if (written && after) {
+            g_autofree char *was = vfKernelHashInterface(before, argv[i]);
+            g_autofree char *is = vfKernelHashInterface(after, argv[i]);
+            written = g_strcmp0(was, is) != 0;
+        }
+        vfSummaryUnitSet(cli->summary, unit,
+                         written ? VF_STATUS_REMOVED : VF_STATUS_UNCHANGED, NULL);
+    }
+}
+
 int
 vfCmdTeardown(int argc, char **argv)
 {
@@ -75,8 +119,17 @@ vfCmdTeardown(int argc, char **argv)
                         errors, &stats, &err) && err) {
         fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
         vfKernelCacheRemove(cachePath);
+        for (int i = 1; i < argc; i++) {
+            g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
+            vfSummaryUnitSet(cli->summary, unit, VF_STATUS_FAILED, err->message);
+            g_clear_error(&errors[i - 1]);
+        }
+        vfSummaryAddStats(cli->summary, &stats);
+        vfCliSummaryBackend(cli);
+        vfCliPrintSummary(cli);
         return VF_EXIT_BATCH;
     }
+    vfCliPhase(cli, "apply");
     result.known = vfBackendGetResult(backend, result.save, &result.transactions);
     exact = genKnown && result.known && vfCliReadGeneration(cli, &now) &&
             now == gen + result.transactions;
@@ -84,18 +137,15 @@ vfCmdTeardown(int argc, char **argv)
         if (!result.save[l] && !(ks && (result.save[l] = g_strdup(ks->save[l]))))
             exact = FALSE;
     }
+    noteTeardown(cli, argc, argv, errors, ks, &result, &stats);
     for (guint i = 0; i < fws->len; i++) {
-        if (errors[i]) {   /* all teardown groups ignore errors */
-            fprintf(stderr, "virt-firewall teardown: %s\n", errors[i]->message);
-            g_error_free(errors[i]);
+        if (errors[i])   /* all teardown groups ignore errors */
             ret = VF_EXIT_FAILED;
-        }
+        g_clear_error(&errors[i]);
     }
     if (cli->target.dry_run) {
-        if (cli->target.offline)
-            vfPrintRecording(cli->runner, cli->target.json);
-        else
-            vfPrintDryRun(cli->runner, cli->target.json);
+        vfCliDryRunOutput(cli);
+        vfCliPrintSummary(cli);
         return ret;
     }
     if (!(st = vfStateFileLoad(statePath, netnsId, &err))) {
@@ -127,9 +177,7 @@ vfCmdTeardown(int argc, char **argv)
     } else {
         vfKernelCacheRemove(cachePath);
     }
-    if (!cli->host_opts.quiet)
-        fprintf(stderr, "virt-firewall teardown: %d interfaces, backend %s, "
-                "processes %u, rules written %u\n", argc - 1,
-                vfBackendKindToString(cli->kind), stats.processes, stats.lines);
+    vfCliPhase(cli, "record");
+    vfCliPrintSummary(cli);
     return ret;
 }

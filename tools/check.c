@@ -40,30 +40,18 @@ vfCmdCheck(int argc, char **argv)
     skipped = nwfFilterSetBrokenList(cli->host->filters);
     warnings = cli->host->warnings ? cli->host->warnings->len : 0;
     errors = warnings + skipped->len + cli->failures->len;
-    vfCliReportFailures(cli, "virt-firewall check: failed");
-    if (cli->target.json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "command");
-        json_builder_add_string_value(b, "check");
-        json_builder_set_member_name(b, "filters");
-        json_builder_add_int_value(b, nwfFilterSetSize(cli->host->filters));
-        json_builder_set_member_name(b, "bindings");
-        json_builder_add_int_value(b, cli->host->bindings->len);
-        json_builder_set_member_name(b, "networks");
-        json_builder_add_int_value(b, cli->host->networks->len);
-        json_builder_set_member_name(b, "errors");
-        json_builder_add_int_value(b, errors);
-        vfCliJsonReport(cli, b);
-        json_builder_end_object(b);
-        vfPrintJson(stdout, b, FALSE);
-    } else if (!cli->host_opts.quiet) {
-        fprintf(stderr, "virt-firewall check: %u filters, %u bindings, %u networks: "
-                "%u errors (%u ignored by libvirt, %u filter files skipped, "
-                "%u units failed)\n", nwfFilterSetSize(cli->host->filters),
-                cli->host->bindings->len, cli->host->networks->len, errors,
-                warnings, skipped->len, cli->failures->len);
-    }
+    cli->summary->shown |= 1u << VF_STATUS_BUILT;
+    for (guint i = 0; i < units->len; i++)
+        vfSummaryUnitSet(cli->summary, ((vfUnit *)g_ptr_array_index(units, i))->name,
+                         VF_STATUS_BUILT, NULL);
+    vfSummaryCountAdd(cli->summary, "filters", "filters",
+                      nwfFilterSetSize(cli->host->filters));
+    vfSummaryCountAdd(cli->summary, "bindings", "bindings", cli->host->bindings->len);
+    vfSummaryCountAdd(cli->summary, "networks", "networks", cli->host->networks->len);
+    vfSummaryCountAdd(cli->summary, "errors", "errors", errors);
+    vfSummaryCountAdd(cli->summary, "ignored_by_libvirt", "ignored by libvirt", warnings);
+    vfSummaryCountAdd(cli->summary, "filter_files_skipped", "filter files skipped",
+                      skipped->len);
+    vfCliPrintSummary(cli);
     return errors ? VF_EXIT_FAILED : VF_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "state/state.h"
 #include "util/failure.h"
+#include "summary.h"
 
 enum {
     VF_EXIT_OK = 0,
@@ -56,11 +57,17 @@ void vfTargetOptionsClear(vfTargetOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfTargetOptions, vfTargetOptionsClear)
 vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
                              GError **error);
-void vfPrintRecording(vfRunner *recorder, gboolean json);
+/* A dump: the calls @recorder recorded, but the tables' reading, as sh
+ * reads them back, restore input after its "# ARGV" line (text only). */
+void vfPrintRecording(vfRunner *recorder);
 /* A dry run against the kernel (not offline): the restore input the run
  * would write, one "# ARGV: table NAME" header before each table, or
- * "# nothing to do" when it would write nothing. */
-void vfPrintDryRun(vfRunner *recorder, gboolean json);
+ * "# nothing to do" when it would write nothing (text only). */
+void vfPrintDryRun(vfRunner *recorder);
+/* The "calls" member (docs/json.md) of what @recorder recorded: those
+ * that write (@writesOnly: a dry run against the kernel), or all but the
+ * *-save (a dump). */
+void vfJsonCalls(JsonBuilder *b, vfRunner *recorder, gboolean writesOnly);
 /* The value @built holds, as one JSON text and a newline on @out (json.c:
  * invalid UTF-8 replaced). FALSE if it could not be written (errno). */
 gboolean vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
@@ -120,12 +127,12 @@ typedef struct {
     int lock_fd;          /* vfCliLock(); -1 when not held */
     vfBackendKind kind;
     char *kind_reason;
-    GTimer *timer;
-    GString *phases;      /* "load 0.012s, build 0.003s, ..." */
+    GTimer *timer;        /* since the last phase ended */
+    vfSummary *summary;   /* what the command tells at its end (summary.h) */
+    vfProgress *progress; /* the line on a terminal meanwhile */
     gboolean want_digest; /* reconnect: hash the input files in vfCliOpen */
     char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
     const char *const *only_ifaces; /* apply, dump IFACE...: the bindings needed */
-    gboolean json_summary;
     vfCliWhileWriting while_writing;   /* vfCliSetWhileWriting */
     gpointer while_data;
     vfBackend *backend;   /* serve: one for every request; NULL: one per apply */
@@ -152,7 +159,10 @@ gboolean vfCliParse(vfCli *cli, const char *name, const char *params,
 const char *const *vfCliNwfilterDirs(vfCli *cli);
 /* Loads filters, bindings, networks; picks the backend; opens the runner. */
 int vfCliOpen(vfCli *cli, gboolean needHost);
+/* @phase (static) ended: its time goes to the summary. */
 void vfCliPhase(vfCli *cli, const char *phase);
+/* @phase is under way, @done of @total units: the progress line. */
+void vfCliProgress(vfCli *cli, const char *phase, guint done, guint total);
 /* Serializes the commands that write (an flock on the state file's
  * .lock), waiting up to --wait seconds; an exit code. */
 int vfCliLock(vfCli *cli, const char *cmd);
@@ -167,9 +177,19 @@ void vfCliNoteHost(vfCli *cli);
 /* The failed units, sorted, one "PREFIX: UNIT: REASON" line each on
  * stderr. */
 void vfCliReportFailures(vfCli *cli, const char *prefix);
-/* Adds "failures" (unit, reason), "warnings" and "skipped_files" members
- * to the JSON object being built. */
+/* Adds "warnings", "skipped_files" (and "networks_left_to_libvirt")
+ * members to the JSON object being built. */
 void vfCliJsonReport(vfCli *cli, JsonBuilder *b);
+/* The end of a command: the summary (cli->summary, the failed units
+ * added) as text on stderr, or with --json as one object on stdout (the
+ * failed units also on stderr, one line each); with -q only the failed
+ * units. */
+void vfCliPrintSummary(vfCli *cli);
+/* The backend and why it was chosen, into the summary. */
+void vfCliSummaryBackend(vfCli *cli);
+/* Ends a dry run: its calls printed as text now, or given to the JSON
+ * summary. */
+void vfCliDryRunOutput(vfCli *cli);
 /* @ret if set, else VF_EXIT_FAILED when a unit failed, else OK. */
 int vfCliExitCode(vfCli *cli, int ret);
 

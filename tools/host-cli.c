@@ -93,7 +93,7 @@ vfCliNew(void)
     cli->netns_fd = -1;
     cli->lock_fd = -1;
     cli->timer = g_timer_new();
-    cli->phases = g_string_new(NULL);
+    cli->summary = vfSummaryNew("");
     cli->failures = vfFailuresNew();
     return cli;
 }
@@ -137,7 +137,8 @@ vfCliFree(vfCli *cli)
     }
     g_free(cli->kind_reason);
     g_timer_destroy(cli->timer);
-    g_string_free(cli->phases, TRUE);
+    vfProgressFree(cli->progress);
+    vfSummaryFree(cli->summary);
     g_ptr_array_unref(cli->failures);
     g_free(cli);
 }
@@ -145,9 +146,16 @@ vfCliFree(vfCli *cli)
 void
 vfCliPhase(vfCli *cli, const char *phase)
 {
-    g_string_append_printf(cli->phases, "%s%s %.3fs", cli->phases->len ? ", " : "",
-                           phase, g_timer_elapsed(cli->timer, NULL));
+    vfSummaryPhaseAdd(cli->summary, phase, g_timer_elapsed(cli->timer, NULL));
     g_timer_start(cli->timer);
+    /* between phases the line goes: messages then start on a clean line */
+    vfProgressClear(cli->progress);
+}
+
+void
+vfCliProgress(vfCli *cli, const char *phase, guint done, guint total)
+{
+    vfProgressUpdate(cli->progress, phase, done, total);
 }
 
 /* As virsh does, a command's --help lists every option it takes (GOption
@@ -182,6 +190,10 @@ vfCliParse(vfCli *cli, const char *name, const char *params,
         fprintf(stderr, "virt-firewall %s: %s\n", name, err->message);
         return FALSE;
     }
+    g_free(cli->summary->command);
+    cli->summary->command = g_strdup(name);
+    cli->summary->dry_run = cli->target.dry_run;
+    cli->progress = vfProgressNew(name, !cli->host_opts.quiet);
     return vfHostOptionsCheck(&cli->host_opts, name) &&
            vfTargetOptionsCheck(&cli->target, name);
 }
@@ -433,6 +445,7 @@ vfCliBuildUnits(vfCli *cli, const char *const *only, gboolean networks, int *ret
         g_autoptr(GError) err = NULL;
         vfUnit *u;
 
+        vfCliProgress(cli, "build", i, host->bindings->len);
         if (only && !g_strv_contains(only, b->portdev))
             continue;
         if ((g_hash_table_contains(twice, b->portdev) &&
@@ -561,8 +574,37 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     vfBackendSetProgramSource(backend, releaseProgram, rebuildProgram, &up);
     if (cli->while_writing)
         vfBackendSetWhileWriting(backend, whileWriting, &up);
-    ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
-                        errors, stats, error);
+    if (vfBackendGetKind(backend) == VF_BACKEND_EXEC) {
+        /* exec applies one program after the other anyway: unit by unit
+         * the same, and the progress line can count them (1000 VMs take
+         * 18 minutes) */
+        vfApplyStats sum = { 0 };
+        ok = TRUE;
+        for (guint i = 0, first = 0; i < units->len; i++) {
+            guint n = ((vfUnit *)g_ptr_array_index(units, i))->programs->len;
+            vfApplyStats one = { 0 };
+            vfCliProgress(cli, "apply", i, units->len);
+            if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata + first, n,
+                                errors + first, &one, error))
+                ok = FALSE;
+            sum.processes += one.processes;
+            sum.passes += one.passes;
+            sum.lines += one.lines;
+            sum.retries += one.retries;
+            sum.lock_retries += one.lock_retries;
+            sum.layers_written |= one.layers_written;
+            first += n;
+            if (error && *error)
+                break;
+        }
+        vfCliProgress(cli, "apply", units->len, units->len);
+        if (stats)
+            *stats = sum;
+    } else {
+        vfCliProgress(cli, "apply", 0, units->len);
+        ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
+                            errors, stats, error);
+    }
     /* @up lives on this stack; a backend kept for the next apply must not
      * call back into it */
     vfBackendSetProgramSource(backend, NULL, NULL, NULL);

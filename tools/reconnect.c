@@ -14,67 +14,53 @@ typedef struct {
     vfApplyStats stats;
 } vfOutcome;
 
-/* The end of a command: the failed units (even with -q), then the
- * numbers; with --json one object on stderr instead of the numbers. */
-static void
-printSummary(vfCli *cli, const char *cmd, const vfOutcome *o, guint spawned)
-{
-    g_autofree char *prefix = g_strdup_printf("virt-firewall %s: failed", cmd);
-    g_autoptr(GPtrArray) skipped = cli->host ? nwfFilterSetBrokenList(cli->host->filters)
-                                             : g_ptr_array_new();
-    guint warnings = cli->host && cli->host->warnings ? cli->host->warnings->len : 0;
-
-    if (cli->host_opts.quiet || cli->target.json)
-        vfCliReportFailures(cli, prefix);
-    if (cli->host_opts.quiet)
-        return;
-    if (cli->target.json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "command");
-        json_builder_add_string_value(b, cmd);
-        json_builder_set_member_name(b, "backend");
-        json_builder_add_string_value(b, vfBackendKindToString(cli->kind));
-        json_builder_set_member_name(b, "phases");
-        json_builder_add_string_value(b, cli->phases->str);
-        json_builder_set_member_name(b, "processes");
-        json_builder_add_int_value(b, spawned);
-        json_builder_set_member_name(b, "passes");
-        json_builder_add_int_value(b, o->stats.passes);
-        json_builder_set_member_name(b, "rules_written");
-        json_builder_add_int_value(b, o->stats.lines);
-        json_builder_set_member_name(b, "retries");
-        json_builder_add_int_value(b, o->stats.retries);
-        json_builder_set_member_name(b, "skipped");
-        json_builder_add_int_value(b, o->skipped);
-        json_builder_set_member_name(b, "rebuilt");
-        json_builder_add_int_value(b, o->rebuilt);
-        json_builder_set_member_name(b, "failed");
-        json_builder_add_int_value(b, cli->failures->len);
-        vfCliJsonReport(cli, b);
-        json_builder_end_object(b);
-        vfPrintJson(stderr, b, FALSE);
-        return;
-    }
-    fprintf(stderr,
-            "virt-firewall %s: backend %s (%s)\n"
-            "  time: %s\n"
-            "  processes spawned: %u, restore passes: %u, rules written: %u, retries: %u\n"
-            "  units: %u rebuilt, %u skipped, %u failed\n",
-            cmd, vfBackendKindToString(cli->kind), cli->kind_reason,
-            cli->phases->str, spawned, o->stats.passes, o->stats.lines, o->stats.retries,
-            o->rebuilt, o->skipped, cli->failures->len);
-    if (warnings || skipped->len)
-        fprintf(stderr, "  input: %u warnings, %u filter files skipped\n",
-                warnings, skipped->len);
-    vfCliReportFailures(cli, "  failed");
-}
-
 static char *
 kernelHash(vfKernelState *ks, const vfUnit *u)
 {
     return u->ifname ? vfKernelHashInterface(ks, u->ifname) : vfKernelHashNetworks(ks);
+}
+
+/*
+ * What became of @todo's units: failed (errors[i]), else rebuilt when
+ * rules were written for it, unchanged when the kernel already held them.
+ * The restore backend writes only the difference: a unit whose lines in
+ * the tables @before and @after the apply are the same had none written
+ * (a dry run with nothing to do rebuilds nothing). The exec backend and a
+ * replay write every rule of every program: any rule written rebuilt
+ * them all. Without the tables of both sides, the batch's count of rules
+ * written tells.
+ */
+static void
+noteUnits(vfCli *cli, GPtrArray *todo, GPtrArray *errors, vfKernelState *before,
+          vfKernelState *after, const vfApplyStats *stats)
+{
+    gboolean writesAll = cli->kind == VF_BACKEND_EXEC || cli->target.replay;
+
+    if (before && after && !writesAll) {
+        vfCliIndexKernel(todo, before);
+        vfCliIndexKernel(todo, after);
+    }
+    for (guint i = 0; i < todo->len; i++) {
+        vfUnit *u = g_ptr_array_index(todo, i);
+        GError *e = errors ? g_ptr_array_index(errors, i) : NULL;
+        gboolean written = stats->lines > 0;
+
+        if (e) {
+            vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_FAILED, e->message);
+            continue;
+        }
+        if (cli->target.dry_run && cli->target.offline) {
+            vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_BUILT, NULL);
+            continue;
+        }
+        if (written && before && after && !writesAll) {
+            g_autofree char *was = kernelHash(before, u);
+            g_autofree char *is = kernelHash(after, u);
+            written = g_strcmp0(was, is) != 0;
+        }
+        vfSummaryUnitSet(cli->summary, u->name,
+                         written ? VF_STATUS_REBUILT : VF_STATUS_UNCHANGED, NULL);
+    }
 }
 
 /*
@@ -328,6 +314,10 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     gboolean readKernelState = !cli->target.offline;
     gboolean cacheValid = FALSE;
 
+    cli->summary->shown |= cli->target.dry_run && cli->target.offline
+                           ? 1u << VF_STATUS_BUILT
+                           : (1u << VF_STATUS_REBUILT) | (1u << VF_STATUS_UNCHANGED) |
+                             (useState ? 1u << VF_STATUS_SKIPPED : 0);
     run.cachePath = vfKernelCachePath(run.statePath);
     run.netnsId = vfNetnsId(cli->netns_fd);
     run.genKnown = run.genAtStart = readKernelState && vfCliReadGeneration(cli, &run.gen);
@@ -340,9 +330,10 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         for (guint i = 0; i < units->len; i++) {
             vfUnit *u = g_ptr_array_index(units, i);
             if (g_strcmp0(vfStateFileGetDesired(run.st, u->name), u->desired) == 0 &&
-                vfStateFileGetKernel(run.st, u->name))
+                vfStateFileGetKernel(run.st, u->name)) {
                 o.skipped++;
-            else
+                vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_SKIPPED, NULL);
+            } else
                 g_ptr_array_add(todo, u);
         }
     }
@@ -368,15 +359,13 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
                 if (g_strcmp0(vfStateFileGetDesired(run.st, u->name), u->desired) == 0 &&
                     g_strcmp0(vfStateFileGetKernel(run.st, u->name), kh) == 0) {
                     o.skipped++;
+                    vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_SKIPPED, NULL);
                     continue;
                 }
             }
             g_ptr_array_add(todo, u);
         }
     }
-    if (todo->len > 100 && !cli->host_opts.quiet)
-        fprintf(stderr, "virt-firewall %s: applying %u units...\n", cmd, todo->len);
-
     if (todo->len) {
         /* the per-unit lines are a copy of the tables: not needed while
          * applying (rebuilt on demand), and the apply is the peak */
@@ -392,10 +381,8 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     }
     vfCliPhase(cli, "apply");
 
-    if (cli->target.dry_run && cli->target.offline)
-        vfPrintRecording(cli->runner, cli->target.json);
-    else if (cli->target.dry_run)
-        vfPrintDryRun(cli->runner, cli->target.json);
+    if (cli->target.dry_run)
+        vfCliDryRunOutput(cli);
 
     if (writeState && ret != VF_EXIT_BATCH) {
         guint32 now = 0;
@@ -439,6 +426,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
                 ret = VF_EXIT_FAILED;
             }
         }
+        noteUnits(cli, todo, errors, run.ks, prepared ? run.after : after, &o.stats);
         if (prepared) {
             /* as foreseen while the tools wrote: put the files in place */
             o.rebuilt = run.o.rebuilt;
@@ -474,19 +462,36 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
             }
         }
         vfCliPhase(cli, "record");
+    } else if (ret == VF_EXIT_BATCH) {
+        /* the batch failed as a whole (said above): none of its units
+         * can be told applied */
+        for (guint i = 0; i < todo->len; i++)
+            vfSummaryUnitSet(cli->summary, ((vfUnit *)g_ptr_array_index(todo, i))->name,
+                             VF_STATUS_FAILED, err ? err->message : "the batch failed");
     } else {
+        g_autoptr(vfKernelState) sim = NULL;
+
         for (guint i = 0; errors && i < errors->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
             if (e) {
                 vfCliFail(cli, ((vfUnit *)g_ptr_array_index(todo, i))->name, e->message);
                 o.failed++;
                 ret = ret ? ret : VF_EXIT_FAILED;
-            } else {
-                o.rebuilt++;
             }
         }
+        /* a dry run against the kernel: the tables the run would leave */
+        if (todo->len && result.known && run.ks) {
+            char *copies[VIR_FIREWALL_LAYER_LAST];
+            for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+                copies[l] = g_strdup(result.save[l] ? result.save[l] : run.ks->save[l]);
+            sim = vfKernelStateNewFromText(copies);
+        }
+        noteUnits(cli, todo, errors, run.ks, sim, &o.stats);
     }
-    printSummary(cli, cmd, &o, cli->runner->spawned - spawned0);
+    vfSummaryAddStats(cli->summary, &o.stats);
+    cli->summary->processes = cli->runner->spawned - spawned0;
+    vfCliSummaryBackend(cli);
+    vfCliPrintSummary(cli);
     runClear(&run);
     return ret;
 }
@@ -515,9 +520,14 @@ unchangedSinceLastRun(vfCli *cli)
         !vfCliReadGeneration(cli, &gen) || gen != recorded)
         return FALSE;
     names = vfStateFileUnits(st);
-    o.skipped = g_strv_length(names);
+    cli->summary->shown |= (1u << VF_STATUS_REBUILT) | (1u << VF_STATUS_UNCHANGED) |
+                           (1u << VF_STATUS_SKIPPED);
+    for (gsize k = 0; names[k]; k++)
+        vfSummaryUnitSet(cli->summary, names[k], VF_STATUS_SKIPPED, NULL);
     vfCliPhase(cli, "check");
-    printSummary(cli, "reconnect", &o, 0);
+    vfSummaryAddStats(cli->summary, &o.stats);
+    vfCliSummaryBackend(cli);
+    vfCliPrintSummary(cli);
     return TRUE;
 }
 
@@ -566,7 +576,7 @@ vfCmdDump(int argc, char **argv)
         return VF_EXIT_USAGE;
     cli->target.dry_run = TRUE;
     cli->target.offline = TRUE;
-    cli->host_opts.quiet = TRUE;
+    cli->summary->dry_run = TRUE;
     /* what apply IFACE... would run, from the bindings apply would read */
     if (argc > 1)
         cli->only_ifaces = (const char *const *)argv + 1;

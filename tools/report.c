@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 void
@@ -64,19 +65,6 @@ vfCliJsonReport(vfCli *cli, JsonBuilder *b)
 {
     g_autoptr(GPtrArray) skipped = NULL;
 
-    g_ptr_array_sort(cli->failures, failureCompare);
-    json_builder_set_member_name(b, "failures");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < cli->failures->len; i++) {
-        vfFailure *f = g_ptr_array_index(cli->failures, i);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "unit");
-        json_builder_add_string_value(b, f->unit);
-        json_builder_set_member_name(b, "reason");
-        json_builder_add_string_value(b, f->reason);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
     if (cli->networks_nft) {
         /* firewall_backend = "nftables": networks not built nor applied */
         json_builder_set_member_name(b, "networks_left_to_libvirt");
@@ -95,6 +83,91 @@ vfCliJsonReport(vfCli *cli, JsonBuilder *b)
             json_builder_add_string_value(b, g_ptr_array_index(skipped, i));
     }
     json_builder_end_array(b);
+}
+
+void
+vfCliSummaryBackend(vfCli *cli)
+{
+    g_free(cli->summary->backend);
+    g_free(cli->summary->backend_reason);
+    cli->summary->backend = g_strdup(vfBackendKindToString(cli->kind));
+    cli->summary->backend_reason = g_strdup(cli->kind_reason);
+}
+
+static void
+jsonCalls(JsonBuilder *b, gpointer data)
+{
+    vfCli *cli = data;
+
+    vfJsonCalls(b, cli->runner, !cli->target.offline);
+}
+
+void
+vfCliDryRunOutput(vfCli *cli)
+{
+    if (cli->target.json) {
+        cli->summary->extra = jsonCalls;
+        cli->summary->extra_data = cli;
+    } else if (cli->target.offline) {
+        vfPrintRecording(cli->runner);
+    } else {
+        vfPrintDryRun(cli->runner);
+    }
+}
+
+static gint
+unitCompare(gconstpointer a, gconstpointer b)
+{
+    const vfSummaryUnit *x = *(vfSummaryUnit *const *)a, *y = *(vfSummaryUnit *const *)b;
+    return g_strcmp0(x->name, y->name);
+}
+
+void
+vfCliPrintSummary(vfCli *cli)
+{
+    vfSummary *s = cli->summary;
+    g_autofree char *prefix = g_strdup_printf("virt-firewall %s: failed", s->command);
+
+    vfProgressClear(cli->progress);
+    /* every unit that failed, also those that never got to be one (a
+     * binding that cannot be loaded, a program that cannot be built) */
+    for (guint i = 0; i < cli->failures->len; i++) {
+        vfFailure *f = g_ptr_array_index(cli->failures, i);
+        vfSummaryUnitSet(s, f->unit, VF_STATUS_FAILED, f->reason);
+    }
+    g_ptr_array_sort(s->units, unitCompare);
+    if (cli->target.json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        /* stdout holds the object alone; the reasons are also said where
+         * a log catches them */
+        vfCliReportFailures(cli, prefix);
+        json_builder_begin_object(b);
+        vfSummaryBuildJson(s, b);
+        vfCliJsonReport(cli, b);
+        json_builder_end_object(b);
+        if (!vfPrintJson(stdout, b, TRUE))
+            fprintf(stderr, "virt-firewall %s: cannot write the JSON summary: %s\n",
+                    s->command, g_strerror(errno));
+        return;
+    }
+    if (cli->host_opts.quiet) {
+        vfCliReportFailures(cli, prefix);
+        return;
+    }
+    {
+        g_autoptr(GString) text = g_string_new(NULL);
+        g_autoptr(GPtrArray) skipped = cli->host ? nwfFilterSetBrokenList(cli->host->filters)
+                                                 : g_ptr_array_new();
+        guint warnings = cli->host && cli->host->warnings ? cli->host->warnings->len : 0;
+
+        vfSummaryFormatText(s, text);
+        fputs(text->str, stderr);
+        if (warnings || skipped->len)
+            fprintf(stderr, "  input: %u warnings, %u filter files skipped\n",
+                    warnings, skipped->len);
+        vfCliReportFailures(cli, "  failed");
+    }
 }
 
 int

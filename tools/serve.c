@@ -61,6 +61,9 @@ answer(const char *request, gboolean ok, const char *error, GPtrArray *failures,
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
+    /* docs/json.md: the answers' schema, versioned as the summaries' */
+    json_builder_set_member_name(b, "version");
+    json_builder_add_int_value(b, 1);
     json_builder_set_member_name(b, "request");
     json_builder_add_string_value(b, request);
     json_builder_set_member_name(b, "ok");
@@ -297,6 +300,8 @@ vfCmdServe(int argc, char **argv)
                     "answers each with one JSON line. The restore backend keeps the\n"
                     "kernel's tables between requests while nobody else writes them.", &argc, &argv))
         return VF_EXIT_USAGE;
+    /* a request is short and answered on stdout: no progress line */
+    g_clear_pointer(&cli->progress, vfProgressFree);
     if (argc > 1) {
         fprintf(stderr, "virt-firewall serve: requests come on stdin, not as arguments\n");
         return VF_EXIT_USAGE;

@@ -133,34 +133,38 @@ appendShellWord(GString *out, const char *word)
 }
 
 void
-vfPrintRecording(vfRunner *recorder, gboolean json)
+vfJsonCalls(JsonBuilder *b, vfRunner *recorder, gboolean writesOnly)
 {
     GPtrArray *calls = vfRunnerRecorderCalls(recorder);
 
-    if (json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-
+    json_builder_set_member_name(b, "calls");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < calls->len; i++) {
+        vfRecordedCall *c = g_ptr_array_index(calls, i);
+        /* reading the tables is not what a dump or a dry run is about */
+        if (writesOnly ? readsOnly((const char *const *)c->argv)
+                       : g_str_has_suffix(c->argv[0], "-save"))
+            continue;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "argv");
         json_builder_begin_array(b);
-        for (guint i = 0; i < calls->len; i++) {
-            vfRecordedCall *c = g_ptr_array_index(calls, i);
-            if (g_str_has_suffix(c->argv[0], "-save"))
-                continue;
-            json_builder_begin_object(b);
-            json_builder_set_member_name(b, "argv");
-            json_builder_begin_array(b);
-            for (gsize k = 0; c->argv[k]; k++)
-                json_builder_add_string_value(b, c->argv[k]);
-            json_builder_end_array(b);
-            if (c->input) {
-                json_builder_set_member_name(b, "stdin");
-                json_builder_add_string_value(b, c->input);
-            }
-            json_builder_end_object(b);
-        }
+        for (gsize k = 0; c->argv[k]; k++)
+            json_builder_add_string_value(b, c->argv[k]);
         json_builder_end_array(b);
-        vfPrintJson(stdout, b, TRUE);
-        return;
+        if (c->input) {
+            json_builder_set_member_name(b, "stdin");
+            json_builder_add_string_value(b, c->input);
+        }
+        json_builder_end_object(b);
     }
+    json_builder_end_array(b);
+}
+
+void
+vfPrintRecording(vfRunner *recorder)
+{
+    GPtrArray *calls = vfRunnerRecorderCalls(recorder);
+
     for (guint i = 0; i < calls->len; i++) {
         vfRecordedCall *c = g_ptr_array_index(calls, i);
         g_autoptr(GString) line = g_string_new(NULL);
@@ -189,18 +193,15 @@ appendArgv(GString *out, char **argv)
 }
 
 void
-vfPrintDryRun(vfRunner *recorder, gboolean json)
+vfPrintDryRun(vfRunner *recorder)
 {
     GPtrArray *calls = vfRunnerRecorderCalls(recorder);
     guint writes = 0;
 
     for (guint i = 0; i < calls->len; i++)
         writes += !readsOnly((const char *const *)((vfRecordedCall *)g_ptr_array_index(calls, i))->argv);
-    if (json || !writes) {
-        if (!writes && !json)
-            printf("# nothing to do: the kernel holds what this run would write\n");
-        if (json)
-            vfPrintRecording(recorder, TRUE);   /* [] when nothing */
+    if (!writes) {
+        printf("# nothing to do: the kernel holds what this run would write\n");
         return;
     }
     for (guint i = 0; i < calls->len; i++) {

@@ -227,33 +227,25 @@ jsonItems(JsonBuilder *b, const char *member, GPtrArray *items, int kind, int ru
     json_builder_end_array(b);
 }
 
+/* a unit's members besides name, kind, status and reason */
 static void
-printJson(vfCli *cli, GPtrArray *checked, GPtrArray *orphans, guint drift)
+jsonUnit(JsonBuilder *b, gpointer data)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    vfVerifyUnit *v = data;
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "command");
-    json_builder_add_string_value(b, "verify");
-    json_builder_set_member_name(b, "units");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < checked->len; i++) {
-        vfVerifyUnit *v = g_ptr_array_index(checked, i);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "unit");
-        json_builder_add_string_value(b, v->unit->name);
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, v->failed ? "failed" :
-                                         v->items && v->items->len ? "drift" : "ok");
-        json_builder_set_member_name(b, "checked_by");
-        json_builder_add_string_value(b, v->failed ? "none" :
-                                         v->byState ? "state-file" : "simulation");
-        jsonItems(b, "missing", v->items, VF_VERIFY_MISSING, 0);
-        jsonItems(b, "changed", v->items, VF_VERIFY_CHANGED, 0);
-        jsonItems(b, "extra", v->items, VF_VERIFY_EXTRA, 0);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    json_builder_set_member_name(b, "checked_by");
+    json_builder_add_string_value(b, v->failed ? "none" :
+                                     v->byState ? "state-file" : "simulation");
+    jsonItems(b, "missing", v->items, VF_VERIFY_MISSING, 0);
+    jsonItems(b, "changed", v->items, VF_VERIFY_CHANGED, 0);
+    jsonItems(b, "extra", v->items, VF_VERIFY_EXTRA, 0);
+}
+
+static void
+jsonOrphans(JsonBuilder *b, gpointer data)
+{
+    GPtrArray *orphans = data;
+
     json_builder_set_member_name(b, "orphans");
     json_builder_begin_array(b);
     for (guint i = 0; i < orphans->len; i++) {
@@ -266,13 +258,31 @@ printJson(vfCli *cli, GPtrArray *checked, GPtrArray *orphans, guint drift)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "drift");
-    json_builder_add_int_value(b, drift);
-    json_builder_set_member_name(b, "failed");
-    json_builder_add_int_value(b, cli->failures->len);
-    vfCliJsonReport(cli, b);
-    json_builder_end_object(b);
-    vfPrintJson(stdout, b, TRUE);
+}
+
+/* The units into the summary, with what verify found of each. */
+static void
+noteUnits(vfCli *cli, GPtrArray *checked, GPtrArray *orphans, guint drift, guint byState)
+{
+    vfSummary *s = cli->summary;
+
+    s->shown |= (1u << VF_STATUS_OK) | (1u << VF_STATUS_DRIFT);
+    for (guint i = 0; i < checked->len; i++) {
+        vfVerifyUnit *v = g_ptr_array_index(checked, i);
+        const vfFailure *f = vfFailuresFind(cli->failures, v->unit->name);
+        vfSummaryUnit *u = vfSummaryUnitSet(s, v->unit->name,
+                                            v->failed ? VF_STATUS_FAILED :
+                                            v->items && v->items->len ? VF_STATUS_DRIFT :
+                                            VF_STATUS_OK, f ? f->reason : NULL);
+        u->extra = jsonUnit;
+        u->extra_data = v;
+    }
+    s->extra = jsonOrphans;
+    s->extra_data = orphans;
+    vfSummaryCountAdd(s, "drift", "drift", drift);
+    vfSummaryCountAdd(s, "orphaned_interfaces", "orphaned interfaces", orphans->len);
+    vfSummaryCountAdd(s, "by_state_file", "checked by the state file", byState);
+    s->processes = cli->runner->spawned;
 }
 
 /* ---- which units ---- */
@@ -388,7 +398,6 @@ vfCmdVerify(int argc, char **argv)
     /* with arguments only the interfaces named; none: every binding */
     units = vfCliBuildUnits(cli, argc > 1 ? (const char *const *)ifaces->pdata : NULL,
                             networks, &built);
-    vfCliPhase(cli, "build");
     if (!(ks = vfKernelStateRead(cli->runner, &err))) {
         fprintf(stderr, "virt-firewall verify: %s\n", err->message);
         return VF_EXIT_BATCH;
@@ -432,17 +441,11 @@ vfCmdVerify(int argc, char **argv)
         drift += v->items && v->items->len;
     }
     drift += orphans->len;
-    if (cli->target.json)
-        printJson(cli, checked, orphans, drift);
-    else
+    if (!cli->target.json)
         printText(cli, checked, orphans);
-    if (!cli->host_opts.quiet)
-        fprintf(stderr, "virt-firewall verify: %u units, %u with drift, %u orphaned "
-                "interfaces, %u not checked; %u by the state file; processes %u\n",
-                checked->len, drift - orphans->len, orphans->len, cli->failures->len,
-                checked->len - todo->len, cli->runner->spawned);
+    noteUnits(cli, checked, orphans, drift, checked->len - todo->len);
     /* a unit that cannot be built cannot be verified */
-    vfCliReportFailures(cli, "virt-firewall verify: failed");
+    vfCliPrintSummary(cli);
     if (drift)
         return VF_EXIT_DRIFT;
     return vfCliExitCode(cli, built);
