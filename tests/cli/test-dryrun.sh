@@ -41,11 +41,18 @@ expect_rc 0 "dry run on an applied host" "$VF" reconnect $(dirs "$HOST/bindings"
     --state-file "$TMP/dry.json" --dry-run
 [ "$(cat "$TMP/out")" = "# nothing to do: the kernel holds what this run would write" ] \
     && ok "unchanged host: nothing to do" || { fail "unchanged host printed:"; show "$TMP/out"; }
+# nothing to write: nothing is "rebuilt" (it used to say "4 rebuilt")
+expect_err "virt-firewall reconnect: 4 units: 0 rebuilt, 4 unchanged, 0 skipped, 0 failed" \
+    "unchanged host: the summary says 0 rebuilt, 4 unchanged"
 [ -e "$TMP/dry.json" ] || [ -e "$TMP/dry.json.kernel" ] || [ -e "$TMP/dry.json.lock" ] \
     && fail "the dry run wrote a state file" || ok "the dry run wrote no state file"
 expect_rc 0 "dry run --json on an applied host" "$VF" reconnect $(dirs "$HOST/bindings") \
     --netns "$NS" --state-file "$TMP/dry.json" --dry-run --json
-[ "$(tr -d ' \n' < "$TMP/out")" = "[]" ] && ok "unchanged host, --json: no call" \
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["calls"] == [] and d["dry_run"] is True and d["counts"]["rebuilt"] == 0
+         and d["counts"]["unchanged"] == 4 and d["rules_written"] == 0 else 1)' "$TMP/out" \
+    && ok "unchanged host, --json: no call, 0 rebuilt, 4 unchanged" \
     || { fail "unchanged host --json printed:"; show "$TMP/out"; }
 
 # one binding changes: only that interface's lines are printed
@@ -56,6 +63,8 @@ cp "$TMP/$NS.json" "$TMP/state-before"
 expect_rc 0 "reconnect --dry-run after one change" "$VF" reconnect $(dirs "$TMP/b") --netns "$NS" \
     --state-file "$TMP/$NS.json" --dry-run
 cp "$TMP/out" "$TMP/script"
+expect_err "virt-firewall reconnect: 4 units: 1 rebuilt, 0 unchanged, 3 skipped, 0 failed" \
+    "after one change: 1 rebuilt (vnet1), the others skipped"
 grep -q '10.0.0.99' "$TMP/script" && ok "the change is printed" || { fail "no 10.0.0.99 in:"; show "$TMP/script"; }
 grep -v '^#' "$TMP/script" | grep -E 'vnet0|vnet2|LIBVIRT_' > "$TMP/others" \
     && { fail "lines of units that did not change:"; show "$TMP/others"; } || ok "only vnet1's lines"

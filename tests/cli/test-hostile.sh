@@ -26,10 +26,6 @@ cleanup() {
 trap cleanup EXIT
 
 # printf, not echo: dash's echo reads the backslash in v\b
-json_field() { # json_field NAME < summary
-    sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1
-}
-
 if [ "$(id -u)" != 0 ] || ! ip netns add "$NS-r" 2>/dev/null; then
     echo "1..0 # SKIP needs root and ip netns"
     exit 77

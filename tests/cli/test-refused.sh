@@ -23,7 +23,6 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
 save_all() { # save_all NS PREFIX: *-save without comments
     for t in ebtables iptables ip6tables; do
         ip netns exec "$1" $t-save | grep -v '^#' > "$2.$t"

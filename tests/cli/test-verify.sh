@@ -28,12 +28,7 @@ hasnt() { # hasnt TEXT NAME: no line of stdout contains TEXT
     if grep -qF -- "$1" "$TMP/out"; then fail "$2: '$1' in:"; sed 's/^/#   /' "$TMP/out"
     else ok "$2"; fi
 }
-golden() { # golden NAME: stdout equals tests/restoredata/cli/NAME
-    if [ -n "${VIR_TEST_REGENERATE_OUTPUT:-}" ]; then
-        cp "$TMP/out" "$GOLDEN/$1"; fail "$1 regenerated"
-    elif cmp -s "$TMP/out" "$GOLDEN/$1"; then ok "$1 matches golden"
-    else fail "$1 differs from golden"; diff "$GOLDEN/$1" "$TMP/out" | head -30 | sed 's/^/#   /'; fi
-}
+golden() { golden_file "$TMP/out" "$1"; }   # lib.sh: stdout, masked, equals NAME
 
 if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
     echo "# SKIP: needs root and ip netns"; exit 77

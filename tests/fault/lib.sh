@@ -116,7 +116,17 @@ expect_err() { # expect_err NAME REGEX (after vf)
     if grep -qE -- "$2" "$TMP/err"; then ok "$1"; else fail "$1: no /$2/ in:"; show "$TMP/err"; fi
 }
 note() { grep -v '^{' "$TMP/err" | head -3 | sed "s/^/# $1 said: /"; }
-json_field() { sed -n 's/.*"'"$1"'" *: *\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1; }
+# json_field NAME: a number of the --json summary on stdout (docs/json.md):
+# counts.NAME (the units of a status), else the member NAME
+json_field() {
+    python3 -c 'import json, sys
+try:
+    d = json.load(open(sys.argv[2]))
+except (OSError, ValueError):
+    sys.exit(0)
+v = d.get("counts", {}).get(sys.argv[1], d.get(sys.argv[1]))
+print("" if v is None else v)' "$1" "$TMP/out"
+}
 # converge NAME NS STATE REFERENCE [VAR=VALUE...]: the next clean reconnect
 # repairs everything, and verify agrees
 converge() {

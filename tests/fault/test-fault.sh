@@ -153,7 +153,7 @@ expect_rc 3 "2b verify reports the part not yet repaired as drift"
 # verify --json: one object on stdout, a status per unit
 python3 -c 'import json, sys
 units = json.load(open(sys.argv[1]))["units"]
-sys.exit(0 if [u for u in units if u["unit"] == "networks" and u["status"] == "drift"] else 1)' \
+sys.exit(0 if [u for u in units if u["name"] == "networks" and u["status"] == "drift"] else 1)' \
     "$TMP/out" && ok "2b drift names the networks" || { fail "2b drift report"; show "$TMP/out"; }
 snap "$NS" "$TMP/s"
 foreign_kept "2b no foreign rule lost" "$TMP/s" "$TMP/REF"
