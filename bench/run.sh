@@ -26,7 +26,7 @@
 #   single-floor  that VM start's own lines, one *-restore per layer, by hand
 # Wall time is measured around the whole virt-firewall process (bash
 # $EPOCHREALTIME); peak RSS with GNU time (%M: the largest of virt-firewall
-# and the tools it ran); processes from the --json summary.
+# and the tools it ran); processes from the --json summary (stdout).
 #
 # Writes bench/results/<date>[-quick].md, .csv (medians) and -samples.csv,
 # and the plot bench/results/<date>[-quick].svg (copied to docs/performance.svg
@@ -133,11 +133,16 @@ vf() {
     [ $rc = 0 ] || { cat "$W/err" >&2; die "virt-firewall $cmd $* failed (exit $rc)"; }
     T_US=$((t1 - t0))
     RSS=$(tail -n 1 "$W/rss")
-    json=$(grep '^{' "$W/err" | tail -n 1)
-    PHASES=$(echo "$json" | sed -n 's/.*"phases":"\([^"]*\)".*/\1/p' | sed 's/, /; /g')
-    field() { echo "$json" | sed -n 's/.*"'"$1"'":\([0-9]*\).*/\1/p'; }
-    PROCS=$(field processes) WRITTEN=$(field rules_written)
-    SKIPPED=$(field skipped) REBUILT=$(field rebuilt)
+    # the --json summary on stdout (docs/json.md): numbers, phases in µs
+    json=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["counts"]
+ph = "; ".join("%s %.3fs" % (p["name"], p["microseconds"] / 1e6) for p in d["phases"])
+print(d["processes"], d.get("rules_written", ""), c.get("skipped", 0),
+      c.get("rebuilt", 0), ph.replace(" ", "_"))' "$W/out") \
+        || die "virt-firewall $cmd: no JSON summary on stdout"
+    set -- $json
+    PROCS=$1 WRITTEN=$2 SKIPPED=$3 REBUILT=$4 PHASES=$(echo "$5" | tr _ ' ')
 }
 
 sample() { # sample FILTER N MEASURE RUN

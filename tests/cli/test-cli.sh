@@ -444,6 +444,9 @@ else
     for i in 1 2 5 6; do
         ans $i | grep -q '"ok" *: *true' || fail "serve request $i: $(ans $i)"
     done
+    python3 -c 'import json, sys
+sys.exit(0 if all(json.loads(l)["version"] == 1 for l in open(sys.argv[1])) else 1)' "$TMP/answers" \
+        && ok "serve: every answer carries version 1 (docs/json.md)" || fail "serve: an answer without version 1"
     ans 3 | grep -q "unknown request 'frobnicate'" && ok "serve: an unknown request is answered as such" \
         || fail "serve unknown request: $(ans 3)"
     ans 4 | grep -q '"ok" *: *false' && ans 4 | grep -q 'nosuch: no filter binding' \

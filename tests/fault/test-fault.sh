@@ -52,7 +52,7 @@ newns f1a
 seed "$NS"
 vf reconnect "$NS" "$TMP/f1a.state" VF_FAULT_AT=2 VF_FAULT_MODE=fail1
 expect_rc 0 "1a a restore of the difference refuses a line once: applied after a retry"
-[ "$(sed -n 's/.*"retries":\([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1)" -ge 1 ] 2>/dev/null \
+[ "$(json_field retries)" -ge 1 ] 2>/dev/null \
     && ok "1a the summary counts the retry" || fail "1a no retry counted"
 snap "$NS" "$TMP/s"
 same "1a the same run converged" "$TMP/s" "$TMP/REF"

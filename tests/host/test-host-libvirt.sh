@@ -310,11 +310,16 @@ if [ -n "$VF" ]; then
     log "virt-firewall dump --connect equals the dump of libvirt's files ($(grep -c . "$WORK/dump-connect") lines)"
     rc=0
     sb "$VF" reconnect --connect "$URI" --config /dev/null --private-netns \
-        --state-file "$SB_RUN/vf-state.json" --json 2>"$WORK/reconnect.err" >/dev/null || rc=$?
+        --state-file "$SB_RUN/vf-state.json" --json 2>"$WORK/reconnect.err" >"$WORK/reconnect.json" || rc=$?
     [ "$rc" = 1 ] || { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect $URI: exit $rc, wanted 1"; }
-    grep -q '"rebuilt":3' "$WORK/reconnect.err" && grep -q '"failed":1' "$WORK/reconnect.err" &&
-        grep -q '"unit":"networks","reason":"nwfilter:///system reads only' "$WORK/reconnect.err" ||
-        { cat "$WORK/reconnect.err" >&2; fail "reconnect --connect: not 3 rebuilt and the networks failed"; }
+    # the --json summary on stdout (docs/json.md)
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+n = [u for u in d["units"] if u["name"] == "networks"]
+sys.exit(0 if d["counts"]["rebuilt"] == 3 and d["counts"]["failed"] == 1 and n
+         and n[0]["status"] == "failed"
+         and n[0]["reason"].startswith("nwfilter:///system reads only") else 1)' "$WORK/reconnect.json" ||
+        { cat "$WORK/reconnect.err" "$WORK/reconnect.json" >&2; fail "reconnect --connect: not 3 rebuilt and the networks failed"; }
     log "virt-firewall reconnect --connect rebuilt the 3 interfaces, the networks failed (not read)"
 
     # LIBVIRT_DEFAULT_URI, for --connect "" (libvirt's default URI)
@@ -335,9 +340,11 @@ if [ -n "$VF" ]; then
             fail "virsh net-create failed"
         rc=0
         sb "$VF" reconnect --connect "$URI" --connect network:///system --config /dev/null \
-            --private-netns --json 2>"$WORK/two.err" >/dev/null || rc=$?
-        [ "$rc" = 0 ] && grep -q '"rebuilt":4' "$WORK/two.err" && grep -q '"failed":0' "$WORK/two.err" ||
-            { cat "$WORK/two.err" >&2; fail "--connect $URI --connect network:///system: exit $rc, not 4 rebuilt"; }
+            --private-netns --json 2>"$WORK/two.err" >"$WORK/two.json" || rc=$?
+        [ "$rc" = 0 ] && python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["counts"]
+sys.exit(0 if c["rebuilt"] == 4 and c["failed"] == 0 else 1)' "$WORK/two.json" ||
+            { cat "$WORK/two.err" "$WORK/two.json" >&2; fail "--connect $URI --connect network:///system: exit $rc, not 4 rebuilt"; }
         sb "$VF" dump --connect "$URI" --connect network:///system --config /dev/null \
             > "$WORK/dump-two" 2>"$WORK/dump-two.err" ||
             { cat "$WORK/dump-two.err" >&2; fail "dump with two URIs failed"; }
