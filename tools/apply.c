@@ -42,7 +42,11 @@ noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *
              vfApplyResult *result, const vfApplyStats *stats)
 {
     g_autoptr(vfKernelState) after = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
 
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(names, argv[i]);
+    g_ptr_array_add(names, NULL);
     vfSummaryAddStats(cli->summary, stats);
     cli->summary->processes = stats->processes;
     cli->summary->shown |= (1u << VF_STATUS_REMOVED) | (1u << VF_STATUS_UNCHANGED);
@@ -52,8 +56,8 @@ noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             copies[l] = g_strdup(result->save[l] ? result->save[l] : before->save[l]);
         after = vfKernelStateNewFromText(copies);
-        vfKernelStateIndex(before, (const char *const *)argv + 1);
-        vfKernelStateIndex(after, (const char *const *)argv + 1);
+        vfKernelStateIndex(before, (const char *const *)names->pdata);
+        vfKernelStateIndex(after, (const char *const *)names->pdata);
     }
     for (int i = 1; i < argc; i++) {
         g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
