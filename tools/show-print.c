@@ -133,10 +133,11 @@ textIface(vfCli *cli, const vfShowIface *s)
         printf("  not shown: %s\n", s->failed);
         return;
     }
-    printf("  rules: %s: %u ok, %u missing, %u changed, %u extra\n",
-           ifaceDrift(s) ? "drift" : "ok", s->count[VF_VERIFY_SAME],
-           s->count[VF_VERIFY_MISSING], s->count[VF_VERIFY_CHANGED],
-           s->count[VF_VERIFY_EXTRA]);
+    /* drift counted as verify counts it: chains and rules */
+    printf("  status: %s: %u missing, %u changed, %u extra; %u rules ok\n",
+           ifaceDrift(s) ? "drift" : "ok", s->count[VF_VERIFY_MISSING],
+           s->count[VF_VERIFY_CHANGED], s->count[VF_VERIFY_EXTRA],
+           s->count[VF_VERIFY_SAME]);
     for (guint i = 0; i < s->chains->len; i++) {
         const vfShowChain *c = g_ptr_array_index(s->chains, i);
         printf("  %s -t %s %s%s%s\n", vfVerifyTool(c->layer), c->table, c->chain,

@@ -212,6 +212,20 @@ countersOf(GHashTable *counters, const vfVerifyItem *it, const char *line, vfSho
     r->bytes = c ? c->bytes : -1;
 }
 
+/* A unit's last line keeps the text's final line break (verify-diff.c
+ * cuts lines only where another starts). */
+static char *
+lineOf(const char *text)
+{
+    gsize n = text ? strlen(text) : 0;
+
+    if (!text)
+        return NULL;
+    if (n && text[n - 1] == '\n')
+        n--;
+    return g_strndup(text, n);
+}
+
 /* The chains and rules of @s from verify's comparison, each kernel rule
  * with its counters, each desired one with its origin. */
 static void
@@ -245,14 +259,15 @@ buildChains(vfShowIface *s, GPtrArray *items, GHashTable *origins, GHashTable *c
         r->status = it->kind;
         r->packets = r->bytes = -1;
         if (it->kind == VF_VERIFY_CHANGED) {
-            r->rule = g_strdup(it->kernel);
-            r->desired = g_strdup(it->rule);
+            r->rule = lineOf(it->kernel);
+            r->desired = lineOf(it->rule);
         } else {
-            r->rule = g_strdup(it->rule);
+            r->rule = lineOf(it->rule);
         }
         if (it->kind != VF_VERIFY_MISSING)
             countersOf(counters, it, r->rule, r);
-        desired = it->kind == VF_VERIFY_EXTRA ? NULL : it->rule;
+        desired = it->kind == VF_VERIFY_EXTRA ? NULL
+                : it->kind == VF_VERIFY_CHANGED ? r->desired : r->rule;
         if (desired) {
             okey = lineKey(it->layer, it->table, desired);
             r->origin = g_hash_table_lookup(origins, okey);
