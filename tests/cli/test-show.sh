@@ -113,6 +113,15 @@ expect_rc 3 "show vm0 --json: drift" "$VF" show vm0 $D --json
 grep -q '"status" : "drift"' "$TMP/out" && grep -q '"missing" : 1,' "$TMP/out" \
     && ok "JSON: drift, 1 missing" || { fail "JSON drift"; show "$TMP/out"; }
 
+# --- a rule replaced by another at its place: changed, the desired one shown
+ebt -t nat -D I-vnet2-mac -s 52:54:00:00:00:02 -j RETURN
+ebt -t nat -I I-vnet2-mac 1 -s 52:54:00:00:00:99 -j RETURN
+expect_rc 3 "show vnet2: changed" "$VF" show vnet2 $D
+has "  status: drift: 0 missing, 1 changed, 0 extra; 17 rules ok" "1 changed counted"
+grep -A2 '^    changed  *0  *0  -A I-vnet2-mac -s 52:54:00:00:00:99 -j RETURN$' "$TMP/out" | tr -s ' ' | \
+    grep -qxF " desired: -A I-vnet2-mac -s 52:54:00:00:00:02 -j RETURN" \
+    && ok "the kernel's rule: changed, the desired one beside it" || { fail "changed rule"; show "$TMP/out"; }
+
 # --- unknown names; a private namespace holds none of the rules
 expect_rc 2 "unknown VM" "$VF" show no-such-vm $D
 [ "$(wc -l <"$TMP/err")" = 1 ] && expect_err "'no-such-vm': no filter binding names" "one line, the reason" \
