@@ -292,7 +292,10 @@ jsonIface(JsonBuilder *b, vfCli *cli, const vfShowIface *s)
 
     json_builder_begin_object(b);
     jsonString(b, "interface", bd->portdev);
-    jsonString(b, "unit", s->unit ? s->unit->name : NULL);
+    {
+        g_autofree char *unit = g_strdup_printf("interface/%s", bd->portdev);
+        jsonString(b, "unit", unit);
+    }
     jsonString(b, "vm", bd->ownerName);
     jsonString(b, "uuid", bd->ownerUUID);
     jsonString(b, "binding", bd->path);

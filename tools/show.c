@@ -53,10 +53,12 @@ vfShowIfaceFree(vfShowIface *s)
 
 /*
  * The bindings @args name: a VM by name or UUID (each of its interfaces),
- * an interface (IFACE, interface/IFACE). FALSE, with the reason on
- * stderr, for a name that is none of these.
+ * an interface (IFACE, interface/IFACE). A binding not in force (another
+ * one of its interface is) is not shown. VF_EXIT_OK, or the exit code
+ * with the reason on stderr: 2 for a name no binding holds, 1 for an
+ * interface whose binding file cannot be loaded.
  */
-static gboolean
+static int
 resolveArgs(vfCli *cli, char **args, GPtrArray *out)
 {
     GPtrArray *bindings = cli->host->bindings;
@@ -64,28 +66,53 @@ resolveArgs(vfCli *cli, char **args, GPtrArray *out)
     for (gsize a = 0; args[a]; a++) {
         const char *name = args[a];
         gboolean iface = g_str_has_prefix(name, "interface/");
-        guint before = out->len;
+        gboolean named = FALSE;
+        g_autofree char *unit = NULL;
+        const vfFailure *f;
 
         if (iface)
             name += strlen("interface/");
         for (guint i = 0; i < bindings->len; i++) {
             nwfBinding *b = g_ptr_array_index(bindings, i);
-            gboolean match = g_str_equal(b->portdev, name) ||
-                (!iface && ((b->ownerName && g_str_equal(b->ownerName, name)) ||
-                            (b->ownerUUID && g_ascii_strcasecmp(b->ownerUUID, name) == 0)));
-            if (match && !g_ptr_array_find(out, b, NULL) &&
-                vfCliBindingApplies(bindings, b, NULL))
+            if (!g_str_equal(b->portdev, name) &&
+                (iface || ((!b->ownerName || !g_str_equal(b->ownerName, name)) &&
+                           (!b->ownerUUID || g_ascii_strcasecmp(b->ownerUUID, name) != 0))))
+                continue;
+            named = TRUE;
+            if (!g_ptr_array_find(out, b, NULL) && vfCliBindingApplies(bindings, b, NULL))
                 g_ptr_array_add(out, b);
-            else if (match)
-                before = G_MAXUINT;   /* named, but shown already or not in force */
         }
-        if (out->len == before) {
+        unit = g_strdup_printf("interface/%s", name);
+        if (!named && cli->host->failures &&
+            (f = vfFailuresFind(cli->host->failures, unit))) {
+            fprintf(stderr, "virt-firewall show: %s: %s\n", unit, f->reason);
+            return VF_EXIT_FAILED;
+        }
+        if (!named) {
             fprintf(stderr, "virt-firewall show: '%s': no filter binding names a VM, "
                     "UUID or interface of that name\n", args[a]);
-            return FALSE;
+            return VF_EXIT_USAGE;
         }
     }
-    return TRUE;
+    return VF_EXIT_OK;
+}
+
+/* Only the shown interfaces' failures are this command's (vfCliOpen
+ * recorded every file of the host that cannot be loaded). */
+static void
+keepFailuresOf(vfCli *cli, GPtrArray *bindings)
+{
+    for (guint i = cli->failures->len; i-- > 0;) {
+        vfFailure *f = g_ptr_array_index(cli->failures, i);
+        gboolean ours = FALSE;
+        for (guint k = 0; !ours && k < bindings->len; k++) {
+            nwfBinding *b = g_ptr_array_index(bindings, k);
+            ours = g_str_has_prefix(f->unit, "interface/") &&
+                   g_str_equal(f->unit + strlen("interface/"), b->portdev);
+        }
+        if (!ours)
+            g_ptr_array_remove_index(cli->failures, i);
+    }
 }
 
 /* ---- the origins of the desired lines ---- */
@@ -346,8 +373,9 @@ vfCmdShow(int argc, char **argv)
     }
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
-    if (!resolveArgs(cli, argv + 1, bindings))
-        return VF_EXIT_USAGE;
+    if ((ret = resolveArgs(cli, argv + 1, bindings)))
+        return ret;
+    keepFailuresOf(cli, bindings);
 
     for (guint i = 0; i < bindings->len; i++) {
         vfShowIface *s = g_new0(vfShowIface, 1);

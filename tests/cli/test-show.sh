@@ -128,6 +128,14 @@ expect_rc 2 "unknown VM" "$VF" show no-such-vm $D
     || { fail "not one line"; show "$TMP/err"; }
 expect_rc 2 "interface/vm0 is no interface" "$VF" show interface/vm0 $D
 expect_rc 2 "no argument" "$VF" show $D
+# a binding file that cannot be loaded: its interface fails (exit 1, the
+# reason); it is not another VM's failure
+echo '<filterbindingstatus><filterbinding>' >"$TMP/bindings/vnet5.xml"
+expect_rc 1 "show vnet5, its binding file broken" "$VF" show vnet5 $D
+expect_err "interface/vnet5: " "the reason names the interface"
+expect_rc 0 "show vm1 beside a broken binding of another interface" "$VF" show vm1 $D
+[ -s "$TMP/err" ] && { fail "vm1: a message on stderr"; show "$TMP/err"; } || ok "vm1: no other unit's failure"
+rm "$TMP/bindings/vnet5.xml"
 P="--nwfilter-dir $HOST/nwfilter --nwfilter-dir /usr/share/libvirt/nwfilter --binding-dir $TMP/bindings --network-dir $HOST/network --config $HOST/network.conf --private-netns"
 expect_rc 3 "show --private-netns: every rule missing" "$VF" show vm2 $P
 has "  status: drift: 26 missing, 0 changed, 0 extra; 0 rules ok" "an empty namespace: 8 chains and 18 rules missing"
