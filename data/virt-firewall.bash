@@ -3,27 +3,46 @@
 # Commands and options are read from the program's own --help, so they
 # never fall behind it; interface names from the binding directory (or the
 # one named by --binding-dir on the line), as libvirt names its binding
-# files <portdev>.xml.
+# files <portdev>.xml; for show, the VM names the bindings hold too.
 
 _virt_firewall_commands()
 {
     "$1" --help 2>/dev/null | awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'
 }
 
-_virt_firewall_ifaces()
+_virt_firewall_binding_dir()
 {
-    local dir=/run/libvirt/nwfilter-binding i f
+    local dir=/run/libvirt/nwfilter-binding i
     for ((i = 2; i < ${#COMP_WORDS[@]} - 1; i++)); do
         case ${COMP_WORDS[i]} in
         --binding-dir) dir=${COMP_WORDS[i + 1]} ;;
         --binding-dir=*) dir=${COMP_WORDS[i]#--binding-dir=} ;;
         esac
     done
+    printf '%s\n' "$dir"
+}
+
+_virt_firewall_ifaces()
+{
+    local dir f
+    dir=$(_virt_firewall_binding_dir)
     for f in "$dir"/*.xml; do
         [ -f "$f" ] || continue
         f=${f##*/}
         printf '%s\n' "${f%.xml}"
     done
+}
+
+# the VMs that own bindings: <name> is the owner's (the binding's other
+# names are attributes)
+_virt_firewall_vms()
+{
+    local dir f
+    dir=$(_virt_firewall_binding_dir)
+    for f in "$dir"/*.xml; do
+        [ -f "$f" ] || continue
+        sed -n 's|.*<name>\([^<]*\)</name>.*|\1|p' "$f" 2>/dev/null
+    done | sort -u
 }
 
 _virt_firewall()
@@ -68,8 +87,10 @@ _virt_firewall()
     case $cmd in
     help)
         ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W "$(_virt_firewall_commands "$prog")" -- "$cur")) ;;
-    apply|teardown|verify|show)
+    apply|teardown|verify)
         COMPREPLY=($(compgen -W "$(_virt_firewall_ifaces)" -- "$cur")) ;;
+    show)
+        COMPREPLY=($(compgen -W "$(_virt_firewall_vms; _virt_firewall_ifaces)" -- "$cur")) ;;
     program)
         COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac

@@ -34,6 +34,7 @@ int vfCmdTeardown(int argc, char **argv);
 int vfCmdVerify(int argc, char **argv);
 int vfCmdServe(int argc, char **argv);
 int vfCmdCheck(int argc, char **argv);
+int vfCmdShow(int argc, char **argv);
 
 /* Where rules go. */
 typedef struct {
@@ -196,6 +197,9 @@ int vfCliExitCode(vfCli *cli, int ret);
 /* The unit of one interface: its program built from @binding (borrowed
  * from cli->host). */
 vfUnit *vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error);
+/* The same; @origins: its rules carry their origins (show). */
+vfUnit *vfCliBindingUnitFull(vfCli *cli, nwfBinding *binding, gboolean origins,
+                             GError **error);
 /* Whether @b is the binding of its interface among @bindings: the only
  * one, or, of several, the one in <dir>/<portdev>.xml. FALSE: why. */
 gboolean vfCliBindingApplies(GPtrArray *bindings, const nwfBinding *b,

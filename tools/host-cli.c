@@ -308,7 +308,13 @@ vfCliOpen(vfCli *cli, gboolean needHost)
 vfUnit *
 vfCliBindingUnit(vfCli *cli, nwfBinding *binding, GError **error)
 {
-    virFirewall *fw = nwfBuildInstantiate(cli->host->filters, binding, error);
+    return vfCliBindingUnitFull(cli, binding, FALSE, error);
+}
+
+vfUnit *
+vfCliBindingUnitFull(vfCli *cli, nwfBinding *binding, gboolean origins, GError **error)
+{
+    virFirewall *fw = nwfBuildInstantiateFull(cli->host->filters, binding, origins, error);
     vfUnit *u;
 
     if (!fw)

@@ -12,6 +12,7 @@ static const vfSubcommand subcommands[] = {
     { "apply", "instantiate the named interfaces' filter bindings", vfCmdApply },
     { "teardown", "remove the named interfaces' filter rules", vfCmdTeardown },
     { "verify", "report drift between desired and kernel rules (exit 3)", vfCmdVerify },
+    { "show", "one VM's or interface's filters and kernel rules, with counters, origins and drift", vfCmdShow },
     { "check", "lint filters, bindings, networks: what libvirt ignores is an error", vfCmdCheck },
     { "serve", "keep the firewall layer in one process: apply and teardown requests on stdin", vfCmdServe },
     { "program", "apply or dump firewall programs written in the text format", vfCmdProgram },
@@ -29,7 +30,7 @@ usage(FILE *out)
                  "for a command's options.\n"
                  "Exit codes: 0 success, 1 a unit failed (the others were applied) or\n"
                  "check found errors, 2 bad usage or an unreadable network.conf or\n"
-                 "directory, 3 drift found (verify), 4 the batch itself failed.\n");
+                 "directory, 3 drift found (verify, show), 4 the batch itself failed.\n");
 }
 
 static const vfSubcommand *

@@ -171,14 +171,23 @@ addRun(GPtrArray *out, const vfChainLines *c, const char *const *miss, guint nMi
                                      extra[j], NULL));
 }
 
-/* The rules of a chain both sides have: a longest common subsequence;
- * what differs at one place is "changed", the rest missing or extra. */
 static void
-compareRules(GPtrArray *out, const vfChainLines *c)
+addSame(GPtrArray *out, const vfChainLines *c, const char *const *rules, guint n)
+{
+    for (guint k = 0; k < n; k++)
+        g_ptr_array_add(out, itemNew(VF_VERIFY_SAME, c->layer, c->table, c->chain,
+                                     rules[k], NULL));
+}
+
+/* The rules of a chain both sides have: a longest common subsequence;
+ * what differs at one place is "changed", the rest missing or extra.
+ * @full: the equal rules too (VF_VERIFY_SAME), in their order. */
+static void
+compareRules(GPtrArray *out, const vfChainLines *c, gboolean full)
 {
     const char *const *a = (const char *const *)c->rules[0]->pdata;
     const char *const *b = (const char *const *)c->rules[1]->pdata;
-    guint n = c->rules[0]->len, m = c->rules[1]->len, lo = 0;
+    guint n = c->rules[0]->len, m = c->rules[1]->len, lo = 0, tail = 0;
     g_autofree guint *len = NULL;
     g_autoptr(GPtrArray) miss = g_ptr_array_new();
     g_autoptr(GPtrArray) extra = g_ptr_array_new();
@@ -187,7 +196,9 @@ compareRules(GPtrArray *out, const vfChainLines *c)
     while (lo < n && lo < m && g_str_equal(a[lo], b[lo]))
         lo++;
     while (n > lo && m > lo && g_str_equal(a[n - 1], b[m - 1]))
-        n--, m--;
+        n--, m--, tail++;
+    if (full)
+        addSame(out, c, a, lo);
     a += lo, b += lo, n -= lo, m -= lo;
     if (!n || !m || (gsize)(n + 1) * (m + 1) > VF_VERIFY_LCS_MAX) {
         /* as sets (a multiset difference) */
@@ -197,10 +208,13 @@ compareRules(GPtrArray *out, const vfChainLines *c)
                                 GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, b[j])) + 1));
         for (i = 0; i < n; i++) {
             guint k = GPOINTER_TO_UINT(g_hash_table_lookup(count, a[i]));
-            if (k)
+            if (k) {
                 g_hash_table_insert(count, (gpointer)a[i], GUINT_TO_POINTER(k - 1));
-            else
+                if (full)
+                    addSame(out, c, &a[i], 1);
+            } else {
                 g_ptr_array_add(miss, (gpointer)a[i]);
+            }
         }
         for (j = 0; j < m; j++) {
             guint k = GPOINTER_TO_UINT(g_hash_table_lookup(count, b[j]));
@@ -216,6 +230,8 @@ compareRules(GPtrArray *out, const vfChainLines *c)
             addRun(out, c, (const char *const *)miss->pdata, miss->len,
                    (const char *const *)extra->pdata, extra->len);
         }
+        if (full)
+            addSame(out, c, a + n, tail);
         return;
     }
     /* len[i][j]: the LCS of a[i..] and b[j..] */
@@ -233,6 +249,8 @@ compareRules(GPtrArray *out, const vfChainLines *c)
                    (const char *const *)extra->pdata, extra->len);
             g_ptr_array_set_size(miss, 0);
             g_ptr_array_set_size(extra, 0);
+            if (full)
+                addSame(out, c, &a[i], 1);
             i++, j++;
         } else if (j == m || (i < n && L(i + 1, j) >= L(i, j + 1))) {
             g_ptr_array_add(miss, (gpointer)a[i++]);
@@ -243,10 +261,12 @@ compareRules(GPtrArray *out, const vfChainLines *c)
 #undef L
     addRun(out, c, (const char *const *)miss->pdata, miss->len,
            (const char *const *)extra->pdata, extra->len);
+    if (full)
+        addSame(out, c, a + n, tail);
 }
 
-GPtrArray *
-vfVerifyCompare(const char *want, const char *have)
+static GPtrArray *
+compareUnit(const char *want, const char *have, gboolean full)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vfVerifyItemFree);
     g_autoptr(GPtrArray) chains = g_ptr_array_new_with_free_func((GDestroyNotify)chainLinesFree);
@@ -254,22 +274,44 @@ vfVerifyCompare(const char *want, const char *have)
     g_autofree char *w = g_strdup(want);
     g_autofree char *h = g_strdup(have);
 
-    if (g_str_equal(want, have))
+    if (!full && g_str_equal(want, have))
         return out;
     addLines(chains, byKey, w, 0);
     addLines(chains, byKey, h, 1);
     for (guint i = 0; i < chains->len; i++) {
         vfChainLines *c = g_ptr_array_index(chains, i);
-        if (c->declared[0] && !c->declared[1])
+        if (c->declared[0] && !c->declared[1]) {
             g_ptr_array_add(out, itemNew(VF_VERIFY_MISSING, c->layer, c->table, c->chain,
                                          NULL, NULL));
-        else if (c->declared[1] && !c->declared[0])
+            if (full)
+                addRun(out, c, (const char *const *)c->rules[0]->pdata, c->rules[0]->len,
+                       NULL, 0);
+        } else if (c->declared[1] && !c->declared[0]) {
             g_ptr_array_add(out, itemNew(VF_VERIFY_EXTRA, c->layer, c->table, c->chain,
                                          NULL, NULL));
-        else
-            compareRules(out, c);
+            if (full)
+                addRun(out, c, NULL, 0, (const char *const *)c->rules[1]->pdata,
+                       c->rules[1]->len);
+        } else {
+            if (full)
+                g_ptr_array_add(out, itemNew(VF_VERIFY_SAME, c->layer, c->table, c->chain,
+                                             NULL, NULL));
+            compareRules(out, c, full);
+        }
     }
     return out;
+}
+
+GPtrArray *
+vfVerifyCompare(const char *want, const char *have)
+{
+    return compareUnit(want, have, FALSE);
+}
+
+GPtrArray *
+vfVerifyCompareAll(const char *want, const char *have)
+{
+    return compareUnit(want, have, TRUE);
 }
 
 /* ---- orphans ---- */

@@ -33,13 +33,10 @@ verifyUnitFree(vfVerifyUnit *v)
 }
 
 /*
- * The tables the kernel would hold after reconnect applied @units' programs
- * to @ks (NULL when the simulation cannot tell them exactly: a rule only
- * the kernel can judge, a host name); errors[i] set for a unit whose
- * program fails there.
+ * (verify.h) The host's programs simulated against the kernel's tables.
  */
-static vfKernelState *
-simulate(GPtrArray *units, vfKernelState *ks, GPtrArray *errors, GError **error)
+vfKernelState *
+vfVerifySimulate(GPtrArray *units, vfKernelState *ks, GPtrArray *errors, GError **error)
 {
     g_autoptr(vfRunner) nothing = vfRunnerNewRecorder();
     g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_RESTORE, nothing);
@@ -94,7 +91,7 @@ compareUnits(vfCli *cli, GPtrArray *todo, vfKernelState *ks)
         g_ptr_array_add(units, ((vfVerifyUnit *)g_ptr_array_index(todo, i))->unit);
         g_ptr_array_add(errors, NULL);
     }
-    sim = simulate(units, ks, errors, &err);
+    sim = vfVerifySimulate(units, ks, errors, &err);
     if (err) {
         fprintf(stderr, "virt-firewall verify: %s\n", err->message);
         return FALSE;
@@ -114,7 +111,7 @@ compareUnits(vfCli *cli, GPtrArray *todo, vfKernelState *ks)
             g_autoptr(GPtrArray) oneErr = g_ptr_array_new_with_free_func(errorFree);
             g_ptr_array_add(one, v->unit);
             g_ptr_array_add(oneErr, NULL);
-            if (!(alone = simulate(one, ks, oneErr, &err))) {
+            if (!(alone = vfVerifySimulate(one, ks, oneErr, &err))) {
                 if (err) {
                     fprintf(stderr, "virt-firewall verify: %s\n", err->message);
                     return FALSE;

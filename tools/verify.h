@@ -11,6 +11,7 @@ typedef enum {
     VF_VERIFY_CHANGED,    /* at its place the kernel holds another rule */
     VF_VERIFY_EXTRA,      /* the kernel holds it, the host does not produce it */
     VF_VERIFY_ORPHAN,     /* of an interface no binding names */
+    VF_VERIFY_SAME,       /* vfVerifyCompareAll: both hold it */
 } vfVerifyKind;
 
 typedef struct {
@@ -31,6 +32,17 @@ const char *vfVerifyTool(int layer);
  * that the host produces (@want) and the kernel holds (@have): of
  * vfVerifyItem*, chain by chain in the order of @want, then @have. */
 GPtrArray *vfVerifyCompare(const char *want, const char *have);
+/* The same, with what is equal too (VF_VERIFY_SAME): every chain (an item
+ * with no rule: SAME, or MISSING/EXTRA for a chain one side lacks, then
+ * its rules as MISSING/EXTRA) followed by its rules, in their order. */
+GPtrArray *vfVerifyCompareAll(const char *want, const char *have);
+
+/* The tables the kernel would hold after reconnect applied @units'
+ * programs (of vfUnit*) to @ks (NULL when the simulation cannot tell them
+ * exactly: a rule only the kernel can judge, a host name); errors[i] set
+ * for a unit whose program fails there (@errors: one slot per unit). */
+vfKernelState *vfVerifySimulate(GPtrArray *units, vfKernelState *ks,
+                                GPtrArray *errors, GError **error);
 
 /* One interface whose chains outlive its binding. */
 typedef struct {

@@ -42,6 +42,10 @@ struct _virFirewall {
     GPtrArray *groups;      /* of virFirewallGroup* */
     gssize currentGroup;
     virFirewallRule *building;  /* the rule arguments went to last */
+    GHashTable *origins;        /* rule -> virFirewallRuleOrigin (borrowed
+                                 * from originList); NULL: not kept */
+    GPtrArray *originList;      /* of virFirewallRuleOrigin*, owned */
+    const virFirewallRuleOrigin *origin;  /* of the rules added now */
 };
 
 /*

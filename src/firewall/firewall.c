@@ -182,6 +182,8 @@ virFirewallFree(virFirewall *fw)
     if (!fw)
         return;
     g_ptr_array_unref(fw->groups);
+    g_clear_pointer(&fw->origins, g_hash_table_unref);
+    g_clear_pointer(&fw->originList, g_ptr_array_unref);
     g_free(fw->name);
     g_free(fw);
     virFirewallPoolUnref();
@@ -275,8 +277,43 @@ addRule(virFirewall *fw, virFirewallLayer layer, bool ignoreErrors,
         rule->query->cb = cb;
         rule->query->opaque = opaque;
     }
+    if (fw->origins && fw->origin)
+        g_hash_table_insert(fw->origins, rule, (gpointer)fw->origin);
     building(fw, rule);
     return rule;
+}
+
+void
+virFirewallKeepOrigins(virFirewall *fw)
+{
+    if (fw->origins)
+        return;
+    fw->origins = g_hash_table_new(g_direct_hash, g_direct_equal);
+    fw->originList = g_ptr_array_new_with_free_func(g_free);
+}
+
+void
+virFirewallSetOrigin(virFirewall *fw, const virFirewallRuleOrigin *origin)
+{
+    virFirewallRuleOrigin *copy;
+
+    fw->origin = NULL;
+    if (!fw->origins || !origin)
+        return;
+    /* the strings are pooled: they live as long as the program */
+    copy = g_new0(virFirewallRuleOrigin, 1);
+    copy->filter = virFirewallIntern(origin->filter);
+    copy->file = virFirewallIntern(origin->file);
+    copy->line = origin->line;
+    copy->priority = origin->priority;
+    g_ptr_array_add(fw->originList, copy);
+    fw->origin = copy;
+}
+
+const virFirewallRuleOrigin *
+virFirewallRuleGetOrigin(const virFirewall *fw, const virFirewallRule *rule)
+{
+    return fw->origins ? g_hash_table_lookup(fw->origins, rule) : NULL;
 }
 
 virFirewallRule *
@@ -328,6 +365,8 @@ virFirewallRemoveRule(virFirewall *fw, virFirewallRule *rule)
         return;
     if (fw->building == rule)
         fw->building = NULL;
+    if (fw->origins)
+        g_hash_table_remove(fw->origins, rule);
     if (group->addingRollback)
         g_ptr_array_remove(group->rollback, rule);
     else

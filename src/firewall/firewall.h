@@ -88,6 +88,28 @@ size_t virFirewallRuleGetArgCount(const virFirewallRule *rule);
 /* The number of groups; 0 for an empty program. */
 size_t virFirewallGetGroupCount(const virFirewall *fw);
 
+/*
+ * Where a rule comes from: for nwfilter, the <rule> of a filter file
+ * that produced it. A tag for readers (virt-firewall show); the backends,
+ * the text format and the desired hash ignore it. Kept only by a program
+ * that asks for it (virFirewallKeepOrigins): 1000 interfaces' programs
+ * hold some 100,000 rules, and reconnect has no use for it.
+ */
+typedef struct {
+    const char *filter;   /* the filter's name */
+    const char *file;     /* its file; NULL: not read from a file */
+    int line;             /* of the <rule> element */
+    int priority;         /* the priority the rule was instantiated with */
+} virFirewallRuleOrigin;
+
+void virFirewallKeepOrigins(virFirewall *fw);
+/* The origin of the rules added from now on (copied); NULL: none. A
+ * no-op unless the program keeps origins. */
+void virFirewallSetOrigin(virFirewall *fw, const virFirewallRuleOrigin *origin);
+/* NULL: the rule has none (chain plumbing, or origins not kept). */
+const virFirewallRuleOrigin *virFirewallRuleGetOrigin(const virFirewall *fw,
+                                                      const virFirewallRule *rule);
+
 /* The program in virt-firewall's text format (text.h): stable across
  * runs, so it serves as the hash input for "did the desired rules change".
  * A rule with a query callback is marked "query"; callbacks themselves

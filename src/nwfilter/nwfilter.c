@@ -62,6 +62,13 @@ virFirewall *
 nwfBuildInstantiate(const nwfFilterSet *set, const nwfBinding *binding,
                     GError **error)
 {
+    return nwfBuildInstantiateFull(set, binding, FALSE, error);
+}
+
+virFirewall *
+nwfBuildInstantiateFull(const nwfFilterSet *set, const nwfBinding *binding,
+                        gboolean origins, GError **error)
+{
     g_autoptr(GHashTable) vars = NULL;
     g_autoptr(GPtrArray) insts = NULL;
     g_autoptr(virFirewall) fw = NULL;
@@ -73,6 +80,8 @@ nwfBuildInstantiate(const nwfFilterSet *set, const nwfBinding *binding,
     if (!(insts = nwfFilterInstantiate(set, binding->filter, vars, &err)))
         goto error;
     fw = virFirewallNew(binding->portdev);
+    if (origins)
+        virFirewallKeepOrigins(fw);
     if (!nwfAddApplyNewRules(fw, binding->portdev, insts, &err))
         goto error;
     nwfAddTearOldRules(fw, binding->portdev);

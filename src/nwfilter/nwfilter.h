@@ -41,6 +41,11 @@ gboolean nwfInterfaceNameIsExact(const char *ifname, GError **error);
  * Program name = the interface name. */
 virFirewall *nwfBuildInstantiate(const nwfFilterSet *set,
                                  const nwfBinding *binding, GError **error);
+/* The same; @origins: each rule a filter's <rule> produced carries its
+ * origin (virFirewallRuleGetOrigin: filter, file, line, priority). */
+virFirewall *nwfBuildInstantiateFull(const nwfFilterSet *set,
+                                     const nwfBinding *binding,
+                                     gboolean origins, GError **error);
 
 /* Programs for many bindings (order kept). A binding that cannot be
  * built gets NULL in the result and its error in @errors (same index,

@@ -869,6 +869,9 @@ ruleInstCommand(virFirewall *fw, const char *ifname, nwfRuleInst *inst,
 
     if (!it)
         return FALSE;
+    /* provenance for readers (virt-firewall show); the backends ignore it */
+    virFirewallSetOrigin(fw, &(virFirewallRuleOrigin){ inst->filter->name, inst->filter->path,
+                                                       rule->line, inst->priority });
     do {
         if (nwfRuleIsEthernet(rule)) {
             if ((rule->direction == NWF_DIR_OUT || rule->direction == NWF_DIR_INOUT) &&
@@ -887,6 +890,7 @@ ruleInstCommand(virFirewall *fw, const char *ifname, nwfRuleInst *inst,
                 return FALSE;
         }
     } while (nwfVarIterNext(it));
+    virFirewallSetOrigin(fw, NULL);
     return TRUE;
 }
 

@@ -289,6 +289,7 @@ expand(ExpandCtx *ctx, const nwfFilter *def, GHashTable *vars, GError **error)
             ctx->rules += n;
             inst = g_new0(nwfRuleInst, 1);
             inst->rule = e->rule;
+            inst->filter = def;
             inst->chainSuffix = def->chain;
             inst->chainPriority = def->chainPriority;
             inst->priority = e->rule->priority;

@@ -34,6 +34,7 @@ guint nwfFilterSetSize(const nwfFilterSet *set);
 
 typedef struct {
     const nwfRule *rule;          /* borrowed from the filter set */
+    const nwfFilter *filter;      /* the filter holding it (borrowed) */
     const char *chainSuffix;      /* borrowed */
     int chainPriority;
     int priority;                 /* may be raised to chainPriority */

@@ -45,6 +45,10 @@ expect "exec restore" apply --backend ''
 expect "restore" apply -b r
 expect "vnet0 vnet1" apply --binding-dir "$tmp/b" vn
 expect "tap0 vnet0 vnet1" teardown "--binding-dir=$tmp/b" ''
+printf '<filterbindingstatus><filterbinding><owner>\n<name>guest-a</name></owner>\n</filterbinding></filterbindingstatus>\n' >"$tmp/b/vnet0.xml"
+expect "guest-a tap0 vnet0 vnet1" show --binding-dir "$tmp/b" ''
+expect "guest-a" show --binding-dir "$tmp/b" g
+expect "vnet0 vnet1" verify --binding-dir "$tmp/b" vn
 expect "apply" help ap
 expect "" help apply ''
 expect "qemu:///system" reconnect --connect qe

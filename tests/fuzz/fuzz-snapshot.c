@@ -9,6 +9,10 @@
  * counted from unparsed lines must be those of the parsed rules, and each
  * parsed rule be found in the lines (vfChainHasRule) unparsed. A set read
  * in full prints as it was read, and reads back the same.
+ *
+ * The same text read as *-save -c (vfSaveReadCounters): never longer than
+ * it was, unchanged where no line starts with counters, every rule line
+ * it reports a line of what it returns.
  */
 #include "fuzz-common.h"
 #include "restore/snapshot.h"
@@ -59,6 +63,28 @@ checkChain(virFirewallLayer layer, vfChain *lazy, vfTable *t, vfChain *c)
         g_error("chain %s: %u lines, %u rules", lazy->name, n, rules->len);
 }
 
+static void
+checkCounters(virFirewallLayer layer, const char *text)
+{
+    g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func((GDestroyNotify)vfSaveCountedFree);
+    g_autofree char *out = vfSaveReadCounters(layer, text, strlen(text), rules);
+    guint counted = 0;
+
+    if (strlen(out) > strlen(text))
+        g_error("*-save -c read longer than it was:\n%s---\n%s", text, out);
+    for (guint i = 0; i < rules->len; i++) {
+        vfSaveCounted *c = g_ptr_array_index(rules, i);
+        if (!strstr(out, c->line))
+            g_error("rule line '%s' is not in the text read", c->line);
+        if (c->packets >= 0)
+            counted++;
+        else if (c->bytes >= 0)
+            g_error("rule line '%s': bytes without packets", c->line);
+    }
+    if (!counted && !g_str_equal(out, text))
+        g_error("no counters, but the text changed:\n%s---\n%s", text, out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -73,6 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzzInit();
     layer = data[0] % VIR_FIREWALL_LAYER_LAST;
     text = fuzzString(data + 1, size - 1);
+    checkCounters(layer, text);
     set = vfTableSetNew(layer);
     if (!vfSnapshotParse(set, text, &error)) {
         if (!error)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "firewall-priv.h"
 #include "error.h"
 #include "text.h"
 
@@ -125,6 +126,63 @@ test_remove_rule(void **state)
                         LINE("-A", "192.168.122.1")
                         "iptables -w -A INPUT --source !192.168.122.1 --jump REJECT\n");
     fakeFree(r);
+}
+
+/* Origins: kept only when asked, per rule added while one is set, gone
+ * with a removed rule; the text (and so the desired hash) and the exec
+ * backend's commands are those of the same program without them. */
+static void
+buildTagged(virFirewall *fw)
+{
+    virFirewallRuleOrigin o = { "f", "/x/f.xml", 7, 500 };
+    virFirewallRule *gone;
+
+    virFirewallStartTransaction(fw, 0);
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-N", "C", NULL);
+    virFirewallSetOrigin(fw, &o);
+    o.line = 99;      /* copied: the caller's struct is not kept */
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "C", "-j", "DROP", NULL);
+    gone = virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "C", "-j", "RETURN", NULL);
+    virFirewallRemoveRule(fw, gone);
+    virFirewallSetOrigin(fw, NULL);
+    virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-A", "C", "-j", "ACCEPT", NULL);
+}
+
+static void
+test_origins(void **state)
+{
+    g_autoptr(virFirewall) tagged = virFirewallNew("t");
+    g_autoptr(virFirewall) plain = virFirewallNew("t");
+    g_autofree char *t1 = NULL, *t2 = NULL;
+    FakeRunner *r1 = fakeNew(), *r2 = fakeNew();
+    g_autoptr(GError) err = NULL;
+    GPtrArray *action;
+    const virFirewallRuleOrigin *o;
+
+    (void)state;
+    virFirewallKeepOrigins(tagged);
+    buildTagged(tagged);
+    buildTagged(plain);
+    action = virFirewallGetGroup(tagged, 0)->action;
+    assert_int_equal(action->len, 3);
+    assert_null(virFirewallRuleGetOrigin(tagged, g_ptr_array_index(action, 0)));
+    o = virFirewallRuleGetOrigin(tagged, g_ptr_array_index(action, 1));
+    assert_non_null(o);
+    assert_string_equal(o->filter, "f");
+    assert_string_equal(o->file, "/x/f.xml");
+    assert_int_equal(o->line, 7);
+    assert_int_equal(o->priority, 500);
+    assert_null(virFirewallRuleGetOrigin(tagged, g_ptr_array_index(action, 2)));
+    action = virFirewallGetGroup(plain, 0)->action;
+    assert_null(virFirewallRuleGetOrigin(plain, g_ptr_array_index(action, 1)));
+    t1 = virFirewallToText(tagged);
+    t2 = virFirewallToText(plain);
+    assert_string_equal(t1, t2);
+    assert_true(applyExec(tagged, r1, &err));
+    assert_true(applyExec(plain, r2, &err));
+    assert_string_equal(r1->log->str, r2->log->str);
+    fakeFree(r1);
+    fakeFree(r2);
 }
 
 static void
@@ -1151,6 +1209,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_group),
         cmocka_unit_test(test_remove_rule),
+        cmocka_unit_test(test_origins),
         cmocka_unit_test(test_many_groups),
         cmocka_unit_test(test_ignore_fail_group),
         cmocka_unit_test(test_ignore_fail_rule),

@@ -263,23 +263,113 @@ vfSaveLineStarts(const char *p, const char *end)
            (n >= 6 && !memcmp(p, "COMMIT", 6) && (n == 6 || p[6] == '\n'));
 }
 
-/* A line break at @nl ends the line unless what follows cannot start one. */
-static gboolean
-endsLine(const char *nl, const char *end)
+/* "[PACKETS:BYTES] -A " at @p, as *-save -c starts a rule line: its
+ * length up to the "-A", or 0. */
+static gsize
+countersPrefix(const char *p, const char *end, guint64 *packets, guint64 *bytes)
 {
-    return vfSaveLineStarts(nl + 1, end);
+    const char *q = p;
+    guint64 v[2] = { 0, 0 };
+
+    if (q >= end || *q++ != '[')
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        const char *digits = q;
+        while (q < end && g_ascii_isdigit(*q)) {
+            if (v[k] > (G_MAXUINT64 - 9) / 10)
+                return 0;
+            v[k] = v[k] * 10 + (*q++ - '0');
+        }
+        if (q == digits || q >= end || *q++ != (k ? ']' : ':'))
+            return 0;
+    }
+    if (end - q < 4 || memcmp(q, " -A ", 4) != 0)
+        return 0;
+    if (packets)
+        *packets = v[0];
+    if (bytes)
+        *bytes = v[1];
+    return q + 1 - p;
 }
+
+/* A line break at @nl ends the line unless what follows cannot start one
+ * (@counted: *-save -c's text, where a rule line starts with counters). */
+static gboolean
+endsLine(const char *nl, const char *end, gboolean counted)
+{
+    return vfSaveLineStarts(nl + 1, end) ||
+           (counted && countersPrefix(nl + 1, end, NULL, NULL));
+}
+
+static const char *lineEnd(virFirewallLayer layer, const char *line, const char *rule,
+                           const char *end, gboolean *openQuote, gboolean counted);
 
 const char *
 vfSaveLineEnd(virFirewallLayer layer, const char *line, const char *rule,
               const char *end)
 {
-    return vfSaveLineEndOpen(layer, line, rule, end, NULL);
+    return lineEnd(layer, line, rule, end, NULL, FALSE);
 }
 
 const char *
 vfSaveLineEndOpen(virFirewallLayer layer, const char *line, const char *rule,
                   const char *end, gboolean *openQuote)
+{
+    return lineEnd(layer, line, rule, end, openQuote, FALSE);
+}
+
+void
+vfSaveCountedFree(vfSaveCounted *c)
+{
+    if (!c)
+        return;
+    g_free(c->table);
+    g_free(c->line);
+    g_free(c);
+}
+
+char *
+vfSaveReadCounters(virFirewallLayer layer, const char *text, gsize len,
+                   GPtrArray *rules)
+{
+    const char *p = text, *end = text + len, *table = NULL, *tableEnd = NULL;
+    GString *out = g_string_sized_new(len);
+
+    while (p < end) {
+        guint64 packets = 0, bytes = 0;
+        gsize pre = countersPrefix(p, end, &packets, &bytes);
+        const char *line = p + pre, *rule = NULL, *le;
+
+        if (end - line >= 3 && !memcmp(line, "-A ", 3)) {
+            /* the rule starts after the chain's name; a name with a
+             * blank is read as the line end finds it all the same */
+            rule = line + 3;
+            while (rule < end && *rule != ' ' && *rule != '\n')
+                rule++;
+        }
+        le = lineEnd(layer, line, rule, end, NULL, TRUE);
+        if (*line == '*') {
+            table = line + 1;
+            tableEnd = le;
+        } else if (rule && rules) {
+            vfSaveCounted *c = g_new0(vfSaveCounted, 1);
+            c->table = table ? g_strndup(table, tableEnd - table) : NULL;
+            c->line = g_strndup(line, le - line);
+            c->packets = pre ? (gint64)MIN(packets, (guint64)G_MAXINT64) : -1;
+            c->bytes = pre ? (gint64)MIN(bytes, (guint64)G_MAXINT64) : -1;
+            g_ptr_array_add(rules, c);
+        }
+        g_string_append_len(out, line, le - line);
+        if (le < end)
+            g_string_append_c(out, '\n');
+        p = le < end ? le + 1 : end;
+    }
+    return g_string_free(out, FALSE);
+}
+
+static const char *
+lineEnd(virFirewallLayer layer, const char *line, const char *rule,
+        const char *end, gboolean *openQuote, gboolean counted)
 {
     const char *p = line;
     vfWalk wk;
@@ -293,7 +383,7 @@ vfSaveLineEndOpen(virFirewallLayer layer, const char *line, const char *rule,
          * (a line break or a quote in a name is the name's) */
         const char *nl = memchr(rule, '\n', end - rule);
         p = rule;
-        if (!memchr(rule, '"', (nl ? nl : end) - rule) && (!nl || endsLine(nl, end)))
+        if (!memchr(rule, '"', (nl ? nl : end) - rule) && (!nl || endsLine(nl, end, counted)))
             return nl ? nl : end;   /* most lines */
         while (p < end) {
             const char *wend;
@@ -303,7 +393,7 @@ vfSaveLineEndOpen(virFirewallLayer layer, const char *line, const char *rule,
                 continue;
             }
             if (*p == '\n') {
-                if (endsLine(p, end))
+                if (endsLine(p, end, counted))
                     return p;
                 p++;
                 continue;
@@ -320,7 +410,7 @@ vfSaveLineEndOpen(virFirewallLayer layer, const char *line, const char *rule,
         const char *nl = memchr(p, '\n', end - p);
         if (!nl)
             return end;
-        if (endsLine(nl, end))
+        if (endsLine(nl, end, counted))
             return nl;
         p = nl + 1;
     }

@@ -61,6 +61,25 @@ const char *vfSaveLineEndOpen(virFirewallLayer layer, const char *line,
                               const char *rule, const char *end,
                               gboolean *openQuote);
 
+/* One "-A" line of *-save -c. */
+typedef struct {
+    char *table;          /* of the last "*TABLE" line before it; NULL: none */
+    char *line;           /* "-A CHAIN ..." as *-save without -c prints it */
+    gint64 packets;       /* -1: no counters printed for it */
+    gint64 bytes;
+} vfSaveCounted;
+
+void vfSaveCountedFree(vfSaveCounted *c);
+
+/* Reads *-save -c's @text of @len bytes (iptables-save, ip6tables-save and
+ * ebtables-save (nf_tables) alike print "[PACKETS:BYTES] " before each
+ * "-A"): returns the text *-save prints without -c, and appends to @rules
+ * (may be NULL; of vfSaveCounted*) each rule line with its counters, in
+ * order. Lines end where vfSaveLineEnd says (a quoted line break goes
+ * on). Never fails: a line without counters is kept as it is (-1). */
+char *vfSaveReadCounters(virFirewallLayer layer, const char *text, gsize len,
+                         GPtrArray *rules);
+
 /* Can a line of *-save start at @p? ("-A ", ":", "*", "#", "COMMIT", an
  * empty line, the end.) */
 gboolean vfSaveLineStarts(const char *p, const char *end);

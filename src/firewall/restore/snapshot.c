@@ -288,6 +288,23 @@ vfSnapshotReadText(vfRunner *runner, virFirewallLayer layer, GError **error)
     return g_steal_pointer(&res.out);
 }
 
+char *
+vfSnapshotReadCounted(vfRunner *runner, virFirewallLayer layer, GPtrArray *rules,
+                      GError **error)
+{
+    const char *argv[] = { vfSnapshotSaveBinary(layer), "-c", NULL };
+    g_auto(vfRunResult) res = { 0 };
+
+    if (!vfRunnerRun(runner, argv, NULL, &res, error))
+        return NULL;
+    if (res.status != 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_TOOL, "%s -c failed (exit %d): %s",
+                    argv[0], res.status, g_strstrip(res.err));
+        return NULL;
+    }
+    return vfSaveReadCounters(layer, res.out, strlen(res.out), rules);
+}
+
 vfTableSet *
 vfSnapshotRead(vfRunner *runner, virFirewallLayer layer, GError **error)
 {

@@ -18,6 +18,11 @@ gboolean vfSnapshotParseBytes(vfTableSet *set, GBytes *text, GError **error);
 char *vfSnapshotReadText(vfRunner *runner, virFirewallLayer layer,
                          GError **error);
 
+/* Runs "*-save -c" once: the text *-save prints without -c, and in @rules
+ * (of vfSaveCounted*, savefmt.h) each rule line with its counters. */
+char *vfSnapshotReadCounted(vfRunner *runner, virFirewallLayer layer,
+                            GPtrArray *rules, GError **error);
+
 /* The same, parsed. */
 vfTableSet *vfSnapshotRead(vfRunner *runner, virFirewallLayer layer,
                            GError **error);
