@@ -123,6 +123,7 @@ typedef struct {
 } nwfFilter;
 
 #define NWF_ITEM_HAS(r, a) (((r)->items[(a)].flags & NWF_ITEM_EXISTS) != 0)
+#define NWF_ITEM_NEGATED(r, a) (((r)->items[(a)].flags & NWF_ITEM_NEG) != 0)
 
 const char *nwfProtocolToString(nwfProtocol p);
 const char *nwfActionTarget(nwfAction a);     /* DROP, ACCEPT, ... */
