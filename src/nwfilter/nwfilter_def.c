@@ -65,7 +65,7 @@ nwfRuleFree(nwfRule *rule)
 {
     if (!rule)
         return;
-    for (int i = 0; i < A_LAST; i++)
+    for (int i = 0; i < NWF_ATTR_LAST; i++)
         g_free(rule->items[i].str);
     if (rule->vars)
         g_ptr_array_unref(rule->vars);

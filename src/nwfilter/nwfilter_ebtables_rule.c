@@ -15,28 +15,28 @@ ebtHandleEthHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool reverse,
     g_autofree char *mac = NULL;
     g_autofree char *mask = NULL;
 
-    if (NWF_ITEM_HAS(rule, A_SRCMAC)) {
-        if (!nwfPrintAttr(&mac, rule, A_SRCMAC, it, false, error))
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMAC)) {
+        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_SRCMAC, it, false, error))
             goto error;
         nwfArg(a, reverse ? "-d" : "-s");
-        if (NWF_ITEM_NEGATED(rule, A_SRCMAC))
+        if (NWF_ITEM_NEGATED(rule, NWF_ATTR_SRCMAC))
             nwfArg(a, "!");
-        if (NWF_ITEM_HAS(rule, A_SRCMACMASK)) {
-            if (!nwfPrintAttr(&mask, rule, A_SRCMACMASK, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMACMASK)) {
+            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_SRCMACMASK, it, false, error))
                 goto error;
             nwfArgf(a, "%s/%s", mac, mask);
         } else {
             nwfArg(a, mac);
         }
     }
-    if (NWF_ITEM_HAS(rule, A_DSTMAC)) {
-        if (!nwfPrintAttr(&mac, rule, A_DSTMAC, it, false, error))
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_DSTMAC)) {
+        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_DSTMAC, it, false, error))
             goto error;
         nwfArg(a, reverse ? "-s" : "-d");
-        if (NWF_ITEM_NEGATED(rule, A_DSTMAC))
+        if (NWF_ITEM_NEGATED(rule, NWF_ATTR_DSTMAC))
             nwfArg(a, "!");
-        if (NWF_ITEM_HAS(rule, A_DSTMACMASK)) {
-            if (!nwfPrintAttr(&mask, rule, A_DSTMACMASK, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_DSTMACMASK)) {
+            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_DSTMACMASK, it, false, error))
                 goto error;
             nwfArgf(a, "%s/%s", mac, mask);
         } else {
@@ -63,7 +63,7 @@ ebtItem(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, nwfAttr at,
     nwfArg(a, cli);
     if (NWF_ITEM_NEGATED(rule, at))
         nwfArg(a, "!");
-    if (hi != A_LAST && NWF_ITEM_HAS(rule, hi)) {
+    if (hi != NWF_ATTR_LAST && NWF_ITEM_HAS(rule, hi)) {
         if (!nwfPrintAttr(&g, rule, hi, it, false, error))
             goto error;
         nwfArgf(a, "%s%s%s", f, sep, g);
@@ -103,7 +103,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
     else
         chain = nwfChainSub(chainPrefix, ifname, chainSuffix);
 
-    if (rule->protocol == NWF_PROTO_STP && reverse && NWF_ITEM_HAS(rule, A_SRCMAC)) {
+    if (rule->protocol == NWF_PROTO_STP && reverse && NWF_ITEM_HAS(rule, NWF_ATTR_SRCMAC)) {
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID,
                     "STP filtering in inout direction with source MAC "
                     "address set is not supported");
@@ -119,11 +119,11 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
     case NWF_PROTO_MAC:
         if (!ebtHandleEthHdr(&a, rule, it, reverse, error))
             goto error;
-        if (NWF_ITEM_HAS(rule, A_PROTOCOLID)) {
-            if (!nwfPrintAttr(&number, rule, A_PROTOCOLID, it, true, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_PROTOCOLID)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_PROTOCOLID, it, true, error))
                 goto error;
             nwfArg(&a, "-p");
-            if (NWF_ITEM_NEGATED(rule, A_PROTOCOLID))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_PROTOCOLID))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
@@ -134,8 +134,8 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             goto error;
         nwfArg(&a, "-p");
         nwfArg(&a, "0x8100");
-        if (!ebtItem(&a, rule, it, A_VLANID, A_LAST, "--vlan-id", "", error) ||
-            !ebtItem(&a, rule, it, A_VLANENCAP, A_LAST, "--vlan-encap", "", error))
+        if (!ebtItem(&a, rule, it, NWF_ATTR_VLANID, NWF_ATTR_LAST, "--vlan-id", "", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_VLANENCAP, NWF_ATTR_LAST, "--vlan-encap", "", error))
             goto error;
         break;
 
@@ -144,18 +144,28 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             goto error;
         nwfArg(&a, "-d");
         nwfArg(&a, MAC_BGA);
-        if (!ebtItem(&a, rule, it, A_STP_TYPE, A_LAST, "--stp-type", "", error) ||
-            !ebtItem(&a, rule, it, A_STP_FLAGS, A_LAST, "--stp-flags", "", error) ||
-            !ebtItem(&a, rule, it, A_STP_ROOTPRI, A_STP_ROOTPRIHI, "--stp-root-pri", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_ROOTADDR, A_STP_ROOTADDRMASK, "--stp-root-addr", "/", error) ||
-            !ebtItem(&a, rule, it, A_STP_ROOTCOST, A_STP_ROOTCOSTHI, "--stp-root-cost", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_SNDRPRIO, A_STP_SNDRPRIOHI, "--stp-sender-prio", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_SNDRADDR, A_STP_SNDRADDRMASK, "--stp-sender-addr", "/", error) ||
-            !ebtItem(&a, rule, it, A_STP_PORT, A_STP_PORTHI, "--stp-port", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_AGE, A_STP_AGEHI, "--stp-msg-age", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_MAXAGE, A_STP_MAXAGEHI, "--stp-max-age", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_HELLO, A_STP_HELLOHI, "--stp-hello-time", ":", error) ||
-            !ebtItem(&a, rule, it, A_STP_FWD, A_STP_FWDHI, "--stp-forward-delay", ":", error))
+        if (!ebtItem(&a, rule, it, NWF_ATTR_STP_TYPE, NWF_ATTR_LAST, "--stp-type", "", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_FLAGS, NWF_ATTR_LAST, "--stp-flags", "", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_ROOTPRI, NWF_ATTR_STP_ROOTPRIHI,
+                     "--stp-root-pri", ":", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_ROOTADDR, NWF_ATTR_STP_ROOTADDRMASK,
+                     "--stp-root-addr", "/", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_ROOTCOST, NWF_ATTR_STP_ROOTCOSTHI,
+                     "--stp-root-cost", ":", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_SNDRPRIO, NWF_ATTR_STP_SNDRPRIOHI,
+                     "--stp-sender-prio", ":", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_SNDRADDR, NWF_ATTR_STP_SNDRADDRMASK,
+                     "--stp-sender-addr", "/", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_PORT, NWF_ATTR_STP_PORTHI, "--stp-port", ":",
+                     error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_AGE, NWF_ATTR_STP_AGEHI, "--stp-msg-age", ":",
+                     error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_MAXAGE, NWF_ATTR_STP_MAXAGEHI, "--stp-max-age",
+                     ":", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_HELLO, NWF_ATTR_STP_HELLOHI,
+                     "--stp-hello-time", ":", error) ||
+            !ebtItem(&a, rule, it, NWF_ATTR_STP_FWD, NWF_ATTR_STP_FWDHI, "--stp-forward-delay",
+                     ":", error))
             goto error;
         break;
 
@@ -165,74 +175,75 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             goto error;
         nwfArg(&a, "-p");
         nwfArgf(&a, "0x%x", rule->protocol == NWF_PROTO_ARP ? 0x806 : 0x8035);
-        if (NWF_ITEM_HAS(rule, A_ARP_HWTYPE)) {
-            if (!nwfPrintAttr(&number, rule, A_ARP_HWTYPE, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_HWTYPE)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_HWTYPE, it, false, error))
                 goto error;
             nwfArg(&a, "--arp-htype");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_HWTYPE))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_HWTYPE))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_OPCODE)) {
-            if (!nwfPrintAttr(&number, rule, A_ARP_OPCODE, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_OPCODE)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_OPCODE, it, false, error))
                 goto error;
             nwfArg(&a, "--arp-opcode");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_OPCODE))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_OPCODE))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_PTYPE)) {
-            if (!nwfPrintAttr(&number, rule, A_ARP_PTYPE, it, true, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_PTYPE)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_PTYPE, it, true, error))
                 goto error;
             nwfArg(&a, "--arp-ptype");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_PTYPE))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_PTYPE))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_SRCIP)) {
-            if (!nwfPrintAttr(&ip, rule, A_ARP_SRCIP, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCIP)) {
+            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_SRCIP, it, false, error))
                 goto error;
-            if (NWF_ITEM_HAS(rule, A_ARP_SRCIPMASK)) {
-                if (!nwfPrintAttr(&mask, rule, A_ARP_SRCIPMASK, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCIPMASK)) {
+                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_SRCIPMASK, it, false, error))
                     goto error;
                 hasMask = true;
             }
             nwfArg(&a, reverse ? "--arp-ip-dst" : "--arp-ip-src");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_SRCIP))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_SRCIP))
                 nwfArg(&a, "!");
             nwfArgf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_DSTIP)) {
-            if (!nwfPrintAttr(&ip, rule, A_ARP_DSTIP, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTIP)) {
+            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_DSTIP, it, false, error))
                 goto error;
-            if (NWF_ITEM_HAS(rule, A_ARP_DSTIPMASK)) {
-                if (!nwfPrintAttr(&mask, rule, A_ARP_DSTIPMASK, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTIPMASK)) {
+                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_DSTIPMASK, it, false, error))
                     goto error;
                 hasMask = true;   /* libvirt: sticky from the source mask */
             }
             nwfArg(&a, reverse ? "--arp-ip-src" : "--arp-ip-dst");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_DSTIP))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_DSTIP))
                 nwfArg(&a, "!");
             nwfArgf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_SRCMAC)) {
-            if (!nwfPrintAttr(&number, rule, A_ARP_SRCMAC, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCMAC)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_SRCMAC, it, false, error))
                 goto error;
             nwfArg(&a, reverse ? "--arp-mac-dst" : "--arp-mac-src");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_SRCMAC))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_SRCMAC))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_DSTMAC)) {
-            if (!nwfPrintAttr(&number, rule, A_ARP_DSTMAC, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTMAC)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_DSTMAC, it, false, error))
                 goto error;
             nwfArg(&a, reverse ? "--arp-mac-src" : "--arp-mac-dst");
-            if (NWF_ITEM_NEGATED(rule, A_ARP_DSTMAC))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_DSTMAC))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (NWF_ITEM_HAS(rule, A_ARP_GRATUITOUS) && rule->items[A_ARP_GRATUITOUS].u.num) {
-            if (NWF_ITEM_NEGATED(rule, A_ARP_GRATUITOUS))
+        if (NWF_ITEM_HAS(rule,
+                         NWF_ATTR_ARP_GRATUITOUS) && rule->items[NWF_ATTR_ARP_GRATUITOUS].u.num) {
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_GRATUITOUS))
                 nwfArg(&a, "!");
             nwfArg(&a, "--arp-gratuitous");
         }
@@ -250,56 +261,58 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             goto error;
         nwfArg(&a, "-p");
         nwfArg(&a, v6 ? "ipv6" : "ipv4");
-        if (!ebtAddrOpt(&a, rule, it, A_SRCIP, A_SRCIPMASK,
+        if (!ebtAddrOpt(&a, rule, it, NWF_ATTR_SRCIP, NWF_ATTR_SRCIPMASK,
                         reverse ? dst : src, "/", error) ||
-            !ebtAddrOpt(&a, rule, it, A_DSTIP, A_DSTIPMASK,
+            !ebtAddrOpt(&a, rule, it, NWF_ATTR_DSTIP, NWF_ATTR_DSTIPMASK,
                         reverse ? src : dst, "/", error) ||
-            !ebtItem(&a, rule, it, A_IPPROTOCOL, A_LAST,
+            !ebtItem(&a, rule, it, NWF_ATTR_IPPROTOCOL, NWF_ATTR_LAST,
                      v6 ? "--ip6-protocol" : "--ip-protocol", "", error) ||
-            !ebtItem(&a, rule, it, A_SRCPORT, A_SRCPORTEND,
+            !ebtItem(&a, rule, it, NWF_ATTR_SRCPORT, NWF_ATTR_SRCPORTEND,
                      reverse ? dport : sport, ":", error) ||
-            !ebtItem(&a, rule, it, A_DSTPORT, A_DSTPORTEND,
+            !ebtItem(&a, rule, it, NWF_ATTR_DSTPORT, NWF_ATTR_DSTPORTEND,
                      reverse ? sport : dport, ":", error))
             goto error;
-        if (!v6 && NWF_ITEM_HAS(rule, A_DSCP)) {
-            if (!nwfPrintAttr(&number, rule, A_DSCP, it, true, error))
+        if (!v6 && NWF_ITEM_HAS(rule, NWF_ATTR_DSCP)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, true, error))
                 goto error;
             nwfArg(&a, "--ip-tos");
-            if (NWF_ITEM_NEGATED(rule, A_DSCP))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_DSCP))
                 nwfArg(&a, "!");
             nwfArg(&a, number);
         }
-        if (v6 && (NWF_ITEM_HAS(rule, A_ICMPTYPE) || NWF_ITEM_HAS(rule, A_ICMPTYPEEND) ||
-                   NWF_ITEM_HAS(rule, A_ICMPCODE) || NWF_ITEM_HAS(rule, A_ICMPCODEEND))) {
+        if (v6 && (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPE) || NWF_ITEM_HAS(rule,
+                                                                         NWF_ATTR_ICMPTYPEEND) ||
+                   NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODE) || NWF_ITEM_HAS(rule,
+                                                                         NWF_ATTR_ICMPCODEEND))) {
             g_autofree char *lo = NULL;
             g_autofree char *hi = NULL;
             g_autofree char *clo = NULL;
             g_autofree char *chi = NULL;
 
             nwfArg(&a, "--ip6-icmp-type");
-            if (NWF_ITEM_HAS(rule, A_ICMPTYPE) &&
-                !nwfPrintAttr(&lo, rule, A_ICMPTYPE, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPE) &&
+                !nwfPrintAttr(&lo, rule, NWF_ATTR_ICMPTYPE, it, false, error))
                 goto error;
-            if (NWF_ITEM_HAS(rule, A_ICMPTYPEEND)) {
-                if (!nwfPrintAttr(&hi, rule, A_ICMPTYPEEND, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPEEND)) {
+                if (!nwfPrintAttr(&hi, rule, NWF_ATTR_ICMPTYPEEND, it, false, error))
                     goto error;
             } else {
                 hi = g_strdup(lo ? lo : "255");
             }
             if (!lo)
                 lo = g_strdup("0");
-            if (NWF_ITEM_HAS(rule, A_ICMPCODE) &&
-                !nwfPrintAttr(&clo, rule, A_ICMPCODE, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODE) &&
+                !nwfPrintAttr(&clo, rule, NWF_ATTR_ICMPCODE, it, false, error))
                 goto error;
-            if (NWF_ITEM_HAS(rule, A_ICMPCODEEND)) {
-                if (!nwfPrintAttr(&chi, rule, A_ICMPCODEEND, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODEEND)) {
+                if (!nwfPrintAttr(&chi, rule, NWF_ATTR_ICMPCODEEND, it, false, error))
                     goto error;
             } else {
                 chi = g_strdup(clo ? clo : "255");
             }
             if (!clo)
                 clo = g_strdup("0");
-            if (NWF_ITEM_NEGATED(rule, A_ICMPTYPE))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ICMPTYPE))
                 nwfArg(&a, "!");
             nwfArgf(&a, "%s:%s/%s:%s", lo, hi, clo, chi);
         }

@@ -21,10 +21,10 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
     g_autofree char *number = NULL;
 
     for (int pass = 0; pass < 2; pass++) {
-        nwfAttr addr = pass ? A_DSTIP : A_SRCIP;
-        nwfAttr mask = pass ? A_DSTIPMASK : A_SRCIPMASK;
-        nwfAttr from = pass ? A_DSTIPFROM : A_SRCIPFROM;
-        nwfAttr to = pass ? A_DSTIPTO : A_SRCIPTO;
+        nwfAttr addr = pass ? NWF_ATTR_DSTIP : NWF_ATTR_SRCIP;
+        nwfAttr mask = pass ? NWF_ATTR_DSTIPMASK : NWF_ATTR_SRCIPMASK;
+        nwfAttr from = pass ? NWF_ATTR_DSTIPFROM : NWF_ATTR_SRCIPFROM;
+        nwfAttr to = pass ? NWF_ATTR_DSTIPTO : NWF_ATTR_SRCIPTO;
 
         if (NWF_ITEM_HAS(rule, addr)) {
             if (!nwfPrintAttr(&ip, rule, addr, it, false, error))
@@ -56,17 +56,17 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
             }
         }
     }
-    if (NWF_ITEM_HAS(rule, A_DSCP)) {
-        if (!nwfPrintAttr(&number, rule, A_DSCP, it, false, error))
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_DSCP)) {
+        if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, false, error))
             goto error;
         nwfArg(a, "-m");
         nwfArg(a, "dscp");
-        if (NWF_ITEM_NEGATED(rule, A_DSCP))
+        if (NWF_ITEM_NEGATED(rule, NWF_ATTR_DSCP))
             nwfArg(a, "!");
         nwfArg(a, "--dscp");
         nwfArg(a, number);
     }
-    if (NWF_ITEM_HAS(rule, A_CONNLIMIT)) {
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_CONNLIMIT)) {
         if (dirIn)
             *skipRule = true;
         else
@@ -85,8 +85,8 @@ iptHandlePorts(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
     g_autofree char *q = NULL;
 
     for (int pass = 0; pass < 2; pass++) {
-        nwfAttr start = pass ? A_DSTPORT : A_SRCPORT;
-        nwfAttr end = pass ? A_DSTPORTEND : A_SRCPORTEND;
+        nwfAttr start = pass ? NWF_ATTR_DSTPORT : NWF_ATTR_SRCPORT;
+        nwfAttr end = pass ? NWF_ATTR_DSTPORTEND : NWF_ATTR_SRCPORTEND;
         const char *opt = (pass != dirIn) ? "--dport" : "--sport";
 
         if (!NWF_ITEM_HAS(rule, start))
@@ -202,15 +202,15 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     baseArgs = a.args->len;
 
     /* iptablesHandleSrcMacAddr */
-    if (NWF_ITEM_HAS(rule, A_SRCMAC)) {
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMAC)) {
         if (dirIn) {
             srcMacSkipped = true;
         } else {
-            if (!nwfPrintAttr(&number, rule, A_SRCMAC, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_SRCMAC, it, false, error))
                 goto error;
             nwfArg(&a, "-m");
             nwfArg(&a, "mac");
-            if (NWF_ITEM_NEGATED(rule, A_SRCMAC))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_SRCMAC))
                 nwfArg(&a, "!");
             nwfArg(&a, "--mac-source");
             nwfArg(&a, number);
@@ -222,19 +222,19 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     switch (rule->protocol) {
     case NWF_PROTO_TCP:
     case NWF_PROTO_TCP6:
-        if (NWF_ITEM_HAS(rule, A_TCPFLAGS)) {
-            if (NWF_ITEM_NEGATED(rule, A_TCPFLAGS))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_TCPFLAGS)) {
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_TCPFLAGS))
                 nwfArg(&a, "!");
             nwfArg(&a, "--tcp-flags");
-            g_ptr_array_add(a.args, printTcpFlags(rule->items[A_TCPFLAGS].u.tcp.mask));
-            g_ptr_array_add(a.args, printTcpFlags(rule->items[A_TCPFLAGS].u.tcp.flags));
+            g_ptr_array_add(a.args, printTcpFlags(rule->items[NWF_ATTR_TCPFLAGS].u.tcp.mask));
+            g_ptr_array_add(a.args, printTcpFlags(rule->items[NWF_ATTR_TCPFLAGS].u.tcp.flags));
         }
         if (!iptHandlePorts(&a, rule, it, dirIn, error))
             goto error;
-        if (NWF_ITEM_HAS(rule, A_TCPOPTION)) {
-            if (!nwfPrintAttr(&number, rule, A_TCPOPTION, it, false, error))
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_TCPOPTION)) {
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_TCPOPTION, it, false, error))
                 goto error;
-            if (NWF_ITEM_NEGATED(rule, A_TCPOPTION))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_TCPOPTION))
                 nwfArg(&a, "!");
             nwfArg(&a, "--tcp-option");
             nwfArg(&a, number);
@@ -249,19 +249,19 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         break;
     case NWF_PROTO_ICMP:
     case NWF_PROTO_ICMPV6:
-        if (NWF_ITEM_HAS(rule, A_ICMPTYPE)) {
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPE)) {
             hasICMPType = true;
             if (maySkipICMP) {
                 nwfArgsClear(&a);
                 return TRUE;
             }
-            if (!nwfPrintAttr(&number, rule, A_ICMPTYPE, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ICMPTYPE, it, false, error))
                 goto error;
-            if (NWF_ITEM_NEGATED(rule, A_ICMPTYPE))
+            if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ICMPTYPE))
                 nwfArg(&a, "!");
             nwfArg(&a, rule->protocol == NWF_PROTO_ICMP ? "--icmp-type" : "--icmpv6-type");
-            if (NWF_ITEM_HAS(rule, A_ICMPCODE)) {
-                if (!nwfPrintAttr(&alt, rule, A_ICMPCODE, it, false, error))
+            if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODE)) {
+                if (!nwfPrintAttr(&alt, rule, NWF_ATTR_ICMPCODE, it, false, error))
                     goto error;
                 nwfArgf(&a, "%s/%s", number, alt);
             } else {
@@ -300,12 +300,12 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     }
 
     /* iptablesHandleIpHdrAfterStateMatch */
-    if (NWF_ITEM_HAS(rule, A_IPSET) && NWF_ITEM_HAS(rule, A_IPSETFLAGS)) {
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_IPSET) && NWF_ITEM_HAS(rule, NWF_ATTR_IPSETFLAGS)) {
         g_autofree char *name = NULL;
         g_autofree char *flags = NULL;
-        if (!nwfPrintAttr(&name, rule, A_IPSET, it, false, error))
+        if (!nwfPrintAttr(&name, rule, NWF_ATTR_IPSET, it, false, error))
             goto error;
-        if (!(flags = nwfPrintItem(&rule->items[A_IPSETFLAGS], it, false, dirIn, error)))
+        if (!(flags = nwfPrintItem(&rule->items[NWF_ATTR_IPSETFLAGS], it, false, dirIn, error)))
             goto error;
         nwfArg(&a, "-m");
         nwfArg(&a, "set");
@@ -313,21 +313,21 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         nwfArg(&a, name);
         nwfArg(&a, flags);
     }
-    if (NWF_ITEM_HAS(rule, A_CONNLIMIT) && !dirIn) {
-        if (!nwfPrintAttr(&number, rule, A_CONNLIMIT, it, false, error))
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_CONNLIMIT) && !dirIn) {
+        if (!nwfPrintAttr(&number, rule, NWF_ATTR_CONNLIMIT, it, false, error))
             goto error;
         nwfArg(&a, "-m");
         nwfArg(&a, "connlimit");
-        if (NWF_ITEM_NEGATED(rule, A_CONNLIMIT))
+        if (NWF_ITEM_NEGATED(rule, NWF_ATTR_CONNLIMIT))
             nwfArg(&a, "!");
         nwfArg(&a, "--connlimit-above");
         nwfArg(&a, number);
     }
-    if (NWF_ITEM_HAS(rule, A_COMMENT)) {
+    if (NWF_ITEM_HAS(rule, NWF_ATTR_COMMENT)) {
         nwfArg(&a, "-m");
         nwfArg(&a, "comment");
         nwfArg(&a, "--comment");
-        nwfArg(&a, rule->items[A_COMMENT].str);
+        nwfArg(&a, rule->items[NWF_ATTR_COMMENT].str);
     }
     nwfArg(&a, "-j");
     nwfArg(&a, target);

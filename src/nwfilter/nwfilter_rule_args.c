@@ -54,27 +54,27 @@ nwfPrintItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
         return v ? g_strdup(v) : NULL;
     }
     switch (item->datatype) {
-    case DT_IPADDR:
-    case DT_IPV6ADDR:
-    case DT_IPSETNAME:
+    case NWF_DATATYPE_IPADDR:
+    case NWF_DATATYPE_IPV6ADDR:
+    case NWF_DATATYPE_IPSETNAME:
         return g_strdup(item->str);
-    case DT_MACADDR:
-    case DT_MACMASK:
+    case NWF_DATATYPE_MACADDR:
+    case NWF_DATATYPE_MACMASK:
         return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
                                item->u.mac[0], item->u.mac[1], item->u.mac[2],
                                item->u.mac[3], item->u.mac[4], item->u.mac[5]);
-    case DT_IPMASK:
-    case DT_IPV6MASK:
+    case NWF_DATATYPE_IPMASK:
+    case NWF_DATATYPE_IPV6MASK:
         return g_strdup_printf("%d", (int)(item->u.num & 0xff));
-    case DT_UINT32:
-    case DT_UINT32_HEX:
+    case NWF_DATATYPE_UINT32:
+    case NWF_DATATYPE_UINT32_HEX:
         return g_strdup_printf(asHex ? "0x%x" : "%u", item->u.num);
-    case DT_UINT16:
-    case DT_UINT16_HEX:
-    case DT_UINT8:
-    case DT_UINT8_HEX:
+    case NWF_DATATYPE_UINT16:
+    case NWF_DATATYPE_UINT16_HEX:
+    case NWF_DATATYPE_UINT8:
+    case NWF_DATATYPE_UINT8_HEX:
         return g_strdup_printf(asHex ? "0x%x" : "%d", item->u.num);
-    case DT_IPSETFLAGS: {
+    case NWF_DATATYPE_IPSETFLAGS: {
         GString *s = g_string_new(NULL);
         for (int i = 0; i < item->u.ipset.nflags; i++) {
             bool src = item->u.ipset.flags & (1 << i);

@@ -192,13 +192,13 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
     unsigned int res;
 
     switch (att->validator) {
-    case V_NONE:
+    case NWF_VALIDATE_NONE:
         return true;
-    case V_MACPROTO:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_MACPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
                 return false;
-            item->datatype = DT_UINT16;
+            item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x600)
@@ -206,13 +206,13 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
         }
         item->u.num = res;
         return true;
-    case V_VLANID:
+    case NWF_VALIDATE_VLANID:
         return item->u.num <= 4095;
-    case V_VLANPROTO:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_VLANPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
                 return false;
-            item->datatype = DT_UINT16;
+            item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x3c)
@@ -220,36 +220,36 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
         }
         item->u.num = res;
         return true;
-    case V_ARPOPCODE:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_ARPOPCODE:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(arpOpcodeMap, s, &res))
                 return false;
-            item->datatype = DT_UINT16;
+            item->datatype = NWF_DATATYPE_UINT16;
             item->u.num = res;
         }
         return true;
-    case V_IPPROTO:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_IPPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(ipProtoMap, s, &res))
                 return false;
-            item->datatype = DT_UINT8_HEX;
+            item->datatype = NWF_DATATYPE_UINT8_HEX;
             item->u.num = res;
         }
         return true;
-    case V_DSCP:
+    case NWF_VALIDATE_DSCP:
         return (item->u.num & 0xff) <= 63;
-    case V_STATE: {
+    case NWF_VALIDATE_STATE: {
         unsigned int flags = 0;
         if (!parseItems(stateMap, s, &flags))
             return false;
         if (flags & NWF_STATE_NONE)
             flags = NWF_STATE_NONE;
         item->u.num = flags;
-        item->datatype = DT_UINT16;
+        item->datatype = NWF_DATATYPE_UINT16;
         rule->flags |= flags;
         return true;
     }
-    case V_TCPFLAGS: {
+    case NWF_VALIDATE_TCPFLAGS: {
         g_autofree char *copy = g_strdup(s);
         char *sep = strchr(copy, '/');
         unsigned int mask = 0, flags = 0;
@@ -263,13 +263,13 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
         item->u.tcp.flags = flags & 0x3f;
         return true;
     }
-    case V_IPSET:
+    case NWF_VALIDATE_IPSET:
         if (strlen(s) >= 32 || s[strspn(s, VALID_IPSETNAME)] != '\0')
             return false;
         g_free(item->str);
         item->str = g_strdup(s);
         return true;
-    case V_IPSETFLAGS: {
+    case NWF_VALIDATE_IPSETFLAGS: {
         size_t idx = 0;
         item->u.ipset.flags = 0;
         item->u.ipset.nflags = 0;
@@ -301,7 +301,7 @@ noteNumber(const char *s, unsigned int v, char **note)
 unsigned int
 nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
 {
-    for (unsigned int dt = 1; dt < DT_LAST; dt <<= 1) {
+    for (unsigned int dt = 1; dt < NWF_DATATYPE_LAST; dt <<= 1) {
         unsigned int v;
         uint8_t bin[16];
         const char *rest;
@@ -309,43 +309,43 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
         if (!(att->datatypes & dt))
             continue;
         switch ((nwfDatatype)dt) {
-        case DT_UINT8:
-        case DT_UINT8_HEX:
-            if (strToUInt(s, dt == DT_UINT8 ? 10 : 16, &v) && v <= 0xff) {
+        case NWF_DATATYPE_UINT8:
+        case NWF_DATATYPE_UINT8_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT8 ? 10 : 16, &v) && v <= 0xff) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_UINT16:
-        case DT_UINT16_HEX:
-            if (strToUInt(s, dt == DT_UINT16 ? 10 : 16, &v) && v <= 0xffff) {
+        case NWF_DATATYPE_UINT16:
+        case NWF_DATATYPE_UINT16_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT16 ? 10 : 16, &v) && v <= 0xffff) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_UINT32:
-        case DT_UINT32_HEX:
-            if (strToUInt(s, dt == DT_UINT32 ? 10 : 16, &v)) {
+        case NWF_DATATYPE_UINT32:
+        case NWF_DATATYPE_UINT32_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT32 ? 10 : 16, &v)) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_IPADDR:
-        case DT_IPV6ADDR:
-            if (parseAddr(dt == DT_IPADDR ? AF_INET : AF_INET6, s, &item->str, NULL)) {
+        case NWF_DATATYPE_IPADDR:
+        case NWF_DATATYPE_IPV6ADDR:
+            if (parseAddr(dt == NWF_DATATYPE_IPADDR ? AF_INET : AF_INET6, s, &item->str, NULL)) {
                 /* IPv6 has many spellings of one address; IPv4 short,
                  * octal and hex forms are worth a word */
-                if (note && dt == DT_IPADDR && strcmp(item->str, s) != 0)
+                if (note && dt == NWF_DATATYPE_IPADDR && strcmp(item->str, s) != 0)
                     *note = g_strdup_printf("read as %s", item->str);
                 return dt;
             }
             break;
-        case DT_IPMASK:
-        case DT_IPV6MASK: {
-            unsigned int max = dt == DT_IPMASK ? 32 : 128;
+        case NWF_DATATYPE_IPMASK:
+        case NWF_DATATYPE_IPV6MASK: {
+            unsigned int max = dt == NWF_DATATYPE_IPMASK ? 32 : 128;
             g_autofree char *canon = NULL;
             int bits;
             if (strToUInt(s, 10, &v)) {
@@ -354,43 +354,43 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
                     noteNumber(s, v, note);
                     return dt;
                 }
-            } else if (parseAddr(dt == DT_IPMASK ? AF_INET : AF_INET6, s,
+            } else if (parseAddr(dt == NWF_DATATYPE_IPMASK ? AF_INET : AF_INET6, s,
                                  &canon, bin) &&
-                       (bits = maskBits(bin, dt == DT_IPMASK ? 4 : 16)) >= 0) {
+                       (bits = maskBits(bin, dt == NWF_DATATYPE_IPMASK ? 4 : 16)) >= 0) {
                 item->u.num = bits;
-                if (note && dt == DT_IPMASK && strcmp(canon, s) != 0)
+                if (note && dt == NWF_DATATYPE_IPMASK && strcmp(canon, s) != 0)
                     *note = g_strdup_printf("read as %s (/%d)", canon, bits);
                 return dt;
             }
             break;
         }
-        case DT_MACADDR:
+        case NWF_DATATYPE_MACADDR:
             if (nwfParseMac(s, item->u.mac, &rest)) {
                 if (note && *rest)
                     *note = g_strdup_printf("'%s' after the address is ignored", rest);
                 return dt;
             }
             break;
-        case DT_MACMASK:
+        case NWF_DATATYPE_MACMASK:
             if (nwfParseMac(s, item->u.mac, &rest) && maskBits(item->u.mac, 6) >= 0) {
                 if (note && *rest)
                     *note = g_strdup_printf("'%s' after the mask is ignored", rest);
                 return dt;
             }
             break;
-        case DT_STRING:
-        case DT_IPSETNAME:
-        case DT_IPSETFLAGS:
-            if (att->validator != V_NONE)
+        case NWF_DATATYPE_STRING:
+        case NWF_DATATYPE_IPSETNAME:
+        case NWF_DATATYPE_IPSETFLAGS:
+            if (att->validator != NWF_VALIDATE_NONE)
                 return dt;
             break;
-        case DT_STRINGCOPY:
+        case NWF_DATATYPE_STRINGCOPY:
             item->str = g_strndup(s, NWF_MAX_COMMENT);
             if (note && strlen(s) > NWF_MAX_COMMENT)
                 *note = g_strdup_printf("%zu bytes long: cut to %d", strlen(s),
                                         NWF_MAX_COMMENT);
             return dt;
-        case DT_BOOLEAN:
+        case NWF_DATATYPE_BOOLEAN:
             item->u.num = (strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
                            strcmp(s, "yes") == 0);
             if (note && !item->u.num && strcmp(s, "false") != 0 &&
@@ -398,7 +398,7 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
                 *note = g_strdup("read as false (only 'true', '1' and 'yes' "
                                  "are true)");
             return dt;
-        case DT_LAST:
+        case NWF_DATATYPE_LAST:
             break;
         }
     }

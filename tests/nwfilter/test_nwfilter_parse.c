@@ -309,17 +309,17 @@ test_values(void **state)
     assert_int_equal(def->chainPriority, -700);
     r = ((nwfEntry *)def->entries->pdata[0])->rule;
     assert_int_equal(r->priority, 500);             /* out of range -> 500 */
-    assert_int_equal(r->items[A_SRCPORT].u.num, 0x123);
-    assert_int_equal(r->items[A_DSTPORT].u.num, 0xff);
-    assert_int_equal(r->items[A_SRCIPMASK].u.num, 16);
-    assert_int_equal(r->items[A_TCPFLAGS].u.tcp.mask, 0x12);
-    assert_int_equal(r->items[A_TCPFLAGS].u.tcp.flags, 0x3f);
+    assert_int_equal(r->items[NWF_ATTR_SRCPORT].u.num, 0x123);
+    assert_int_equal(r->items[NWF_ATTR_DSTPORT].u.num, 0xff);
+    assert_int_equal(r->items[NWF_ATTR_SRCIPMASK].u.num, 16);
+    assert_int_equal(r->items[NWF_ATTR_TCPFLAGS].u.tcp.mask, 0x12);
+    assert_int_equal(r->items[NWF_ATTR_TCPFLAGS].u.tcp.flags, 0x3f);
     assert_int_equal(r->flags & NWF_STATE_MASK, NWF_STATE_NEW | NWF_STATE_ESTABLISHED);
     r = ((nwfEntry *)def->entries->pdata[1])->rule;
     assert_int_equal(r->priority, 42);
     assert_true(r->flags & NWF_RULE_NO_STATEMATCH);
-    assert_int_equal(r->items[A_PROTOCOLID].u.num, 0x806);
-    assert_memory_equal(r->items[A_SRCMAC].u.mac, "\x01\x02\x03\x0a\x0b\x0c", 6);
+    assert_int_equal(r->items[NWF_ATTR_PROTOCOLID].u.num, 0x806);
+    assert_memory_equal(r->items[NWF_ATTR_SRCMAC].u.mac, "\x01\x02\x03\x0a\x0b\x0c", 6);
 }
 
 static void
