@@ -4,7 +4,6 @@
 #pragma once
 
 #include <glib.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include "nwfilter_vars.h"
 
@@ -140,7 +139,7 @@ typedef struct {
 typedef struct {
     char *name;
     char *uuid;                  /* canonical form; NULL: none given */
-    bool uuidSeen;               /* a <uuid> was read (maybe empty) */
+    gboolean uuidSeen;               /* a <uuid> was read (maybe empty) */
     char *chain;                 /* chain suffix, "root" by default */
     int chainPriority;
     GPtrArray *entries;          /* of nwfEntry* */
@@ -153,9 +152,9 @@ typedef struct {
 const char *nwfProtocolToString(nwfProtocol p);
 const char *nwfActionTarget(nwfAction a);     /* DROP, ACCEPT, ... */
 
-bool nwfRuleIsEthernet(const nwfRule *rule);
-bool nwfRuleIsIPv4(const nwfRule *rule);
-bool nwfRuleIsIPv6(const nwfRule *rule);
+gboolean nwfRuleIsEthernet(const nwfRule *rule);
+gboolean nwfRuleIsIPv4(const nwfRule *rule);
+gboolean nwfRuleIsIPv6(const nwfRule *rule);
 
 /* Parses a filter document of @len bytes (as libxml2 reads a file for
  * libvirt: a NUL byte ends the data). @path names the source in messages.

@@ -27,7 +27,7 @@ ruleInstCommand(virFirewall *fw, const char *ifname, nwfRuleInst *inst,
                 return FALSE;
             if ((rule->direction == NWF_DIR_IN || rule->direction == NWF_DIR_INOUT) &&
                 !ebtablesCreateRuleInstance(fw, NWF_PFX_OUT_TEMP, inst->chainSuffix,
-                                            rule, ifname, it, false, error))
+                                            rule, ifname, it, FALSE, error))
                 return FALSE;
         } else {
             virFirewallLayer layer = nwfRuleIsIPv6(rule) ? VIR_FIREWALL_LAYER_IPV6
@@ -44,8 +44,8 @@ ruleInstCmp(gconstpointer a, gconstpointer b)
 {
     const nwfRuleInst *ia = *(nwfRuleInst *const *)a;
     const nwfRuleInst *ib = *(nwfRuleInst *const *)b;
-    bool ra = strcmp(ia->chainSuffix, "root") == 0;
-    bool rb = strcmp(ib->chainSuffix, "root") == 0;
+    gboolean ra = strcmp(ia->chainSuffix, "root") == 0;
+    gboolean rb = strcmp(ib->chainSuffix, "root") == 0;
 
     if (ra && !rb)
         return -1;
@@ -56,7 +56,7 @@ ruleInstCmp(gconstpointer a, gconstpointer b)
 
 typedef struct {
     int priority;
-    bool incoming;
+    gboolean incoming;
     int protoIdx;
     const char *name;
     guint order;
@@ -80,7 +80,7 @@ subChainCmp(gconstpointer a, gconstpointer b)
  * order can match it; first-seen (definition) order is deterministic.
  */
 static void
-collectChains(GPtrArray *insts, bool incoming, GArray *out, guint *order)
+collectChains(GPtrArray *insts, gboolean incoming, GArray *out, guint *order)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -112,25 +112,25 @@ collectChains(GPtrArray *insts, bool incoming, GArray *out, guint *order)
     }
 }
 
-static bool
-hasChains(GPtrArray *insts, bool incoming)
+static gboolean
+hasChains(GPtrArray *insts, gboolean incoming)
 {
     for (guint i = 0; i < insts->len; i++) {
         nwfRuleInst *inst = insts->pdata[i];
         nwfDirection d = inst->rule->direction;
         if (nwfRuleIsEthernet(inst->rule) &&
             (incoming ? d != NWF_DIR_IN : d != NWF_DIR_OUT))
-            return true;
+            return TRUE;
     }
-    return false;
+    return FALSE;
 }
 
 gboolean
 nwfAddApplyNewRules(virFirewall *fw, const char *ifname, GPtrArray *insts,
                     GError **error)
 {
-    bool haveEbtables = false, haveIptables = false, haveIp6tables = false;
-    bool haveIn, haveOut;
+    gboolean haveEbtables = FALSE, haveIptables = FALSE, haveIp6tables = FALSE;
+    gboolean haveIn, haveOut;
     g_autoptr(GArray) subchains = g_array_new(FALSE, FALSE, sizeof(SubChain));
     guint order = 0, i, j;
 
@@ -138,11 +138,11 @@ nwfAddApplyNewRules(virFirewall *fw, const char *ifname, GPtrArray *insts,
     g_ptr_array_sort(insts, ruleInstCmp);
 
     virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
-    ebtUnlinkRootChain(fw, true, ifname, true);
-    ebtUnlinkRootChain(fw, false, ifname, true);
+    ebtUnlinkRootChain(fw, TRUE, ifname, TRUE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, TRUE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHostTemp);
-    ebtRemoveRootChain(fw, true, ifname, true);
-    ebtRemoveRootChain(fw, false, ifname, true);
+    ebtRemoveRootChain(fw, TRUE, ifname, TRUE);
+    ebtRemoveRootChain(fw, FALSE, ifname, TRUE);
 
     virFirewallStartTransaction(fw, 0);
 
@@ -156,23 +156,23 @@ nwfAddApplyNewRules(virFirewall *fw, const char *ifname, GPtrArray *insts,
     for (i = 0; i < insts->len; i++) {
         nwfRuleInst *inst = insts->pdata[i];
         if (nwfRuleIsEthernet(inst->rule))
-            haveEbtables = true;
+            haveEbtables = TRUE;
         else if (nwfRuleIsIPv4(inst->rule))
-            haveIptables = true;
+            haveIptables = TRUE;
         else if (nwfRuleIsIPv6(inst->rule))
-            haveIp6tables = true;
+            haveIp6tables = TRUE;
     }
-    haveIn = hasChains(insts, true);
-    haveOut = hasChains(insts, false);
+    haveIn = hasChains(insts, TRUE);
+    haveOut = hasChains(insts, FALSE);
 
     if (haveEbtables) {
         if (haveIn) {
-            ebtCreateTmpRootChain(fw, true, ifname);
-            collectChains(insts, true, subchains, &order);
+            ebtCreateTmpRootChain(fw, TRUE, ifname);
+            collectChains(insts, TRUE, subchains, &order);
         }
         if (haveOut) {
-            ebtCreateTmpRootChain(fw, false, ifname);
-            collectChains(insts, false, subchains, &order);
+            ebtCreateTmpRootChain(fw, FALSE, ifname);
+            collectChains(insts, FALSE, subchains, &order);
         }
         g_array_sort(subchains, subChainCmp);
 
@@ -199,8 +199,8 @@ nwfAddApplyNewRules(virFirewall *fw, const char *ifname, GPtrArray *insts,
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
         if (!(v6 ? haveIp6tables : haveIptables))
             continue;
-        iptUnlinkRootChains(fw, l, ifname, true);
-        iptRemoveRootChains(fw, l, ifname, true);
+        iptUnlinkRootChains(fw, l, ifname, TRUE);
+        iptRemoveRootChains(fw, l, ifname, TRUE);
         iptCreateBaseChains(fw, l);
         iptCreateTmpRootChains(fw, l, ifname);
         iptLinkTmpRootChains(fw, l, ifname);
@@ -214,24 +214,24 @@ nwfAddApplyNewRules(virFirewall *fw, const char *ifname, GPtrArray *insts,
     }
 
     if (haveEbtables && haveIn)
-        ebtLinkTmpRootChain(fw, true, ifname);
+        ebtLinkTmpRootChain(fw, TRUE, ifname);
     if (haveEbtables && haveOut)
-        ebtLinkTmpRootChain(fw, false, ifname);
+        ebtLinkTmpRootChain(fw, FALSE, ifname);
 
     virFirewallStartRollback(fw, 0);
-    ebtUnlinkRootChain(fw, true, ifname, true);
-    ebtUnlinkRootChain(fw, false, ifname, true);
+    ebtUnlinkRootChain(fw, TRUE, ifname, TRUE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, TRUE);
     if (haveIp6tables) {
-        iptUnlinkRootChains(fw, VIR_FIREWALL_LAYER_IPV6, ifname, true);
-        iptRemoveRootChains(fw, VIR_FIREWALL_LAYER_IPV6, ifname, true);
+        iptUnlinkRootChains(fw, VIR_FIREWALL_LAYER_IPV6, ifname, TRUE);
+        iptRemoveRootChains(fw, VIR_FIREWALL_LAYER_IPV6, ifname, TRUE);
     }
     if (haveIptables) {
-        iptUnlinkRootChains(fw, VIR_FIREWALL_LAYER_IPV4, ifname, true);
-        iptRemoveRootChains(fw, VIR_FIREWALL_LAYER_IPV4, ifname, true);
+        iptUnlinkRootChains(fw, VIR_FIREWALL_LAYER_IPV4, ifname, TRUE);
+        iptRemoveRootChains(fw, VIR_FIREWALL_LAYER_IPV4, ifname, TRUE);
     }
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHostTemp);
-    ebtRemoveRootChain(fw, true, ifname, true);
-    ebtRemoveRootChain(fw, false, ifname, true);
+    ebtRemoveRootChain(fw, TRUE, ifname, TRUE);
+    ebtRemoveRootChain(fw, FALSE, ifname, TRUE);
     return TRUE;
 }
 
@@ -241,15 +241,15 @@ nwfAddTearOldRules(virFirewall *fw, const char *ifname)
     virFirewallStartTransaction(fw, VIR_FIREWALL_TRANSACTION_IGNORE_ERRORS);
     for (int v6 = 0; v6 < 2; v6++) {
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
-        iptUnlinkRootChains(fw, l, ifname, false);
-        iptRemoveRootChains(fw, l, ifname, false);
+        iptUnlinkRootChains(fw, l, ifname, FALSE);
+        iptRemoveRootChains(fw, l, ifname, FALSE);
         iptRenameTmpRootChains(fw, l, ifname);
     }
-    ebtUnlinkRootChain(fw, true, ifname, false);
-    ebtUnlinkRootChain(fw, false, ifname, false);
+    ebtUnlinkRootChain(fw, TRUE, ifname, FALSE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, FALSE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHost);
-    ebtRemoveRootChain(fw, true, ifname, false);
-    ebtRemoveRootChain(fw, false, ifname, false);
+    ebtRemoveRootChain(fw, TRUE, ifname, FALSE);
+    ebtRemoveRootChain(fw, FALSE, ifname, FALSE);
     ebtRenameTmpSubAndRootChains(fw, ifname);
 }
 
@@ -259,14 +259,14 @@ tearNewRules(virFirewall *fw, const char *ifname)
 {
     for (int v6 = 0; v6 < 2; v6++) {
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
-        iptUnlinkRootChains(fw, l, ifname, true);
-        iptRemoveRootChains(fw, l, ifname, true);
+        iptUnlinkRootChains(fw, l, ifname, TRUE);
+        iptRemoveRootChains(fw, l, ifname, TRUE);
     }
-    ebtUnlinkRootChain(fw, true, ifname, true);
-    ebtUnlinkRootChain(fw, false, ifname, true);
+    ebtUnlinkRootChain(fw, TRUE, ifname, TRUE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, TRUE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHostTemp);
-    ebtRemoveRootChain(fw, true, ifname, true);
-    ebtRemoveRootChain(fw, false, ifname, true);
+    ebtRemoveRootChain(fw, TRUE, ifname, TRUE);
+    ebtRemoveRootChain(fw, FALSE, ifname, TRUE);
 }
 
 void
@@ -285,30 +285,30 @@ nwfAddAllTeardown(virFirewall *fw, const char *ifname)
     tearNewRules(fw, ifname);
     for (int v6 = 0; v6 < 2; v6++) {
         virFirewallLayer l = v6 ? VIR_FIREWALL_LAYER_IPV6 : VIR_FIREWALL_LAYER_IPV4;
-        iptUnlinkRootChains(fw, l, ifname, false);
+        iptUnlinkRootChains(fw, l, ifname, FALSE);
         iptClearVirtInPost(fw, l, ifname);
-        iptRemoveRootChains(fw, l, ifname, false);
+        iptRemoveRootChains(fw, l, ifname, FALSE);
     }
-    ebtUnlinkRootChain(fw, true, ifname, false);
-    ebtUnlinkRootChain(fw, false, ifname, false);
+    ebtUnlinkRootChain(fw, TRUE, ifname, FALSE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, FALSE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHost);
-    ebtRemoveRootChain(fw, true, ifname, false);
-    ebtRemoveRootChain(fw, false, ifname, false);
+    ebtRemoveRootChain(fw, TRUE, ifname, FALSE);
+    ebtRemoveRootChain(fw, FALSE, ifname, FALSE);
 }
 
 static void
 cleanAllRules(virFirewall *fw, const char *ifname)
 {
-    ebtUnlinkRootChain(fw, true, ifname, false);
-    ebtUnlinkRootChain(fw, false, ifname, false);
+    ebtUnlinkRootChain(fw, TRUE, ifname, FALSE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, FALSE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHost);
-    ebtRemoveRootChain(fw, true, ifname, false);
-    ebtRemoveRootChain(fw, false, ifname, false);
-    ebtUnlinkRootChain(fw, true, ifname, true);
-    ebtUnlinkRootChain(fw, false, ifname, true);
+    ebtRemoveRootChain(fw, TRUE, ifname, FALSE);
+    ebtRemoveRootChain(fw, FALSE, ifname, FALSE);
+    ebtUnlinkRootChain(fw, TRUE, ifname, TRUE);
+    ebtUnlinkRootChain(fw, FALSE, ifname, TRUE);
     ebtRemoveSubChains(fw, ifname, nwfChainPrefixesHostTemp);
-    ebtRemoveRootChain(fw, true, ifname, true);
-    ebtRemoveRootChain(fw, false, ifname, true);
+    ebtRemoveRootChain(fw, TRUE, ifname, TRUE);
+    ebtRemoveRootChain(fw, FALSE, ifname, TRUE);
 }
 
 void
@@ -333,13 +333,13 @@ nwfAddApplyBasicRules(virFirewall *fw, const char *ifname, const char *mac)
 
     nwfAddAllTeardown(fw, ifname);
     virFirewallStartTransaction(fw, 0);
-    ebtCreateTmpRootChain(fw, true, ifname);
+    ebtCreateTmpRootChain(fw, TRUE, ifname);
     F(fw, ETH, "-t", "nat", "-A", chain, "-s", "!", mac, "-j", "DROP");
     F(fw, ETH, "-t", "nat", "-A", chain, "-p", "IPv4", "-j", "ACCEPT");
     F(fw, ETH, "-t", "nat", "-A", chain, "-p", "ARP", "-j", "ACCEPT");
     F(fw, ETH, "-t", "nat", "-A", chain, "-j", "DROP");
-    ebtLinkTmpRootChain(fw, true, ifname);
-    ebtRenameTmpRootChain(fw, true, ifname);
+    ebtLinkTmpRootChain(fw, TRUE, ifname);
+    ebtRenameTmpRootChain(fw, TRUE, ifname);
     basicRollback(fw, ifname);
 }
 
@@ -354,13 +354,13 @@ nwfAddApplyDHCPOnlyRules(virFirewall *fw, const char *ifname, const char *mac,
 
     nwfAddAllTeardown(fw, ifname);
     virFirewallStartTransaction(fw, 0);
-    ebtCreateTmpRootChain(fw, true, ifname);
-    ebtCreateTmpRootChain(fw, false, ifname);
+    ebtCreateTmpRootChain(fw, TRUE, ifname);
+    ebtCreateTmpRootChain(fw, FALSE, ifname);
     F(fw, ETH, "-t", "nat", "-A", in, "-s", mac, "-p", "ipv4",
       "--ip-protocol", "udp", "--ip-sport", "68", "--ip-dport", "67",
       "-j", "ACCEPT");
     F(fw, ETH, "-t", "nat", "-A", in, "-j", "DROP");
-    while (true) {
+    while (TRUE) {
         const char *srv = idx < n ? dhcpservers->pdata[idx] : NULL;
         for (int ctr = 0; ctr < 2; ctr++) {
             const char *dst = ctr == 0 ? mac : "ff:ff:ff:ff:ff:ff";
@@ -378,11 +378,11 @@ nwfAddApplyDHCPOnlyRules(virFirewall *fw, const char *ifname, const char *mac,
             break;
     }
     F(fw, ETH, "-t", "nat", "-A", out, "-j", "DROP");
-    ebtLinkTmpRootChain(fw, true, ifname);
-    ebtLinkTmpRootChain(fw, false, ifname);
+    ebtLinkTmpRootChain(fw, TRUE, ifname);
+    ebtLinkTmpRootChain(fw, FALSE, ifname);
     if (!leaveTemporary) {
-        ebtRenameTmpRootChain(fw, true, ifname);
-        ebtRenameTmpRootChain(fw, false, ifname);
+        ebtRenameTmpRootChain(fw, TRUE, ifname);
+        ebtRenameTmpRootChain(fw, FALSE, ifname);
     }
     basicRollback(fw, ifname);
 }
@@ -395,13 +395,13 @@ nwfAddApplyDropAllRules(virFirewall *fw, const char *ifname)
 
     nwfAddAllTeardown(fw, ifname);
     virFirewallStartTransaction(fw, 0);
-    ebtCreateTmpRootChain(fw, true, ifname);
-    ebtCreateTmpRootChain(fw, false, ifname);
+    ebtCreateTmpRootChain(fw, TRUE, ifname);
+    ebtCreateTmpRootChain(fw, FALSE, ifname);
     F(fw, ETH, "-t", "nat", "-A", in, "-j", "DROP");
     F(fw, ETH, "-t", "nat", "-A", out, "-j", "DROP");
-    ebtLinkTmpRootChain(fw, true, ifname);
-    ebtLinkTmpRootChain(fw, false, ifname);
-    ebtRenameTmpRootChain(fw, true, ifname);
-    ebtRenameTmpRootChain(fw, false, ifname);
+    ebtLinkTmpRootChain(fw, TRUE, ifname);
+    ebtLinkTmpRootChain(fw, FALSE, ifname);
+    ebtRenameTmpRootChain(fw, TRUE, ifname);
+    ebtRenameTmpRootChain(fw, FALSE, ifname);
     basicRollback(fw, ifname);
 }

@@ -45,7 +45,7 @@ iptCreateTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 
 void
 iptRemoveRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
-                    bool temp)
+                    gboolean temp)
 {
     char in = temp ? NWF_PFX_IN_TEMP : NWF_PFX_IN, out = temp ? NWF_PFX_OUT_TEMP : NWF_PFX_OUT;
     g_autofree char *fo = nwfChainIpt('F', out, ifname);
@@ -93,7 +93,7 @@ iptClearVirtInPost(virFirewall *fw, virFirewallLayer l, const char *ifname)
 
 void
 iptUnlinkRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname,
-                    bool temp)
+                    gboolean temp)
 {
     char in = temp ? NWF_PFX_IN_TEMP : NWF_PFX_IN, out = temp ? NWF_PFX_OUT_TEMP : NWF_PFX_OUT;
     g_autofree char *fo = nwfChainIpt('F', out, ifname);
@@ -127,14 +127,14 @@ iptRenameTmpRootChains(virFirewall *fw, virFirewallLayer l, const char *ifname)
 }
 
 void
-ebtCreateTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
+ebtCreateTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname)
 {
     g_autofree char *c = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
     F(fw, ETH, "-t", "nat", "-N", c);
 }
 
 void
-ebtLinkTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
+ebtLinkTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname)
 {
     g_autofree char *c = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
     F(fw, ETH, "-t", "nat", "-A", incoming ? "PREROUTING" : "POSTROUTING",
@@ -142,7 +142,7 @@ ebtLinkTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
 }
 
 void
-ebtRemoveRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp)
+ebtRemoveRootChain(virFirewall *fw, gboolean incoming, const char *ifname, gboolean temp)
 {
     char p = temp ? (incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP)
                   : (incoming ? NWF_PFX_IN : NWF_PFX_OUT);
@@ -152,7 +152,7 @@ ebtRemoveRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp
 }
 
 void
-ebtUnlinkRootChain(virFirewall *fw, bool incoming, const char *ifname, bool temp)
+ebtUnlinkRootChain(virFirewall *fw, gboolean incoming, const char *ifname, gboolean temp)
 {
     char p = temp ? (incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP)
                   : (incoming ? NWF_PFX_IN : NWF_PFX_OUT);
@@ -186,7 +186,7 @@ protoIdxByFiltername(const char *name)
 }
 
 void
-ebtCreateTmpSubChain(virFirewall *fw, bool incoming, const char *ifname,
+ebtCreateTmpSubChain(virFirewall *fw, gboolean incoming, const char *ifname,
                      int protoIdx, const char *filtername)
 {
     char p = incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP;
@@ -234,7 +234,7 @@ nwfEbtablesRemoveSubChainsQuery(virFirewall *fw, virFirewallLayer layer,
         tmp += 3;
         for (size_t j = 0; prefixes[j]; j++) {
             if (tmp[0] == prefixes[j] && tmp[1] == '-') {
-                virFirewallAddRuleFull(fw, layer, false,
+                virFirewallAddRuleFull(fw, layer, FALSE,
                                        nwfEbtablesRemoveSubChainsQuery,
                                        (void *)prefixes,
                                        "-t", "nat", "-L", tmp, NULL);
@@ -251,7 +251,7 @@ ebtRemoveSubChains(virFirewall *fw, const char *ifname, const char *prefixes)
 {
     for (size_t i = 0; prefixes[i]; i++) {
         g_autofree char *root = nwfChainRoot(prefixes[i], ifname);
-        virFirewallAddRuleFull(fw, ETH, false, nwfEbtablesRemoveSubChainsQuery,
+        virFirewallAddRuleFull(fw, ETH, FALSE, nwfEbtablesRemoveSubChainsQuery,
                                (void *)prefixes, "-t", "nat", "-L", root, NULL);
     }
 }
@@ -275,7 +275,7 @@ nwfEbtablesRenameTmpSubAndRootChainsQuery(virFirewall *fw,
             continue;
         newchain = g_strdup(tmp);
         newchain[0] = newchain[0] == NWF_PFX_IN_TEMP ? NWF_PFX_IN : NWF_PFX_OUT;
-        virFirewallAddRuleFull(fw, layer, false,
+        virFirewallAddRuleFull(fw, layer, FALSE,
                                nwfEbtablesRenameTmpSubAndRootChainsQuery, NULL,
                                "-t", "nat", "-L", tmp, NULL);
         R(fw, layer, "-t", "nat", "-F", newchain);
@@ -293,10 +293,10 @@ ebtRenameTmpSubAndRootChains(virFirewall *fw, const char *ifname)
     g_autofree char *i = nwfChainRoot(NWF_PFX_IN, ifname);
     g_autofree char *o = nwfChainRoot(NWF_PFX_OUT, ifname);
 
-    virFirewallAddRuleFull(fw, ETH, false,
+    virFirewallAddRuleFull(fw, ETH, FALSE,
                            nwfEbtablesRenameTmpSubAndRootChainsQuery, NULL,
                            "-t", "nat", "-L", j, NULL);
-    virFirewallAddRuleFull(fw, ETH, false,
+    virFirewallAddRuleFull(fw, ETH, FALSE,
                            nwfEbtablesRenameTmpSubAndRootChainsQuery, NULL,
                            "-t", "nat", "-L", p, NULL);
     F(fw, ETH, "-t", "nat", "-E", j, i);
@@ -304,7 +304,7 @@ ebtRenameTmpSubAndRootChains(virFirewall *fw, const char *ifname)
 }
 
 void
-ebtRenameTmpRootChain(virFirewall *fw, bool incoming, const char *ifname)
+ebtRenameTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname)
 {
     g_autofree char *t = nwfChainRoot(incoming ? NWF_PFX_IN_TEMP : NWF_PFX_OUT_TEMP, ifname);
     g_autofree char *f = nwfChainRoot(incoming ? NWF_PFX_IN : NWF_PFX_OUT, ifname);

@@ -19,8 +19,8 @@
 #define ETH VIR_FIREWALL_LAYER_ETHERNET
 
 /* A command whose failure is ignored (R) or not (F), as libvirt adds them. */
-#define R(fw, layer, ...) virFirewallAddRuleFull(fw, layer, true, NULL, NULL, __VA_ARGS__, NULL)
-#define F(fw, layer, ...) virFirewallAddRuleFull(fw, layer, false, NULL, NULL, __VA_ARGS__, NULL)
+#define R(fw, layer, ...) virFirewallAddRuleFull(fw, layer, TRUE, NULL, NULL, __VA_ARGS__, NULL)
+#define F(fw, layer, ...) virFirewallAddRuleFull(fw, layer, FALSE, NULL, NULL, __VA_ARGS__, NULL)
 
 /* A command's words, built one by one. */
 typedef struct {
@@ -33,16 +33,16 @@ void nwfArgsInit(nwfArgs *a);
 void nwfArgsClear(nwfArgs *a);
 void nwfArg(nwfArgs *a, const char *s);
 void nwfArgsCommit(virFirewall *fw, virFirewallLayer layer, nwfArgs *a);
-char *nwfPrintItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
+char *nwfPrintItem(const nwfItem *item, nwfVarIter *it, gboolean asHex, gboolean dirIn,
                    GError **error);
 gboolean nwfPrintAttr(char **dst, const nwfRule *rule, nwfAttr a,
-                      nwfVarIter *it, bool hex, GError **error);
+                      nwfVarIter *it, gboolean hex, GError **error);
 
 /* nwfilter_ebtables_rule.c */
 gboolean ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
                                     const char *chainSuffix,
                                     const nwfRule *rule, const char *ifname,
-                                    nwfVarIter *it, bool reverse,
+                                    nwfVarIter *it, gboolean reverse,
                                     GError **error);
 
 /* nwfilter_iptables_rule.c */
@@ -57,7 +57,7 @@ void iptCreateBaseChains(virFirewall *fw, virFirewallLayer l);
 void iptCreateTmpRootChains(virFirewall *fw, virFirewallLayer l,
                             const char *ifname);
 void iptRemoveRootChains(virFirewall *fw, virFirewallLayer l,
-                         const char *ifname, bool temp);
+                         const char *ifname, gboolean temp);
 void iptLinkTmpRootChains(virFirewall *fw, virFirewallLayer l,
                           const char *ifname);
 void iptSetupVirtInPost(virFirewall *fw, virFirewallLayer l,
@@ -65,19 +65,19 @@ void iptSetupVirtInPost(virFirewall *fw, virFirewallLayer l,
 void iptClearVirtInPost(virFirewall *fw, virFirewallLayer l,
                         const char *ifname);
 void iptUnlinkRootChains(virFirewall *fw, virFirewallLayer l,
-                         const char *ifname, bool temp);
+                         const char *ifname, gboolean temp);
 void iptRenameTmpRootChains(virFirewall *fw, virFirewallLayer l,
                             const char *ifname);
-void ebtCreateTmpRootChain(virFirewall *fw, bool incoming, const char *ifname);
-void ebtLinkTmpRootChain(virFirewall *fw, bool incoming, const char *ifname);
-void ebtRemoveRootChain(virFirewall *fw, bool incoming, const char *ifname,
-                        bool temp);
-void ebtUnlinkRootChain(virFirewall *fw, bool incoming, const char *ifname,
-                        bool temp);
+void ebtCreateTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname);
+void ebtLinkTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname);
+void ebtRemoveRootChain(virFirewall *fw, gboolean incoming, const char *ifname,
+                        gboolean temp);
+void ebtUnlinkRootChain(virFirewall *fw, gboolean incoming, const char *ifname,
+                        gboolean temp);
 int protoIdxByFiltername(const char *name);
-void ebtCreateTmpSubChain(virFirewall *fw, bool incoming, const char *ifname,
+void ebtCreateTmpSubChain(virFirewall *fw, gboolean incoming, const char *ifname,
                           int protoIdx, const char *filtername);
 void ebtRemoveSubChains(virFirewall *fw, const char *ifname,
                         const char *prefixes);
 void ebtRenameTmpSubAndRootChains(virFirewall *fw, const char *ifname);
-void ebtRenameTmpRootChain(virFirewall *fw, bool incoming, const char *ifname);
+void ebtRenameTmpRootChain(virFirewall *fw, gboolean incoming, const char *ifname);

@@ -9,20 +9,20 @@
 #include <string.h>
 
 static gboolean
-ebtHandleEthHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool reverse,
+ebtHandleEthHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, gboolean reverse,
                 GError **error)
 {
     g_autofree char *mac = NULL;
     g_autofree char *mask = NULL;
 
     if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMAC)) {
-        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_SRCMAC, it, false, error))
+        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_SRCMAC, it, FALSE, error))
             goto error;
         nwfArg(a, reverse ? "-d" : "-s");
         if (NWF_ITEM_NEGATED(rule, NWF_ATTR_SRCMAC))
             nwfArg(a, "!");
         if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMACMASK)) {
-            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_SRCMACMASK, it, false, error))
+            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_SRCMACMASK, it, FALSE, error))
                 goto error;
             nwfArgf(a, "%s/%s", mac, mask);
         } else {
@@ -30,13 +30,13 @@ ebtHandleEthHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool reverse,
         }
     }
     if (NWF_ITEM_HAS(rule, NWF_ATTR_DSTMAC)) {
-        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_DSTMAC, it, false, error))
+        if (!nwfPrintAttr(&mac, rule, NWF_ATTR_DSTMAC, it, FALSE, error))
             goto error;
         nwfArg(a, reverse ? "-s" : "-d");
         if (NWF_ITEM_NEGATED(rule, NWF_ATTR_DSTMAC))
             nwfArg(a, "!");
         if (NWF_ITEM_HAS(rule, NWF_ATTR_DSTMACMASK)) {
-            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_DSTMACMASK, it, false, error))
+            if (!nwfPrintAttr(&mask, rule, NWF_ATTR_DSTMACMASK, it, FALSE, error))
                 goto error;
             nwfArgf(a, "%s/%s", mac, mask);
         } else {
@@ -58,13 +58,13 @@ ebtItem(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, nwfAttr at,
 
     if (!NWF_ITEM_HAS(rule, at))
         return TRUE;
-    if (!nwfPrintAttr(&f, rule, at, it, false, error))
+    if (!nwfPrintAttr(&f, rule, at, it, FALSE, error))
         goto error;
     nwfArg(a, cli);
     if (NWF_ITEM_NEGATED(rule, at))
         nwfArg(a, "!");
     if (hi != NWF_ATTR_LAST && NWF_ITEM_HAS(rule, hi)) {
-        if (!nwfPrintAttr(&g, rule, hi, it, false, error))
+        if (!nwfPrintAttr(&g, rule, hi, it, FALSE, error))
             goto error;
         nwfArgf(a, "%s%s%s", f, sep, g);
     } else {
@@ -86,7 +86,7 @@ ebtAddrOpt(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, nwfAttr at,
 gboolean
 ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
                            const char *chainSuffix, const nwfRule *rule,
-                           const char *ifname, nwfVarIter *it, bool reverse,
+                           const char *ifname, nwfVarIter *it, gboolean reverse,
                            GError **error)
 {
     g_autofree char *chain = NULL;
@@ -95,7 +95,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
     g_autofree char *mask = NULL;
     nwfArgs a;
     const char *target;
-    bool hasMask = false;
+    gboolean hasMask = FALSE;
 
     nwfArgsInit(&a);
     if (strcmp(chainSuffix, "root") == 0)
@@ -120,7 +120,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
         if (!ebtHandleEthHdr(&a, rule, it, reverse, error))
             goto error;
         if (NWF_ITEM_HAS(rule, NWF_ATTR_PROTOCOLID)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_PROTOCOLID, it, true, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_PROTOCOLID, it, TRUE, error))
                 goto error;
             nwfArg(&a, "-p");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_PROTOCOLID))
@@ -176,7 +176,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
         nwfArg(&a, "-p");
         nwfArgf(&a, "0x%x", rule->protocol == NWF_PROTO_ARP ? 0x806 : 0x8035);
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_HWTYPE)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_HWTYPE, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_HWTYPE, it, FALSE, error))
                 goto error;
             nwfArg(&a, "--arp-htype");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_HWTYPE))
@@ -184,7 +184,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArg(&a, number);
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_OPCODE)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_OPCODE, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_OPCODE, it, FALSE, error))
                 goto error;
             nwfArg(&a, "--arp-opcode");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_OPCODE))
@@ -192,7 +192,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArg(&a, number);
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_PTYPE)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_PTYPE, it, true, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_PTYPE, it, TRUE, error))
                 goto error;
             nwfArg(&a, "--arp-ptype");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_PTYPE))
@@ -200,12 +200,12 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArg(&a, number);
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCIP)) {
-            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_SRCIP, it, false, error))
+            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_SRCIP, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCIPMASK)) {
-                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_SRCIPMASK, it, false, error))
+                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_SRCIPMASK, it, FALSE, error))
                     goto error;
-                hasMask = true;
+                hasMask = TRUE;
             }
             nwfArg(&a, reverse ? "--arp-ip-dst" : "--arp-ip-src");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_SRCIP))
@@ -213,12 +213,12 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArgf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTIP)) {
-            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_DSTIP, it, false, error))
+            if (!nwfPrintAttr(&ip, rule, NWF_ATTR_ARP_DSTIP, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTIPMASK)) {
-                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_DSTIPMASK, it, false, error))
+                if (!nwfPrintAttr(&mask, rule, NWF_ATTR_ARP_DSTIPMASK, it, FALSE, error))
                     goto error;
-                hasMask = true;   /* libvirt: sticky from the source mask */
+                hasMask = TRUE;   /* libvirt: sticky from the source mask */
             }
             nwfArg(&a, reverse ? "--arp-ip-src" : "--arp-ip-dst");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_DSTIP))
@@ -226,7 +226,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArgf(&a, "%s/%s", ip, hasMask ? mask : "32");
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_SRCMAC)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_SRCMAC, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_SRCMAC, it, FALSE, error))
                 goto error;
             nwfArg(&a, reverse ? "--arp-mac-dst" : "--arp-mac-src");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_SRCMAC))
@@ -234,7 +234,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             nwfArg(&a, number);
         }
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ARP_DSTMAC)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_DSTMAC, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ARP_DSTMAC, it, FALSE, error))
                 goto error;
             nwfArg(&a, reverse ? "--arp-mac-src" : "--arp-mac-dst");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ARP_DSTMAC))
@@ -251,7 +251,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
 
     case NWF_PROTO_IP:
     case NWF_PROTO_IPV6: {
-        bool v6 = rule->protocol == NWF_PROTO_IPV6;
+        gboolean v6 = rule->protocol == NWF_PROTO_IPV6;
         const char *src = v6 ? "--ip6-source" : "--ip-source";
         const char *dst = v6 ? "--ip6-destination" : "--ip-destination";
         const char *sport = v6 ? "--ip6-source-port" : "--ip-source-port";
@@ -273,7 +273,7 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
                      reverse ? sport : dport, ":", error))
             goto error;
         if (!v6 && NWF_ITEM_HAS(rule, NWF_ATTR_DSCP)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, true, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, TRUE, error))
                 goto error;
             nwfArg(&a, "--ip-tos");
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_DSCP))
@@ -291,10 +291,10 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
 
             nwfArg(&a, "--ip6-icmp-type");
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPE) &&
-                !nwfPrintAttr(&lo, rule, NWF_ATTR_ICMPTYPE, it, false, error))
+                !nwfPrintAttr(&lo, rule, NWF_ATTR_ICMPTYPE, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPEEND)) {
-                if (!nwfPrintAttr(&hi, rule, NWF_ATTR_ICMPTYPEEND, it, false, error))
+                if (!nwfPrintAttr(&hi, rule, NWF_ATTR_ICMPTYPEEND, it, FALSE, error))
                     goto error;
             } else {
                 hi = g_strdup(lo ? lo : "255");
@@ -302,10 +302,10 @@ ebtablesCreateRuleInstance(virFirewall *fw, char chainPrefix,
             if (!lo)
                 lo = g_strdup("0");
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODE) &&
-                !nwfPrintAttr(&clo, rule, NWF_ATTR_ICMPCODE, it, false, error))
+                !nwfPrintAttr(&clo, rule, NWF_ATTR_ICMPCODE, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODEEND)) {
-                if (!nwfPrintAttr(&chi, rule, NWF_ATTR_ICMPCODEEND, it, false, error))
+                if (!nwfPrintAttr(&chi, rule, NWF_ATTR_ICMPCODEEND, it, FALSE, error))
                     goto error;
             } else {
                 chi = g_strdup(clo ? clo : "255");

@@ -9,8 +9,8 @@
 #include <string.h>
 
 static gboolean
-iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
-               bool *skipRule, bool *skipMatch, GError **error)
+iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, gboolean dirIn,
+               gboolean *skipRule, gboolean *skipMatch, GError **error)
 {
     const char *src = dirIn ? "--destination" : "--source";
     const char *dst = dirIn ? "--source" : "--destination";
@@ -27,20 +27,20 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
         nwfAttr to = pass ? NWF_ATTR_DSTIPTO : NWF_ATTR_SRCIPTO;
 
         if (NWF_ITEM_HAS(rule, addr)) {
-            if (!nwfPrintAttr(&ip, rule, addr, it, false, error))
+            if (!nwfPrintAttr(&ip, rule, addr, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_NEGATED(rule, addr))
                 nwfArg(a, "!");
             nwfArg(a, pass ? dst : src);
             if (NWF_ITEM_HAS(rule, mask)) {
-                if (!nwfPrintAttr(&number, rule, mask, it, false, error))
+                if (!nwfPrintAttr(&number, rule, mask, it, FALSE, error))
                     goto error;
                 nwfArgf(a, "%s/%s", ip, number);
             } else {
                 nwfArg(a, ip);
             }
         } else if (NWF_ITEM_HAS(rule, from)) {
-            if (!nwfPrintAttr(&ip, rule, from, it, false, error))
+            if (!nwfPrintAttr(&ip, rule, from, it, FALSE, error))
                 goto error;
             nwfArg(a, "-m");
             nwfArg(a, "iprange");
@@ -48,7 +48,7 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
                 nwfArg(a, "!");
             nwfArg(a, pass ? dstrange : srcrange);
             if (NWF_ITEM_HAS(rule, to)) {
-                if (!nwfPrintAttr(&alt, rule, to, it, false, error))
+                if (!nwfPrintAttr(&alt, rule, to, it, FALSE, error))
                     goto error;
                 nwfArgf(a, "%s-%s", ip, alt);
             } else {
@@ -57,7 +57,7 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
         }
     }
     if (NWF_ITEM_HAS(rule, NWF_ATTR_DSCP)) {
-        if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, false, error))
+        if (!nwfPrintAttr(&number, rule, NWF_ATTR_DSCP, it, FALSE, error))
             goto error;
         nwfArg(a, "-m");
         nwfArg(a, "dscp");
@@ -68,9 +68,9 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
     }
     if (NWF_ITEM_HAS(rule, NWF_ATTR_CONNLIMIT)) {
         if (dirIn)
-            *skipRule = true;
+            *skipRule = TRUE;
         else
-            *skipMatch = true;
+            *skipMatch = TRUE;
     }
     return TRUE;
  error:
@@ -78,7 +78,7 @@ iptHandleIpHdr(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
 }
 
 static gboolean
-iptHandlePorts(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
+iptHandlePorts(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, gboolean dirIn,
                GError **error)
 {
     g_autofree char *p = NULL;
@@ -91,13 +91,13 @@ iptHandlePorts(nwfArgs *a, const nwfRule *rule, nwfVarIter *it, bool dirIn,
 
         if (!NWF_ITEM_HAS(rule, start))
             continue;
-        if (!nwfPrintAttr(&p, rule, start, it, false, error))
+        if (!nwfPrintAttr(&p, rule, start, it, FALSE, error))
             goto error;
         if (NWF_ITEM_NEGATED(rule, start))
             nwfArg(a, "!");
         nwfArg(a, opt);
         if (NWF_ITEM_HAS(rule, end)) {
-            if (!nwfPrintAttr(&q, rule, end, it, false, error))
+            if (!nwfPrintAttr(&q, rule, end, it, FALSE, error))
                 goto error;
             nwfArgf(a, "%s:%s", p, q);
         } else {
@@ -173,18 +173,18 @@ iptProto(nwfProtocol p)
 }
 
 static gboolean
-iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
+iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, gboolean dirIn,
                       char p0, char p1, const nwfRule *rule,
                       const char *ifname, nwfVarIter *it, const char *match,
-                      bool defMatch, const char *acceptTarget,
-                      bool maySkipICMP, GError **error)
+                      gboolean defMatch, const char *acceptTarget,
+                      gboolean maySkipICMP, GError **error)
 {
     g_autofree char *chain = nwfChainIpt(p0, p1, ifname);
     g_autofree char *number = NULL;
     g_autofree char *alt = NULL;
     const char *proto = iptProto(rule->protocol);
-    bool srcMacSkipped = false, skipRule = false, skipMatch = false;
-    bool hasICMPType = false;
+    gboolean srcMacSkipped = FALSE, skipRule = FALSE, skipMatch = FALSE;
+    gboolean hasICMPType = FALSE;
     guint baseArgs;
     const char *target;
     nwfArgs a;
@@ -204,9 +204,9 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     /* iptablesHandleSrcMacAddr */
     if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCMAC)) {
         if (dirIn) {
-            srcMacSkipped = true;
+            srcMacSkipped = TRUE;
         } else {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_SRCMAC, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_SRCMAC, it, FALSE, error))
                 goto error;
             nwfArg(&a, "-m");
             nwfArg(&a, "mac");
@@ -232,7 +232,7 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         if (!iptHandlePorts(&a, rule, it, dirIn, error))
             goto error;
         if (NWF_ITEM_HAS(rule, NWF_ATTR_TCPOPTION)) {
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_TCPOPTION, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_TCPOPTION, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_TCPOPTION))
                 nwfArg(&a, "!");
@@ -250,18 +250,18 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     case NWF_PROTO_ICMP:
     case NWF_PROTO_ICMPV6:
         if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPTYPE)) {
-            hasICMPType = true;
+            hasICMPType = TRUE;
             if (maySkipICMP) {
                 nwfArgsClear(&a);
                 return TRUE;
             }
-            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ICMPTYPE, it, false, error))
+            if (!nwfPrintAttr(&number, rule, NWF_ATTR_ICMPTYPE, it, FALSE, error))
                 goto error;
             if (NWF_ITEM_NEGATED(rule, NWF_ATTR_ICMPTYPE))
                 nwfArg(&a, "!");
             nwfArg(&a, rule->protocol == NWF_PROTO_ICMP ? "--icmp-type" : "--icmpv6-type");
             if (NWF_ITEM_HAS(rule, NWF_ATTR_ICMPCODE)) {
-                if (!nwfPrintAttr(&alt, rule, NWF_ATTR_ICMPCODE, it, false, error))
+                if (!nwfPrintAttr(&alt, rule, NWF_ATTR_ICMPCODE, it, FALSE, error))
                     goto error;
                 nwfArgf(&a, "%s/%s", number, alt);
             } else {
@@ -303,9 +303,9 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
     if (NWF_ITEM_HAS(rule, NWF_ATTR_IPSET) && NWF_ITEM_HAS(rule, NWF_ATTR_IPSETFLAGS)) {
         g_autofree char *name = NULL;
         g_autofree char *flags = NULL;
-        if (!nwfPrintAttr(&name, rule, NWF_ATTR_IPSET, it, false, error))
+        if (!nwfPrintAttr(&name, rule, NWF_ATTR_IPSET, it, FALSE, error))
             goto error;
-        if (!(flags = nwfPrintItem(&rule->items[NWF_ATTR_IPSETFLAGS], it, false, dirIn, error)))
+        if (!(flags = nwfPrintItem(&rule->items[NWF_ATTR_IPSETFLAGS], it, FALSE, dirIn, error)))
             goto error;
         nwfArg(&a, "-m");
         nwfArg(&a, "set");
@@ -314,7 +314,7 @@ iptCreateRuleInstance(virFirewall *fw, virFirewallLayer layer, bool dirIn,
         nwfArg(&a, flags);
     }
     if (NWF_ITEM_HAS(rule, NWF_ATTR_CONNLIMIT) && !dirIn) {
-        if (!nwfPrintAttr(&number, rule, NWF_ATTR_CONNLIMIT, it, false, error))
+        if (!nwfPrintAttr(&number, rule, NWF_ATTR_CONNLIMIT, it, FALSE, error))
             goto error;
         nwfArg(&a, "-m");
         nwfArg(&a, "connlimit");
@@ -345,11 +345,11 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
                                const nwfRule *rule, const char *ifname,
                                nwfVarIter *it, GError **error)
 {
-    bool dirIn = false, inout = false, create, maySkipICMP;
+    gboolean dirIn = FALSE, inout = FALSE, create, maySkipICMP;
     unsigned int state = rule->flags & NWF_STATE_MASK;
 
     if (rule->direction == NWF_DIR_IN || rule->direction == NWF_DIR_INOUT) {
-        dirIn = true;
+        dirIn = TRUE;
         inout = rule->direction == NWF_DIR_INOUT;
     }
 
@@ -358,7 +358,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
         if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', NWF_PFX_IN_TEMP, rule,
-                                   ifname, it, m, false, "RETURN",
+                                   ifname, it, m, FALSE, "RETURN",
                                    maySkipICMP, error))
             return FALSE;
     }
@@ -368,7 +368,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
         if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', NWF_PFX_OUT_TEMP, rule,
-                                   ifname, it, m, false, "ACCEPT",
+                                   ifname, it, m, FALSE, "ACCEPT",
                                    maySkipICMP, error))
             return FALSE;
     }
@@ -378,7 +378,7 @@ iptCreateRuleInstanceStateCtrl(virFirewall *fw, virFirewallLayer layer,
     if (create) {
         g_autofree char *m = state ? printStateFlags(state) : NULL;
         if (!iptCreateRuleInstance(fw, layer, dirIn, 'H', NWF_PFX_IN_TEMP, rule,
-                                   ifname, it, m, false, "RETURN",
+                                   ifname, it, m, FALSE, "RETURN",
                                    maySkipICMP, error))
             return FALSE;
     }
@@ -390,35 +390,35 @@ iptablesCreateRuleInstance(virFirewall *fw, virFirewallLayer layer,
                            const nwfRule *rule, const char *ifname,
                            nwfVarIter *it, GError **error)
 {
-    bool dirIn = false, inout = false, needState = true, maySkipICMP;
+    gboolean dirIn = FALSE, inout = FALSE, needState = TRUE, maySkipICMP;
     const char *m;
 
     if (!(rule->flags & NWF_RULE_NO_STATEMATCH) && (rule->flags & NWF_STATE_MASK))
         return iptCreateRuleInstanceStateCtrl(fw, layer, rule, ifname, it, error);
 
     if (rule->direction == NWF_DIR_IN || rule->direction == NWF_DIR_INOUT) {
-        dirIn = true;
+        dirIn = TRUE;
         inout = rule->direction == NWF_DIR_INOUT;
         if (inout)
-            needState = false;
+            needState = FALSE;
     }
     if (rule->flags & NWF_RULE_NO_STATEMATCH)
-        needState = false;
+        needState = FALSE;
 
     maySkipICMP = dirIn || inout;
     m = needState ? (dirIn ? "ESTABLISHED" : "NEW,ESTABLISHED") : NULL;
     if (!iptCreateRuleInstance(fw, layer, dirIn, 'F', NWF_PFX_IN_TEMP, rule, ifname,
-                               it, m, true, "RETURN", maySkipICMP, error))
+                               it, m, TRUE, "RETURN", maySkipICMP, error))
         return FALSE;
 
     maySkipICMP = !dirIn || inout;
     m = needState ? (dirIn ? "NEW,ESTABLISHED" : "ESTABLISHED") : NULL;
     if (!iptCreateRuleInstance(fw, layer, !dirIn, 'F', NWF_PFX_OUT_TEMP, rule, ifname,
-                               it, m, true, "ACCEPT", maySkipICMP, error))
+                               it, m, TRUE, "ACCEPT", maySkipICMP, error))
         return FALSE;
 
     maySkipICMP = dirIn;
     m = needState ? (dirIn ? "ESTABLISHED" : "NEW,ESTABLISHED") : NULL;
     return iptCreateRuleInstance(fw, layer, dirIn, 'H', NWF_PFX_IN_TEMP, rule, ifname,
-                                 it, m, true, "RETURN", maySkipICMP, error);
+                                 it, m, TRUE, "RETURN", maySkipICMP, error);
 }

@@ -162,7 +162,7 @@ copyNeg(nwfRule *r, nwfAttr to, nwfAttr from)
 static void
 fixupIPSet(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
 {
-    bool set = NWF_ITEM_HAS(r, NWF_ATTR_IPSET), flags = NWF_ITEM_HAS(r, NWF_ATTR_IPSETFLAGS);
+    gboolean set = NWF_ITEM_HAS(r, NWF_ATTR_IPSET), flags = NWF_ITEM_HAS(r, NWF_ATTR_IPSETFLAGS);
 
     if (set && !flags) {
         r->items[NWF_ATTR_IPSETFLAGS].flags = NWF_ITEM_EXISTS;
@@ -265,7 +265,7 @@ protocolLike(const char *element)
 /* libvirt's loop over a rule's children: the first protocol element
  * decides the protocol; later elements of the same name are parsed into
  * the same rule (their attributes win); other elements are ignored. */
-static bool
+static gboolean
 parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
                   GError **error)
 {
@@ -298,13 +298,13 @@ parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             continue;
         }
         if (parseProtocolElement(ctx, cur, rule, found, error) < 0)
-            return false;
+            return FALSE;
     }
     if (!found && ignored)
         nwfParseWarn(ctx, node, "the rule has no protocol element: it matches every "
                      "packet");
     ruleFixup(ctx, node, rule);
-    return true;
+    return TRUE;
 }
 
 nwfRule *

@@ -38,7 +38,7 @@ void
 nwfArgsCommit(virFirewall *fw, virFirewallLayer layer, nwfArgs *a)
 {
     g_ptr_array_add(a->args, NULL);
-    virFirewallAddRuleFullV(fw, layer, false, NULL, NULL,
+    virFirewallAddRuleFullV(fw, layer, FALSE, NULL, NULL,
                             (const char *const *)a->args->pdata);
     g_ptr_array_remove_index(a->args, a->args->len - 1);
 }
@@ -46,7 +46,7 @@ nwfArgsCommit(virFirewall *fw, virFirewallLayer layer, nwfArgs *a)
 /* value printing (libvirt's _printDataType) */
 
 char *
-nwfPrintItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
+nwfPrintItem(const nwfItem *item, nwfVarIter *it, gboolean asHex, gboolean dirIn,
           GError **error)
 {
     if (item->flags & NWF_ITEM_HASVAR) {
@@ -77,7 +77,7 @@ nwfPrintItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
     case NWF_DATATYPE_IPSETFLAGS: {
         GString *s = g_string_new(NULL);
         for (int i = 0; i < item->u.ipset.nflags; i++) {
-            bool src = item->u.ipset.flags & (1 << i);
+            gboolean src = (item->u.ipset.flags & (1 << i)) != 0;
             if (i)
                 g_string_append_c(s, ',');
             g_string_append(s, (src != dirIn) ? "src" : "dst");
@@ -94,9 +94,9 @@ nwfPrintItem(const nwfItem *item, nwfVarIter *it, bool asHex, bool dirIn,
 /* *@dst := attribute @a of @rule printed (in hex with @hex); FALSE with
  * @error set when its value cannot be printed */
 gboolean
-nwfPrintAttr(char **dst, const nwfRule *rule, nwfAttr a, nwfVarIter *it, bool hex,
+nwfPrintAttr(char **dst, const nwfRule *rule, nwfAttr a, nwfVarIter *it, gboolean hex,
           GError **error)
 {
     g_free(*dst);
-    return (*dst = nwfPrintItem(&rule->items[a], it, hex, false, error)) != NULL;
+    return (*dst = nwfPrintItem(&rule->items[a], it, hex, FALSE, error)) != NULL;
 }

@@ -13,7 +13,7 @@
 
 /* virStrToLong_ui: strtoul with the whole string consumed; leading blanks
  * and '+' taken, and a '-' as libvirt takes it on LP64: "-1" is UINT_MAX. */
-static bool
+static gboolean
 strToUInt(const char *s, int base, unsigned int *out)
 {
     unsigned long v;
@@ -23,16 +23,16 @@ strToUInt(const char *s, int base, unsigned int *out)
     v = strtoul(s, &end, base);
     if (memchr(s, '-', end - s)) {
         if (-v > UINT_MAX)
-            return false;
+            return FALSE;
         v &= UINT_MAX;
     }
     if (errno || end == s || *end || (unsigned int)v != v)
-        return false;
+        return FALSE;
     *out = v;
-    return true;
+    return TRUE;
 }
 
-bool
+gboolean
 nwfParseMac(const char *s, uint8_t mac[6], const char **rest)
 {
     for (int i = 0; i < 6; i++) {
@@ -41,41 +41,41 @@ nwfParseMac(const char *s, uint8_t mac[6], const char **rest)
 
         /* strtoul would take a leading blank or sign */
         if (!g_ascii_isxdigit(*s))
-            return false;
+            return FALSE;
         errno = 0;
         v = strtoul(s, &end, 16);
         if (errno || v > 0xff || end - s > 2)
-            return false;
+            return FALSE;
         mac[i] = v;
         s = end;
         if (i == 5)
             break;
         if (*s != ':')
-            return false;
+            return FALSE;
         s++;
     }
     /* virMacAddrParse compares a (signed) char: any byte >= 0x80 ends the
      * address too */
     if (*s && (signed char)*s > ' ')
-        return false;
+        return FALSE;
     if (rest)
         *rest = s;
-    return true;
+    return TRUE;
 }
 
 static int
 maskBits(const uint8_t *data, int len)
 {
     int bits = 0;
-    bool ones = true;
+    gboolean ones = TRUE;
 
     for (int i = 0; i < len * 8; i++) {
-        bool set = data[i / 8] & (0x80 >> (i % 8));
+        gboolean set = (data[i / 8] & (0x80 >> (i % 8))) != 0;
         if (ones) {
             if (set)
                 bits++;
             else
-                ones = false;
+                ones = FALSE;
         } else if (set) {
             return -1;
         }
@@ -85,7 +85,7 @@ maskBits(const uint8_t *data, int len)
 
 /* virSocketAddrParse + virSocketAddrFormat: getaddrinfo(AI_NUMERICHOST)
  * and getnameinfo(NI_NUMERICHOST), the text the rules carry. */
-static bool
+static gboolean
 parseAddr(int family, const char *s, char **out, uint8_t *bin)
 {
     struct addrinfo hints = { 0 };
@@ -95,7 +95,7 @@ parseAddr(int family, const char *s, char **out, uint8_t *bin)
     hints.ai_family = family;
     hints.ai_flags = AI_NUMERICHOST;
     if (getaddrinfo(s, NULL, &hints, &res) != 0 || !res)
-        return false;
+        return FALSE;
     if (bin) {
         if (family == AF_INET)
             memcpy(bin, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
@@ -106,12 +106,12 @@ parseAddr(int family, const char *s, char **out, uint8_t *bin)
         if (getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
                         NULL, 0, NI_NUMERICHOST) != 0) {
             freeaddrinfo(res);
-            return false;
+            return FALSE;
         }
         *out = g_strdup(host);
     }
     freeaddrinfo(res);
-    return true;
+    return TRUE;
 }
 
 typedef struct { unsigned int v; const char *s; } IntMap;
@@ -142,27 +142,27 @@ static const IntMap tcpFlagMap[] = {
     { 0, NULL }
 };
 
-static bool
+static gboolean
 mapByString(const IntMap *map, const char *s, unsigned int *out)
 {
     for (; map->s; map++) {
         if (g_ascii_strcasecmp(map->s, s) == 0) {
             *out = map->v;
-            return true;
+            return TRUE;
         }
     }
-    return false;
+    return FALSE;
 }
 
 /* libvirt's parseStringItems: comma/space separated case-insensitive
  * prefixes of the map's names */
-static bool
+static gboolean
 parseItems(const IntMap *map, const char *input, unsigned int *flags)
 {
     size_t i = 0;
 
     while (input[i]) {
-        bool found = false;
+        gboolean found = FALSE;
         while (g_ascii_isspace(input[i]) || input[i] == ',')
             i++;
         if (!input[i])
@@ -172,20 +172,20 @@ parseItems(const IntMap *map, const char *input, unsigned int *flags)
             if (g_ascii_strncasecmp(&input[i], m->s, l) == 0) {
                 *flags |= m->v;
                 i += l;
-                found = true;
+                found = TRUE;
                 break;
             }
         }
         if (!found)
-            return false;
+            return FALSE;
     }
-    return true;
+    return TRUE;
 }
 
 #define VALID_IPSETNAME \
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-+ "
 
-bool
+gboolean
 nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
                  nwfItem *item, nwfRule *rule)
 {
@@ -193,82 +193,82 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
 
     switch (att->validator) {
     case NWF_VALIDATE_NONE:
-        return true;
+        return TRUE;
     case NWF_VALIDATE_MACPROTO:
         if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
-                return false;
+                return FALSE;
             item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x600)
-                return false;
+                return FALSE;
         }
         item->u.num = res;
-        return true;
+        return TRUE;
     case NWF_VALIDATE_VLANID:
         return item->u.num <= 4095;
     case NWF_VALIDATE_VLANPROTO:
         if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
-                return false;
+                return FALSE;
             item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x3c)
-                return false;
+                return FALSE;
         }
         item->u.num = res;
-        return true;
+        return TRUE;
     case NWF_VALIDATE_ARPOPCODE:
         if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(arpOpcodeMap, s, &res))
-                return false;
+                return FALSE;
             item->datatype = NWF_DATATYPE_UINT16;
             item->u.num = res;
         }
-        return true;
+        return TRUE;
     case NWF_VALIDATE_IPPROTO:
         if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(ipProtoMap, s, &res))
-                return false;
+                return FALSE;
             item->datatype = NWF_DATATYPE_UINT8_HEX;
             item->u.num = res;
         }
-        return true;
+        return TRUE;
     case NWF_VALIDATE_DSCP:
         return (item->u.num & 0xff) <= 63;
     case NWF_VALIDATE_STATE: {
         unsigned int flags = 0;
         if (!parseItems(stateMap, s, &flags))
-            return false;
+            return FALSE;
         if (flags & NWF_STATE_NONE)
             flags = NWF_STATE_NONE;
         item->u.num = flags;
         item->datatype = NWF_DATATYPE_UINT16;
         rule->flags |= flags;
-        return true;
+        return TRUE;
     }
     case NWF_VALIDATE_TCPFLAGS: {
         g_autofree char *copy = g_strdup(s);
         char *sep = strchr(copy, '/');
         unsigned int mask = 0, flags = 0;
         if (!sep)
-            return false;
+            return FALSE;
         *sep = '\0';
         if (!parseItems(tcpFlagMap, copy, &mask) ||
             !parseItems(tcpFlagMap, sep + 1, &flags))
-            return false;
+            return FALSE;
         item->u.tcp.mask = mask & 0x3f;
         item->u.tcp.flags = flags & 0x3f;
-        return true;
+        return TRUE;
     }
     case NWF_VALIDATE_IPSET:
         if (strlen(s) >= 32 || s[strspn(s, VALID_IPSETNAME)] != '\0')
-            return false;
+            return FALSE;
         g_free(item->str);
         item->str = g_strdup(s);
-        return true;
+        return TRUE;
     case NWF_VALIDATE_IPSETFLAGS: {
         size_t idx = 0;
         item->u.ipset.flags = 0;
@@ -277,7 +277,7 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
             if (g_ascii_strncasecmp(&s[idx], "src", 3) == 0)
                 item->u.ipset.flags |= 1 << item->u.ipset.nflags;
             else if (g_ascii_strncasecmp(&s[idx], "dst", 3) != 0)
-                return false;
+                return FALSE;
             item->u.ipset.nflags++;
             idx += 3;
             if (s[idx] != ',')
@@ -287,7 +287,7 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
         return s[idx] == '\0';
     }
     }
-    return false;
+    return FALSE;
 }
 
 /* A number written with a blank or a sign is read, but not as written. */
