@@ -488,6 +488,36 @@ test_priorities(void **state)
     (void)eb;
 }
 
+/* ipsetflags: each flag printed as given, swapped for the incoming
+ * direction (a flag's bit compared as a boolean with the direction) */
+static void
+test_ipset_flags(void **state)
+{
+    const char *xmls[] = {
+        "<filter name='s' chain='ipv4'>"
+        "<rule action='drop' direction='out'>"
+        "<all ipset='blocked' ipsetflags='dst,src,dst'/></rule>"
+        "<rule action='drop' direction='in'>"
+        "<all ipset='blocked' ipsetflags='dst,src,dst'/></rule>"
+        "</filter>",
+        NULL
+    };
+    g_autoptr(nwfFilterSet) set = setFromStrings(xmls);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *t = buildText(set, "s", NULL, &err);
+    g_autofree char *ip = NULL;
+
+    assert_non_null(t);
+    ip = appendRules(t, "ipv4");
+    assertText(ip,
+        "-A FJ-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A FP-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n"
+        "-A HJ-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A FJ-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n"
+        "-A FP-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A HJ-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n");
+}
+
 static void
 test_binding(void **state)
 {
@@ -748,6 +778,7 @@ main(void)
         cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_param_override),
         cmocka_unit_test(test_priorities),
+        cmocka_unit_test(test_ipset_flags),
         cmocka_unit_test(test_binding),
         cmocka_unit_test(test_query_callbacks),
         cmocka_unit_test(test_teardown_programs),
