@@ -1,8 +1,9 @@
 /*
  * simulate.c: libvirt's group walk against a model of the tables
  *
- * What the kernel would say to each command is decided here, from the
- * model, with the tools' own messages; what the model cannot know (a
+ * Every rule of every program is checked, parsed and handed to its
+ * operation (operation.c), which decides from the model what the kernel
+ * would say, with the tools' own messages; what the model cannot know (a
  * missing ipset, an option the kernel rejects) is learned from a failing
  * restore and handed back in as a fact.
  */
