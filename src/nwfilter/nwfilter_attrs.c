@@ -5,132 +5,132 @@
 
 #include <string.h>
 
-#define U16 (DT_UINT16 | DT_UINT16_HEX)
-#define U8 (DT_UINT8 | DT_UINT8_HEX)
-#define U32 (DT_UINT32 | DT_UINT32_HEX)
+#define U16 (NWF_DATATYPE_UINT16 | NWF_DATATYPE_UINT16_HEX)
+#define U8 (NWF_DATATYPE_UINT8 | NWF_DATATYPE_UINT8_HEX)
+#define U32 (NWF_DATATYPE_UINT32 | NWF_DATATYPE_UINT32_HEX)
 
 #define MAC_PROPS \
-    { "srcmacaddr", A_SRCMAC, DT_MACADDR, V_NONE }, \
-    { "srcmacmask", A_SRCMACMASK, DT_MACMASK, V_NONE }, \
-    { "dstmacaddr", A_DSTMAC, DT_MACADDR, V_NONE }, \
-    { "dstmacmask", A_DSTMACMASK, DT_MACMASK, V_NONE }
+    { "srcmacaddr", NWF_ATTR_SRCMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE }, \
+    { "srcmacmask", NWF_ATTR_SRCMACMASK, NWF_DATATYPE_MACMASK, NWF_VALIDATE_NONE }, \
+    { "dstmacaddr", NWF_ATTR_DSTMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE }, \
+    { "dstmacmask", NWF_ATTR_DSTMACMASK, NWF_DATATYPE_MACMASK, NWF_VALIDATE_NONE }
 
-#define COMMENT_PROP { "comment", A_COMMENT, DT_STRINGCOPY, V_NONE }
+#define COMMENT_PROP { "comment", NWF_ATTR_COMMENT, NWF_DATATYPE_STRINGCOPY, NWF_VALIDATE_NONE }
 #define END { NULL, 0, 0, 0 }
 
 static const nwfAttrDef macAttrs[] = {
     MAC_PROPS,
-    { "protocolid", A_PROTOCOLID, U16 | DT_STRING, V_MACPROTO },
+    { "protocolid", NWF_ATTR_PROTOCOLID, U16 | NWF_DATATYPE_STRING, NWF_VALIDATE_MACPROTO },
     COMMENT_PROP, END
 };
 
 static const nwfAttrDef vlanAttrs[] = {
     MAC_PROPS,
-    { "vlanid", A_VLANID, U16, V_VLANID },
-    { "encap-protocol", A_VLANENCAP, U16 | DT_STRING, V_VLANPROTO },
+    { "vlanid", NWF_ATTR_VLANID, U16, NWF_VALIDATE_VLANID },
+    { "encap-protocol", NWF_ATTR_VLANENCAP, U16 | NWF_DATATYPE_STRING, NWF_VALIDATE_VLANPROTO },
     COMMENT_PROP, END
 };
 
 static const nwfAttrDef stpAttrs[] = {
-    { "srcmacaddr", A_SRCMAC, DT_MACADDR, V_NONE },
-    { "srcmacmask", A_SRCMACMASK, DT_MACMASK, V_NONE },
-    { "type", A_STP_TYPE, U8, V_NONE },
-    { "flags", A_STP_FLAGS, U8, V_NONE },
-    { "root-priority", A_STP_ROOTPRI, U16, V_NONE },
-    { "root-priority-hi", A_STP_ROOTPRIHI, U16, V_NONE },
-    { "root-address", A_STP_ROOTADDR, DT_MACADDR, V_NONE },
-    { "root-address-mask", A_STP_ROOTADDRMASK, DT_MACMASK, V_NONE },
-    { "root-cost", A_STP_ROOTCOST, U32, V_NONE },
-    { "root-cost-hi", A_STP_ROOTCOSTHI, U32, V_NONE },
-    { "sender-priority", A_STP_SNDRPRIO, U16, V_NONE },
-    { "sender-priority-hi", A_STP_SNDRPRIOHI, U16, V_NONE },
-    { "sender-address", A_STP_SNDRADDR, DT_MACADDR, V_NONE },
-    { "sender-address-mask", A_STP_SNDRADDRMASK, DT_MACMASK, V_NONE },
-    { "port", A_STP_PORT, U16, V_NONE },
-    { "port-hi", A_STP_PORTHI, U16, V_NONE },
-    { "age", A_STP_AGE, U16, V_NONE },
-    { "age-hi", A_STP_AGEHI, U16, V_NONE },
-    { "max-age", A_STP_MAXAGE, U16, V_NONE },
-    { "max-age-hi", A_STP_MAXAGEHI, U16, V_NONE },
-    { "hello-time", A_STP_HELLO, U16, V_NONE },
-    { "hello-time-hi", A_STP_HELLOHI, U16, V_NONE },
-    { "forward-delay", A_STP_FWD, U16, V_NONE },
-    { "forward-delay-hi", A_STP_FWDHI, U16, V_NONE },
+    { "srcmacaddr", NWF_ATTR_SRCMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE },
+    { "srcmacmask", NWF_ATTR_SRCMACMASK, NWF_DATATYPE_MACMASK, NWF_VALIDATE_NONE },
+    { "type", NWF_ATTR_STP_TYPE, U8, NWF_VALIDATE_NONE },
+    { "flags", NWF_ATTR_STP_FLAGS, U8, NWF_VALIDATE_NONE },
+    { "root-priority", NWF_ATTR_STP_ROOTPRI, U16, NWF_VALIDATE_NONE },
+    { "root-priority-hi", NWF_ATTR_STP_ROOTPRIHI, U16, NWF_VALIDATE_NONE },
+    { "root-address", NWF_ATTR_STP_ROOTADDR, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE },
+    { "root-address-mask", NWF_ATTR_STP_ROOTADDRMASK, NWF_DATATYPE_MACMASK, NWF_VALIDATE_NONE },
+    { "root-cost", NWF_ATTR_STP_ROOTCOST, U32, NWF_VALIDATE_NONE },
+    { "root-cost-hi", NWF_ATTR_STP_ROOTCOSTHI, U32, NWF_VALIDATE_NONE },
+    { "sender-priority", NWF_ATTR_STP_SNDRPRIO, U16, NWF_VALIDATE_NONE },
+    { "sender-priority-hi", NWF_ATTR_STP_SNDRPRIOHI, U16, NWF_VALIDATE_NONE },
+    { "sender-address", NWF_ATTR_STP_SNDRADDR, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE },
+    { "sender-address-mask", NWF_ATTR_STP_SNDRADDRMASK, NWF_DATATYPE_MACMASK, NWF_VALIDATE_NONE },
+    { "port", NWF_ATTR_STP_PORT, U16, NWF_VALIDATE_NONE },
+    { "port-hi", NWF_ATTR_STP_PORTHI, U16, NWF_VALIDATE_NONE },
+    { "age", NWF_ATTR_STP_AGE, U16, NWF_VALIDATE_NONE },
+    { "age-hi", NWF_ATTR_STP_AGEHI, U16, NWF_VALIDATE_NONE },
+    { "max-age", NWF_ATTR_STP_MAXAGE, U16, NWF_VALIDATE_NONE },
+    { "max-age-hi", NWF_ATTR_STP_MAXAGEHI, U16, NWF_VALIDATE_NONE },
+    { "hello-time", NWF_ATTR_STP_HELLO, U16, NWF_VALIDATE_NONE },
+    { "hello-time-hi", NWF_ATTR_STP_HELLOHI, U16, NWF_VALIDATE_NONE },
+    { "forward-delay", NWF_ATTR_STP_FWD, U16, NWF_VALIDATE_NONE },
+    { "forward-delay-hi", NWF_ATTR_STP_FWDHI, U16, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 
 static const nwfAttrDef arpAttrs[] = {
     MAC_PROPS,
-    { "hwtype", A_ARP_HWTYPE, U16, V_NONE },
-    { "protocoltype", A_ARP_PTYPE, U16, V_NONE },
-    { "opcode", A_ARP_OPCODE, U16 | DT_STRING, V_ARPOPCODE },
-    { "arpsrcmacaddr", A_ARP_SRCMAC, DT_MACADDR, V_NONE },
-    { "arpdstmacaddr", A_ARP_DSTMAC, DT_MACADDR, V_NONE },
-    { "arpsrcipaddr", A_ARP_SRCIP, DT_IPADDR, V_NONE },
-    { "arpsrcipmask", A_ARP_SRCIPMASK, DT_IPMASK, V_NONE },
-    { "arpdstipaddr", A_ARP_DSTIP, DT_IPADDR, V_NONE },
-    { "arpdstipmask", A_ARP_DSTIPMASK, DT_IPMASK, V_NONE },
-    { "gratuitous", A_ARP_GRATUITOUS, DT_BOOLEAN, V_NONE },
+    { "hwtype", NWF_ATTR_ARP_HWTYPE, U16, NWF_VALIDATE_NONE },
+    { "protocoltype", NWF_ATTR_ARP_PTYPE, U16, NWF_VALIDATE_NONE },
+    { "opcode", NWF_ATTR_ARP_OPCODE, U16 | NWF_DATATYPE_STRING, NWF_VALIDATE_ARPOPCODE },
+    { "arpsrcmacaddr", NWF_ATTR_ARP_SRCMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE },
+    { "arpdstmacaddr", NWF_ATTR_ARP_DSTMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE },
+    { "arpsrcipaddr", NWF_ATTR_ARP_SRCIP, NWF_DATATYPE_IPADDR, NWF_VALIDATE_NONE },
+    { "arpsrcipmask", NWF_ATTR_ARP_SRCIPMASK, NWF_DATATYPE_IPMASK, NWF_VALIDATE_NONE },
+    { "arpdstipaddr", NWF_ATTR_ARP_DSTIP, NWF_DATATYPE_IPADDR, NWF_VALIDATE_NONE },
+    { "arpdstipmask", NWF_ATTR_ARP_DSTIPMASK, NWF_DATATYPE_IPMASK, NWF_VALIDATE_NONE },
+    { "gratuitous", NWF_ATTR_ARP_GRATUITOUS, NWF_DATATYPE_BOOLEAN, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 
 #define PORT_PROPS \
-    { "srcportstart", A_SRCPORT, U16, V_NONE }, \
-    { "srcportend", A_SRCPORTEND, U16, V_NONE }, \
-    { "dstportstart", A_DSTPORT, U16, V_NONE }, \
-    { "dstportend", A_DSTPORTEND, U16, V_NONE }
+    { "srcportstart", NWF_ATTR_SRCPORT, U16, NWF_VALIDATE_NONE }, \
+    { "srcportend", NWF_ATTR_SRCPORTEND, U16, NWF_VALIDATE_NONE }, \
+    { "dstportstart", NWF_ATTR_DSTPORT, U16, NWF_VALIDATE_NONE }, \
+    { "dstportend", NWF_ATTR_DSTPORTEND, U16, NWF_VALIDATE_NONE }
 
 static const nwfAttrDef ipAttrs[] = {
     MAC_PROPS,
-    { "srcipaddr", A_SRCIP, DT_IPADDR, V_NONE },
-    { "srcipmask", A_SRCIPMASK, DT_IPMASK, V_NONE },
-    { "dstipaddr", A_DSTIP, DT_IPADDR, V_NONE },
-    { "dstipmask", A_DSTIPMASK, DT_IPMASK, V_NONE },
-    { "protocol", A_IPPROTOCOL, DT_STRING | U8, V_IPPROTO },
+    { "srcipaddr", NWF_ATTR_SRCIP, NWF_DATATYPE_IPADDR, NWF_VALIDATE_NONE },
+    { "srcipmask", NWF_ATTR_SRCIPMASK, NWF_DATATYPE_IPMASK, NWF_VALIDATE_NONE },
+    { "dstipaddr", NWF_ATTR_DSTIP, NWF_DATATYPE_IPADDR, NWF_VALIDATE_NONE },
+    { "dstipmask", NWF_ATTR_DSTIPMASK, NWF_DATATYPE_IPMASK, NWF_VALIDATE_NONE },
+    { "protocol", NWF_ATTR_IPPROTOCOL, NWF_DATATYPE_STRING | U8, NWF_VALIDATE_IPPROTO },
     PORT_PROPS,
-    { "dscp", A_DSCP, U8, V_DSCP },
+    { "dscp", NWF_ATTR_DSCP, U8, NWF_VALIDATE_DSCP },
     COMMENT_PROP, END
 };
 
 static const nwfAttrDef ipv6Attrs[] = {
     MAC_PROPS,
-    { "srcipaddr", A_SRCIP, DT_IPV6ADDR, V_NONE },
-    { "srcipmask", A_SRCIPMASK, DT_IPV6MASK, V_NONE },
-    { "dstipaddr", A_DSTIP, DT_IPV6ADDR, V_NONE },
-    { "dstipmask", A_DSTIPMASK, DT_IPV6MASK, V_NONE },
-    { "protocol", A_IPPROTOCOL, DT_STRING | U8, V_IPPROTO },
+    { "srcipaddr", NWF_ATTR_SRCIP, NWF_DATATYPE_IPV6ADDR, NWF_VALIDATE_NONE },
+    { "srcipmask", NWF_ATTR_SRCIPMASK, NWF_DATATYPE_IPV6MASK, NWF_VALIDATE_NONE },
+    { "dstipaddr", NWF_ATTR_DSTIP, NWF_DATATYPE_IPV6ADDR, NWF_VALIDATE_NONE },
+    { "dstipmask", NWF_ATTR_DSTIPMASK, NWF_DATATYPE_IPV6MASK, NWF_VALIDATE_NONE },
+    { "protocol", NWF_ATTR_IPPROTOCOL, NWF_DATATYPE_STRING | U8, NWF_VALIDATE_IPPROTO },
     PORT_PROPS,
-    { "type", A_ICMPTYPE, U8, V_NONE },
-    { "typeend", A_ICMPTYPEEND, U8, V_NONE },
-    { "code", A_ICMPCODE, U8, V_NONE },
-    { "codeend", A_ICMPCODEEND, U8, V_NONE },
+    { "type", NWF_ATTR_ICMPTYPE, U8, NWF_VALIDATE_NONE },
+    { "typeend", NWF_ATTR_ICMPTYPEEND, U8, NWF_VALIDATE_NONE },
+    { "code", NWF_ATTR_ICMPCODE, U8, NWF_VALIDATE_NONE },
+    { "codeend", NWF_ATTR_ICMPCODEEND, U8, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 
 /* libvirt declares dstipto as an IPv4 address even for the -ipv6 forms */
 #define IP_PROPS(ADDR, MASK) \
-    { "srcmacaddr", A_SRCMAC, DT_MACADDR, V_NONE }, \
-    { "srcipaddr", A_SRCIP, ADDR, V_NONE }, \
-    { "srcipmask", A_SRCIPMASK, MASK, V_NONE }, \
-    { "dstipaddr", A_DSTIP, ADDR, V_NONE }, \
-    { "dstipmask", A_DSTIPMASK, MASK, V_NONE }, \
-    { "srcipfrom", A_SRCIPFROM, ADDR, V_NONE }, \
-    { "srcipto", A_SRCIPTO, ADDR, V_NONE }, \
-    { "dstipfrom", A_DSTIPFROM, ADDR, V_NONE }, \
-    { "dstipto", A_DSTIPTO, DT_IPADDR, V_NONE }, \
-    { "dscp", A_DSCP, U8, V_DSCP }, \
-    { "connlimit-above", A_CONNLIMIT, DT_UINT16, V_NONE }, \
-    { "state", A_STATE, DT_STRING, V_STATE }, \
-    { "ipset", A_IPSET, DT_IPSETNAME, V_IPSET }, \
-    { "ipsetflags", A_IPSETFLAGS, DT_IPSETFLAGS, V_IPSETFLAGS }
+    { "srcmacaddr", NWF_ATTR_SRCMAC, NWF_DATATYPE_MACADDR, NWF_VALIDATE_NONE }, \
+    { "srcipaddr", NWF_ATTR_SRCIP, ADDR, NWF_VALIDATE_NONE }, \
+    { "srcipmask", NWF_ATTR_SRCIPMASK, MASK, NWF_VALIDATE_NONE }, \
+    { "dstipaddr", NWF_ATTR_DSTIP, ADDR, NWF_VALIDATE_NONE }, \
+    { "dstipmask", NWF_ATTR_DSTIPMASK, MASK, NWF_VALIDATE_NONE }, \
+    { "srcipfrom", NWF_ATTR_SRCIPFROM, ADDR, NWF_VALIDATE_NONE }, \
+    { "srcipto", NWF_ATTR_SRCIPTO, ADDR, NWF_VALIDATE_NONE }, \
+    { "dstipfrom", NWF_ATTR_DSTIPFROM, ADDR, NWF_VALIDATE_NONE }, \
+    { "dstipto", NWF_ATTR_DSTIPTO, NWF_DATATYPE_IPADDR, NWF_VALIDATE_NONE }, \
+    { "dscp", NWF_ATTR_DSCP, U8, NWF_VALIDATE_DSCP }, \
+    { "connlimit-above", NWF_ATTR_CONNLIMIT, NWF_DATATYPE_UINT16, NWF_VALIDATE_NONE }, \
+    { "state", NWF_ATTR_STATE, NWF_DATATYPE_STRING, NWF_VALIDATE_STATE }, \
+    { "ipset", NWF_ATTR_IPSET, NWF_DATATYPE_IPSETNAME, NWF_VALIDATE_IPSET }, \
+    { "ipsetflags", NWF_ATTR_IPSETFLAGS, NWF_DATATYPE_IPSETFLAGS, NWF_VALIDATE_IPSETFLAGS }
 
-#define IP4 IP_PROPS(DT_IPADDR, DT_IPMASK)
-#define IP6 IP_PROPS(DT_IPV6ADDR, DT_IPV6MASK)
+#define IP4 IP_PROPS(NWF_DATATYPE_IPADDR, NWF_DATATYPE_IPMASK)
+#define IP6 IP_PROPS(NWF_DATATYPE_IPV6ADDR, NWF_DATATYPE_IPV6MASK)
 
 static const nwfAttrDef tcpAttrs[] = {
     IP4, PORT_PROPS,
-    { "option", A_TCPOPTION, U8, V_NONE },
-    { "flags", A_TCPFLAGS, DT_STRING, V_TCPFLAGS },
+    { "option", NWF_ATTR_TCPOPTION, U8, NWF_VALIDATE_NONE },
+    { "flags", NWF_ATTR_TCPFLAGS, NWF_DATATYPE_STRING, NWF_VALIDATE_TCPFLAGS },
     COMMENT_PROP, END
 };
 static const nwfAttrDef udpAttrs[] = { IP4, PORT_PROPS, COMMENT_PROP, END };
@@ -138,21 +138,21 @@ static const nwfAttrDef ip4OnlyAttrs[] = { IP4, COMMENT_PROP, END };
 static const nwfAttrDef sctpAttrs[] = { IP4, PORT_PROPS, COMMENT_PROP, END };
 static const nwfAttrDef icmpAttrs[] = {
     IP4,
-    { "type", A_ICMPTYPE, U8, V_NONE },
-    { "code", A_ICMPCODE, U8, V_NONE },
+    { "type", NWF_ATTR_ICMPTYPE, U8, NWF_VALIDATE_NONE },
+    { "code", NWF_ATTR_ICMPCODE, U8, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 static const nwfAttrDef tcp6Attrs[] = {
     IP6, PORT_PROPS,
-    { "option", A_TCPOPTION, U8, V_NONE },
+    { "option", NWF_ATTR_TCPOPTION, U8, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 static const nwfAttrDef udp6Attrs[] = { IP6, PORT_PROPS, COMMENT_PROP, END };
 static const nwfAttrDef ip6OnlyAttrs[] = { IP6, COMMENT_PROP, END };
 static const nwfAttrDef icmp6Attrs[] = {
     IP6,
-    { "type", A_ICMPTYPE, U8, V_NONE },
-    { "code", A_ICMPCODE, U8, V_NONE },
+    { "type", NWF_ATTR_ICMPTYPE, U8, NWF_VALIDATE_NONE },
+    { "code", NWF_ATTR_ICMPCODE, U8, NWF_VALIDATE_NONE },
     COMMENT_PROP, END
 };
 

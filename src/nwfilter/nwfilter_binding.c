@@ -33,7 +33,7 @@ nwfBindingFree(nwfBinding *b)
     g_free(b);
 }
 
-static bool
+static gboolean
 isElement(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
@@ -99,7 +99,7 @@ ownerText(xmlNodePtr root, const char *name, xmlNodePtr *at)
 /* What the kernel takes as an interface name (dev_valid_name): libvirt
  * finds no such device and skips the binding without a word; here it is
  * an error of that binding. */
-static bool
+static gboolean
 ifnameValid(const char *name, const char **why)
 {
     if (strlen(name) > 15)
@@ -109,8 +109,8 @@ ifnameValid(const char *name, const char **why)
     else if (strpbrk(name, "/: \t\n\v\f\r"))
         *why = "'/', ':' and blanks cannot be in an interface name";
     else
-        return true;
-    return false;
+        return TRUE;
+    return FALSE;
 }
 
 static nwfBinding *
@@ -189,7 +189,7 @@ parseBinding(const nwfParseCtx *ctx, xmlNodePtr root, GError **error)
 }
 
 nwfBinding *
-nwfBindingParse(const char *xml, gsize len, const char *path, bool status,
+nwfBindingParse(const char *xml, gsize len, const char *path, gboolean status,
                 GPtrArray *warnings, GError **error)
 {
     nwfParseCtx ctx = { path, warnings };
@@ -222,11 +222,11 @@ nwfBindingParse(const char *xml, gsize len, const char *path, bool status,
 nwfBinding *
 nwfBindingParseString(const char *xml, const char *path, GError **error)
 {
-    return nwfBindingParse(xml, strlen(xml), path, false, NULL, error);
+    return nwfBindingParse(xml, strlen(xml), path, FALSE, NULL, error);
 }
 
 nwfBinding *
-nwfBindingParseFile(const char *path, bool status, GPtrArray *warnings,
+nwfBindingParseFile(const char *path, gboolean status, GPtrArray *warnings,
                     GError **error)
 {
     g_autofree char *t = NULL;
@@ -266,7 +266,7 @@ nwfBindingLoadDir(const char *dir, GPtrArray *failures, GPtrArray *warnings,
         const char *name = names->pdata[i];
         g_autofree char *p = g_build_filename(dir, name, NULL);
         g_autoptr(GError) err = NULL;
-        nwfBinding *b = nwfBindingParseFile(p, true, warnings, &err);
+        nwfBinding *b = nwfBindingParseFile(p, TRUE, warnings, &err);
 
         if (b) {
             g_ptr_array_add(res, b);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <glib.h>
-#include <stdbool.h>
 #include "util/failure.h"
 
 typedef struct {
@@ -26,12 +25,12 @@ typedef struct {
  * Invalid parameters are skipped, with a message added to @warnings (of
  * char*; may be NULL). */
 nwfBinding *nwfBindingParse(const char *xml, gsize len, const char *path,
-                            bool status, GPtrArray *warnings, GError **error);
+                            gboolean status, GPtrArray *warnings, GError **error);
 nwfBinding *nwfBindingParseString(const char *xml, const char *path,
                                   GError **error);
 /* The file @path (regular files only, at most VF_INPUT_FILE_MAX bytes);
  * @status as for nwfBindingParse. */
-nwfBinding *nwfBindingParseFile(const char *path, bool status,
+nwfBinding *nwfBindingParseFile(const char *path, gboolean status,
                                 GPtrArray *warnings, GError **error);
 void nwfBindingFree(nwfBinding *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(nwfBinding, nwfBindingFree)

@@ -42,19 +42,19 @@ nwfActionTarget(nwfAction a)
     return t[a];
 }
 
-bool
+gboolean
 nwfRuleIsEthernet(const nwfRule *rule)
 {
     return rule->protocol <= NWF_PROTO_IPV6;
 }
 
-bool
+gboolean
 nwfRuleIsIPv4(const nwfRule *rule)
 {
     return rule->protocol >= NWF_PROTO_TCP && rule->protocol <= NWF_PROTO_ALL;
 }
 
-bool
+gboolean
 nwfRuleIsIPv6(const nwfRule *rule)
 {
     return rule->protocol >= NWF_PROTO_TCP6 && rule->protocol <= NWF_PROTO_ALL6;
@@ -65,7 +65,7 @@ nwfRuleFree(nwfRule *rule)
 {
     if (!rule)
         return;
-    for (int i = 0; i < A_LAST; i++)
+    for (int i = 0; i < NWF_ATTR_LAST; i++)
         g_free(rule->items[i].str);
     if (rule->vars)
         g_ptr_array_unref(rule->vars);
@@ -174,7 +174,7 @@ propNonEmpty(const nwfParseCtx *ctx, xmlNodePtr node, const char *name)
     return v;
 }
 
-static bool
+static gboolean
 parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
            GError **error)
 {
@@ -190,23 +190,23 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
         if (errno || end == prio || *end || chainPrio < -1000 || chainPrio > 1000) {
             nwfParseError(error, ctx, root,
                           "priority '%s' must be in the range [-1000, 1000]", prio);
-            return false;
+            return FALSE;
         }
     }
     if (!chain) {
         def->chain = g_strdup("root");
         def->chainPriority = chainPrio;
-        return true;
+        return TRUE;
     }
     if (strlen(chain) > MAX_CHAIN_SUFFIX) {
         nwfParseError(error, ctx, root,
                       "name of chain is longer than %d characters", MAX_CHAIN_SUFFIX);
-        return false;
+        return FALSE;
     }
     if (chain[strspn(chain, VALID_CHAINNAME "0123456789")] != '\0') {
         nwfParseError(error, ctx, root, "chain name '%s' contains invalid characters",
                       chain);
-        return false;
+        return FALSE;
     }
     if (strcmp(chain, "root") == 0) {
         prefix = "root";
@@ -222,7 +222,7 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
         nwfParseError(error, ctx, root,
                       "invalid chain name '%s': use 'root' or a name starting "
                       "with mac, vlan, stp, arp, rarp, ipv4 or ipv6", chain);
-        return false;
+        return FALSE;
     }
     def->chain = g_steal_pointer(&chain);
     if (prio)
@@ -233,11 +233,11 @@ parseChain(const nwfParseCtx *ctx, xmlNodePtr root, nwfFilter *def,
             if (strcmp(chainPriorities[i].prefix, prefix) == 0)
                 def->chainPriority = chainPriorities[i].prio;
     }
-    return true;
+    return TRUE;
 }
 
 /* string(./uuid): the first <uuid>'s text; empty reads as none */
-static bool
+static gboolean
 parseUUIDElement(const nwfParseCtx *ctx, xmlNodePtr cur, nwfFilter *def,
                  GError **error)
 {
@@ -246,19 +246,19 @@ parseUUIDElement(const nwfParseCtx *ctx, xmlNodePtr cur, nwfFilter *def,
 
     if (def->uuid || def->uuidSeen) {
         nwfParseWarn(ctx, cur, "element ignored (libvirt reads the first <uuid>)");
-        return true;
+        return TRUE;
     }
-    def->uuidSeen = true;
+    def->uuidSeen = TRUE;
     c = xmlNodeGetContent(cur);
     text = g_strdup(c ? (const char *)c : "");
     xmlFree(c);
     if (!*text)
-        return true;
+        return TRUE;
     if (!(def->uuid = nwfParseUUID(text))) {
         nwfParseError(error, ctx, cur, "malformed uuid element '%s'", text);
-        return false;
+        return FALSE;
     }
-    return true;
+    return TRUE;
 }
 
 static nwfFilter *

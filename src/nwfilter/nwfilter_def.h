@@ -4,7 +4,6 @@
 #pragma once
 
 #include <glib.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include "nwfilter_vars.h"
 
@@ -28,36 +27,61 @@ typedef enum {
 
 /* Every attribute any protocol element knows. */
 typedef enum {
-    A_SRCMAC, A_SRCMACMASK, A_DSTMAC, A_DSTMACMASK,
-    A_PROTOCOLID,                         /* mac */
-    A_VLANID, A_VLANENCAP,                /* vlan */
-    A_STP_TYPE, A_STP_FLAGS, A_STP_ROOTPRI, A_STP_ROOTPRIHI,
-    A_STP_ROOTADDR, A_STP_ROOTADDRMASK, A_STP_ROOTCOST, A_STP_ROOTCOSTHI,
-    A_STP_SNDRPRIO, A_STP_SNDRPRIOHI, A_STP_SNDRADDR, A_STP_SNDRADDRMASK,
-    A_STP_PORT, A_STP_PORTHI, A_STP_AGE, A_STP_AGEHI, A_STP_MAXAGE,
-    A_STP_MAXAGEHI, A_STP_HELLO, A_STP_HELLOHI, A_STP_FWD, A_STP_FWDHI,
-    A_ARP_HWTYPE, A_ARP_PTYPE, A_ARP_OPCODE, A_ARP_SRCMAC, A_ARP_DSTMAC,
-    A_ARP_SRCIP, A_ARP_SRCIPMASK, A_ARP_DSTIP, A_ARP_DSTIPMASK,
-    A_ARP_GRATUITOUS,
-    A_SRCIP, A_SRCIPMASK, A_DSTIP, A_DSTIPMASK,
-    A_SRCIPFROM, A_SRCIPTO, A_DSTIPFROM, A_DSTIPTO,
-    A_IPPROTOCOL,                         /* ip/ipv6 */
-    A_SRCPORT, A_SRCPORTEND, A_DSTPORT, A_DSTPORTEND,
-    A_DSCP, A_CONNLIMIT, A_STATE, A_IPSET, A_IPSETFLAGS,
-    A_TCPOPTION, A_TCPFLAGS,
-    A_ICMPTYPE, A_ICMPCODE, A_ICMPTYPEEND, A_ICMPCODEEND,
-    A_COMMENT,
-    A_LAST
+    /* mac */
+    NWF_ATTR_SRCMAC, NWF_ATTR_SRCMACMASK, NWF_ATTR_DSTMAC, NWF_ATTR_DSTMACMASK,
+    NWF_ATTR_PROTOCOLID,
+    /* vlan */
+    NWF_ATTR_VLANID, NWF_ATTR_VLANENCAP,
+    /* stp */
+    NWF_ATTR_STP_TYPE, NWF_ATTR_STP_FLAGS,
+    NWF_ATTR_STP_ROOTPRI, NWF_ATTR_STP_ROOTPRIHI,
+    NWF_ATTR_STP_ROOTADDR, NWF_ATTR_STP_ROOTADDRMASK,
+    NWF_ATTR_STP_ROOTCOST, NWF_ATTR_STP_ROOTCOSTHI,
+    NWF_ATTR_STP_SNDRPRIO, NWF_ATTR_STP_SNDRPRIOHI,
+    NWF_ATTR_STP_SNDRADDR, NWF_ATTR_STP_SNDRADDRMASK,
+    NWF_ATTR_STP_PORT, NWF_ATTR_STP_PORTHI,
+    NWF_ATTR_STP_AGE, NWF_ATTR_STP_AGEHI,
+    NWF_ATTR_STP_MAXAGE, NWF_ATTR_STP_MAXAGEHI,
+    NWF_ATTR_STP_HELLO, NWF_ATTR_STP_HELLOHI,
+    NWF_ATTR_STP_FWD, NWF_ATTR_STP_FWDHI,
+    /* arp */
+    NWF_ATTR_ARP_HWTYPE, NWF_ATTR_ARP_PTYPE, NWF_ATTR_ARP_OPCODE,
+    NWF_ATTR_ARP_SRCMAC, NWF_ATTR_ARP_DSTMAC,
+    NWF_ATTR_ARP_SRCIP, NWF_ATTR_ARP_SRCIPMASK,
+    NWF_ATTR_ARP_DSTIP, NWF_ATTR_ARP_DSTIPMASK,
+    NWF_ATTR_ARP_GRATUITOUS,
+    /* ip/ipv6 and the layer 4 protocols */
+    NWF_ATTR_SRCIP, NWF_ATTR_SRCIPMASK, NWF_ATTR_DSTIP, NWF_ATTR_DSTIPMASK,
+    NWF_ATTR_SRCIPFROM, NWF_ATTR_SRCIPTO, NWF_ATTR_DSTIPFROM, NWF_ATTR_DSTIPTO,
+    NWF_ATTR_IPPROTOCOL,
+    NWF_ATTR_SRCPORT, NWF_ATTR_SRCPORTEND, NWF_ATTR_DSTPORT, NWF_ATTR_DSTPORTEND,
+    NWF_ATTR_DSCP, NWF_ATTR_CONNLIMIT, NWF_ATTR_STATE,
+    NWF_ATTR_IPSET, NWF_ATTR_IPSETFLAGS,
+    NWF_ATTR_TCPOPTION, NWF_ATTR_TCPFLAGS,
+    NWF_ATTR_ICMPTYPE, NWF_ATTR_ICMPCODE, NWF_ATTR_ICMPTYPEEND, NWF_ATTR_ICMPCODEEND,
+    NWF_ATTR_COMMENT,
+    NWF_ATTR_LAST
 } nwfAttr;
 
 typedef enum {
-    DT_UINT16 = 1 << 0, DT_UINT8 = 1 << 1, DT_UINT16_HEX = 1 << 2,
-    DT_UINT8_HEX = 1 << 3, DT_MACADDR = 1 << 4, DT_MACMASK = 1 << 5,
-    DT_IPADDR = 1 << 6, DT_IPMASK = 1 << 7, DT_STRING = 1 << 8,
-    DT_IPV6ADDR = 1 << 9, DT_IPV6MASK = 1 << 10, DT_STRINGCOPY = 1 << 11,
-    DT_BOOLEAN = 1 << 12, DT_UINT32 = 1 << 13, DT_UINT32_HEX = 1 << 14,
-    DT_IPSETNAME = 1 << 15, DT_IPSETFLAGS = 1 << 16,
-    DT_LAST = 1 << 17,
+    NWF_DATATYPE_UINT16 = 1 << 0,
+    NWF_DATATYPE_UINT8 = 1 << 1,
+    NWF_DATATYPE_UINT16_HEX = 1 << 2,
+    NWF_DATATYPE_UINT8_HEX = 1 << 3,
+    NWF_DATATYPE_MACADDR = 1 << 4,
+    NWF_DATATYPE_MACMASK = 1 << 5,
+    NWF_DATATYPE_IPADDR = 1 << 6,
+    NWF_DATATYPE_IPMASK = 1 << 7,
+    NWF_DATATYPE_STRING = 1 << 8,
+    NWF_DATATYPE_IPV6ADDR = 1 << 9,
+    NWF_DATATYPE_IPV6MASK = 1 << 10,
+    NWF_DATATYPE_STRINGCOPY = 1 << 11,
+    NWF_DATATYPE_BOOLEAN = 1 << 12,
+    NWF_DATATYPE_UINT32 = 1 << 13,
+    NWF_DATATYPE_UINT32_HEX = 1 << 14,
+    NWF_DATATYPE_IPSETNAME = 1 << 15,
+    NWF_DATATYPE_IPSETFLAGS = 1 << 16,
+    NWF_DATATYPE_LAST = 1 << 17,
 } nwfDatatype;
 
 enum {
@@ -96,7 +120,7 @@ typedef struct {
     int priority;
     unsigned int flags;          /* NWF_STATE_* | NWF_RULE_NO_STATEMATCH */
     nwfProtocol protocol;
-    nwfItem items[A_LAST];
+    nwfItem items[NWF_ATTR_LAST];
     GPtrArray *vars;             /* of nwfVarAccess*, distinct, attr order */
     int line;
 } nwfRule;
@@ -115,7 +139,7 @@ typedef struct {
 typedef struct {
     char *name;
     char *uuid;                  /* canonical form; NULL: none given */
-    bool uuidSeen;               /* a <uuid> was read (maybe empty) */
+    gboolean uuidSeen;               /* a <uuid> was read (maybe empty) */
     char *chain;                 /* chain suffix, "root" by default */
     int chainPriority;
     GPtrArray *entries;          /* of nwfEntry* */
@@ -123,13 +147,14 @@ typedef struct {
 } nwfFilter;
 
 #define NWF_ITEM_HAS(r, a) (((r)->items[(a)].flags & NWF_ITEM_EXISTS) != 0)
+#define NWF_ITEM_NEGATED(r, a) (((r)->items[(a)].flags & NWF_ITEM_NEG) != 0)
 
 const char *nwfProtocolToString(nwfProtocol p);
 const char *nwfActionTarget(nwfAction a);     /* DROP, ACCEPT, ... */
 
-bool nwfRuleIsEthernet(const nwfRule *rule);
-bool nwfRuleIsIPv4(const nwfRule *rule);
-bool nwfRuleIsIPv6(const nwfRule *rule);
+gboolean nwfRuleIsEthernet(const nwfRule *rule);
+gboolean nwfRuleIsIPv4(const nwfRule *rule);
+gboolean nwfRuleIsIPv6(const nwfRule *rule);
 
 /* Parses a filter document of @len bytes (as libxml2 reads a file for
  * libvirt: a NUL byte ends the data). @path names the source in messages.

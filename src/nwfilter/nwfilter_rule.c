@@ -132,10 +132,10 @@ parseProtocolElement(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
 
     /* virNWFilterRuleValidate */
     if (rule->protocol == NWF_PROTO_IP || rule->protocol == NWF_PROTO_IPV6) {
-        if (NWF_ITEM_HAS(rule, A_SRCPORT) || NWF_ITEM_HAS(rule, A_DSTPORT) ||
-            NWF_ITEM_HAS(rule, A_SRCPORTEND) || NWF_ITEM_HAS(rule, A_DSTPORTEND)) {
-            unsigned int p = rule->items[A_IPPROTOCOL].u.num;
-            if (!NWF_ITEM_HAS(rule, A_IPPROTOCOL) ||
+        if (NWF_ITEM_HAS(rule, NWF_ATTR_SRCPORT) || NWF_ITEM_HAS(rule, NWF_ATTR_DSTPORT) ||
+            NWF_ITEM_HAS(rule, NWF_ATTR_SRCPORTEND) || NWF_ITEM_HAS(rule, NWF_ATTR_DSTPORTEND)) {
+            unsigned int p = rule->items[NWF_ATTR_IPPROTOCOL].u.num;
+            if (!NWF_ITEM_HAS(rule, NWF_ATTR_IPPROTOCOL) ||
                 !(p == 6 || p == 17 || p == 33 || p == 132)) {
                 nwfParseError(error, ctx, node,
                               "%s rule with port specification requires protocol "
@@ -162,13 +162,13 @@ copyNeg(nwfRule *r, nwfAttr to, nwfAttr from)
 static void
 fixupIPSet(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
 {
-    bool set = NWF_ITEM_HAS(r, A_IPSET), flags = NWF_ITEM_HAS(r, A_IPSETFLAGS);
+    gboolean set = NWF_ITEM_HAS(r, NWF_ATTR_IPSET), flags = NWF_ITEM_HAS(r, NWF_ATTR_IPSETFLAGS);
 
     if (set && !flags) {
-        r->items[A_IPSETFLAGS].flags = NWF_ITEM_EXISTS;
-        r->items[A_IPSETFLAGS].datatype = DT_IPSETFLAGS;
-        r->items[A_IPSETFLAGS].u.ipset.nflags = 1;
-        r->items[A_IPSETFLAGS].u.ipset.flags = 1;
+        r->items[NWF_ATTR_IPSETFLAGS].flags = NWF_ITEM_EXISTS;
+        r->items[NWF_ATTR_IPSETFLAGS].datatype = NWF_DATATYPE_IPSETFLAGS;
+        r->items[NWF_ATTR_IPSETFLAGS].u.ipset.nflags = 1;
+        r->items[NWF_ATTR_IPSETFLAGS].u.ipset.flags = 1;
         return;
     }
     if (set)
@@ -176,8 +176,8 @@ fixupIPSet(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
                      "libvirt 9.0 drops both and the rule matches without the set");
     else if (flags)
         nwfParseWarn(ctx, node, "ipsetflags ignored (no ipset)");
-    r->items[A_IPSET].flags = 0;
-    r->items[A_IPSETFLAGS].flags = 0;
+    r->items[NWF_ATTR_IPSET].flags = 0;
+    r->items[NWF_ATTR_IPSETFLAGS].flags = 0;
 }
 
 /* virNWFilterRuleDefFixup: masks/ends inherit the negation of their
@@ -188,33 +188,33 @@ ruleFixup(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
     switch (r->protocol) {
     case NWF_PROTO_MAC:
     case NWF_PROTO_VLAN:
-        copyNeg(r, A_SRCMACMASK, A_SRCMAC);
-        copyNeg(r, A_DSTMACMASK, A_DSTMAC);
+        copyNeg(r, NWF_ATTR_SRCMACMASK, NWF_ATTR_SRCMAC);
+        copyNeg(r, NWF_ATTR_DSTMACMASK, NWF_ATTR_DSTMAC);
         break;
     case NWF_PROTO_STP:
-        copyNeg(r, A_SRCMACMASK, A_SRCMAC);
-        copyNeg(r, A_STP_ROOTPRIHI, A_STP_ROOTPRI);
-        copyNeg(r, A_STP_ROOTADDRMASK, A_STP_ROOTADDR);
-        copyNeg(r, A_STP_ROOTCOSTHI, A_STP_ROOTCOST);
-        copyNeg(r, A_STP_SNDRPRIOHI, A_STP_SNDRPRIO);
-        copyNeg(r, A_STP_SNDRADDRMASK, A_STP_SNDRADDR);
-        copyNeg(r, A_STP_PORTHI, A_STP_PORT);
-        copyNeg(r, A_STP_AGEHI, A_STP_AGE);
-        copyNeg(r, A_STP_MAXAGEHI, A_STP_MAXAGE);
-        copyNeg(r, A_STP_HELLOHI, A_STP_HELLO);
-        copyNeg(r, A_STP_FWDHI, A_STP_FWD);
+        copyNeg(r, NWF_ATTR_SRCMACMASK, NWF_ATTR_SRCMAC);
+        copyNeg(r, NWF_ATTR_STP_ROOTPRIHI, NWF_ATTR_STP_ROOTPRI);
+        copyNeg(r, NWF_ATTR_STP_ROOTADDRMASK, NWF_ATTR_STP_ROOTADDR);
+        copyNeg(r, NWF_ATTR_STP_ROOTCOSTHI, NWF_ATTR_STP_ROOTCOST);
+        copyNeg(r, NWF_ATTR_STP_SNDRPRIOHI, NWF_ATTR_STP_SNDRPRIO);
+        copyNeg(r, NWF_ATTR_STP_SNDRADDRMASK, NWF_ATTR_STP_SNDRADDR);
+        copyNeg(r, NWF_ATTR_STP_PORTHI, NWF_ATTR_STP_PORT);
+        copyNeg(r, NWF_ATTR_STP_AGEHI, NWF_ATTR_STP_AGE);
+        copyNeg(r, NWF_ATTR_STP_MAXAGEHI, NWF_ATTR_STP_MAXAGE);
+        copyNeg(r, NWF_ATTR_STP_HELLOHI, NWF_ATTR_STP_HELLO);
+        copyNeg(r, NWF_ATTR_STP_FWDHI, NWF_ATTR_STP_FWD);
         break;
     case NWF_PROTO_IP:
-        copyNeg(r, A_SRCIPMASK, A_SRCIP);
-        copyNeg(r, A_DSTIPMASK, A_DSTIP);
+        copyNeg(r, NWF_ATTR_SRCIPMASK, NWF_ATTR_SRCIP);
+        copyNeg(r, NWF_ATTR_DSTIPMASK, NWF_ATTR_DSTIP);
         fixupIPSet(ctx, node, r);
         break;
     case NWF_PROTO_IPV6:
-        copyNeg(r, A_SRCIPMASK, A_SRCIP);
-        copyNeg(r, A_DSTIPMASK, A_DSTIP);
-        copyNeg(r, A_ICMPTYPEEND, A_ICMPTYPE);
-        copyNeg(r, A_ICMPCODE, A_ICMPTYPE);
-        copyNeg(r, A_ICMPCODEEND, A_ICMPTYPE);
+        copyNeg(r, NWF_ATTR_SRCIPMASK, NWF_ATTR_SRCIP);
+        copyNeg(r, NWF_ATTR_DSTIPMASK, NWF_ATTR_DSTIP);
+        copyNeg(r, NWF_ATTR_ICMPTYPEEND, NWF_ATTR_ICMPTYPE);
+        copyNeg(r, NWF_ATTR_ICMPCODE, NWF_ATTR_ICMPTYPE);
+        copyNeg(r, NWF_ATTR_ICMPCODEEND, NWF_ATTR_ICMPTYPE);
         fixupIPSet(ctx, node, r);
         break;
     case NWF_PROTO_ARP:
@@ -223,25 +223,25 @@ ruleFixup(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *r)
     case NWF_PROTO_LAST:
         break;
     default:
-        copyNeg(r, A_SRCIPMASK, A_SRCIP);
-        copyNeg(r, A_DSTIPMASK, A_DSTIP);
-        copyNeg(r, A_SRCIPTO, A_SRCIPFROM);
-        copyNeg(r, A_DSTIPTO, A_DSTIPFROM);
+        copyNeg(r, NWF_ATTR_SRCIPMASK, NWF_ATTR_SRCIP);
+        copyNeg(r, NWF_ATTR_DSTIPMASK, NWF_ATTR_DSTIP);
+        copyNeg(r, NWF_ATTR_SRCIPTO, NWF_ATTR_SRCIPFROM);
+        copyNeg(r, NWF_ATTR_DSTIPTO, NWF_ATTR_DSTIPFROM);
         if (r->protocol == NWF_PROTO_TCP || r->protocol == NWF_PROTO_TCP6 ||
             r->protocol == NWF_PROTO_UDP || r->protocol == NWF_PROTO_UDP6 ||
             r->protocol == NWF_PROTO_SCTP || r->protocol == NWF_PROTO_SCTP6) {
-            copyNeg(r, A_SRCPORTEND, A_SRCPORT);
-            copyNeg(r, A_DSTPORT, A_SRCPORT);
-            copyNeg(r, A_DSTPORTEND, A_SRCPORT);
+            copyNeg(r, NWF_ATTR_SRCPORTEND, NWF_ATTR_SRCPORT);
+            copyNeg(r, NWF_ATTR_DSTPORT, NWF_ATTR_SRCPORT);
+            copyNeg(r, NWF_ATTR_DSTPORTEND, NWF_ATTR_SRCPORT);
         }
         if (r->protocol == NWF_PROTO_ICMP || r->protocol == NWF_PROTO_ICMPV6)
-            copyNeg(r, A_ICMPCODE, A_ICMPTYPE);
+            copyNeg(r, NWF_ATTR_ICMPCODE, NWF_ATTR_ICMPTYPE);
         if (r->protocol != NWF_PROTO_ALL && r->protocol != NWF_PROTO_ALL6)
             fixupIPSet(ctx, node, r);
-        else if (NWF_ITEM_HAS(r, A_IPSET) != NWF_ITEM_HAS(r, A_IPSETFLAGS))
+        else if (NWF_ITEM_HAS(r, NWF_ATTR_IPSET) != NWF_ITEM_HAS(r, NWF_ATTR_IPSETFLAGS))
             /* no fixup for all/all-ipv6: the rules need both */
             nwfParseWarn(ctx, node, "%s ignored: <%s> matches a set only with both "
-                         "ipset and ipsetflags", NWF_ITEM_HAS(r, A_IPSET) ? "ipset"
+                         "ipset and ipsetflags", NWF_ITEM_HAS(r, NWF_ATTR_IPSET) ? "ipset"
                          : "ipsetflags", nwfProtocolToString(r->protocol));
         break;
     }
@@ -265,7 +265,7 @@ protocolLike(const char *element)
 /* libvirt's loop over a rule's children: the first protocol element
  * decides the protocol; later elements of the same name are parsed into
  * the same rule (their attributes win); other elements are ignored. */
-static bool
+static gboolean
 parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
                   GError **error)
 {
@@ -298,13 +298,13 @@ parseRuleChildren(const nwfParseCtx *ctx, xmlNodePtr node, nwfRule *rule,
             continue;
         }
         if (parseProtocolElement(ctx, cur, rule, found, error) < 0)
-            return false;
+            return FALSE;
     }
     if (!found && ignored)
         nwfParseWarn(ctx, node, "the rule has no protocol element: it matches every "
                      "packet");
     ruleFixup(ctx, node, rule);
-    return true;
+    return TRUE;
 }
 
 nwfRule *

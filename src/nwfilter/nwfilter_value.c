@@ -13,7 +13,7 @@
 
 /* virStrToLong_ui: strtoul with the whole string consumed; leading blanks
  * and '+' taken, and a '-' as libvirt takes it on LP64: "-1" is UINT_MAX. */
-static bool
+static gboolean
 strToUInt(const char *s, int base, unsigned int *out)
 {
     unsigned long v;
@@ -23,16 +23,16 @@ strToUInt(const char *s, int base, unsigned int *out)
     v = strtoul(s, &end, base);
     if (memchr(s, '-', end - s)) {
         if (-v > UINT_MAX)
-            return false;
+            return FALSE;
         v &= UINT_MAX;
     }
     if (errno || end == s || *end || (unsigned int)v != v)
-        return false;
+        return FALSE;
     *out = v;
-    return true;
+    return TRUE;
 }
 
-bool
+gboolean
 nwfParseMac(const char *s, uint8_t mac[6], const char **rest)
 {
     for (int i = 0; i < 6; i++) {
@@ -41,41 +41,41 @@ nwfParseMac(const char *s, uint8_t mac[6], const char **rest)
 
         /* strtoul would take a leading blank or sign */
         if (!g_ascii_isxdigit(*s))
-            return false;
+            return FALSE;
         errno = 0;
         v = strtoul(s, &end, 16);
         if (errno || v > 0xff || end - s > 2)
-            return false;
+            return FALSE;
         mac[i] = v;
         s = end;
         if (i == 5)
             break;
         if (*s != ':')
-            return false;
+            return FALSE;
         s++;
     }
     /* virMacAddrParse compares a (signed) char: any byte >= 0x80 ends the
      * address too */
     if (*s && (signed char)*s > ' ')
-        return false;
+        return FALSE;
     if (rest)
         *rest = s;
-    return true;
+    return TRUE;
 }
 
 static int
 maskBits(const uint8_t *data, int len)
 {
     int bits = 0;
-    bool ones = true;
+    gboolean ones = TRUE;
 
     for (int i = 0; i < len * 8; i++) {
-        bool set = data[i / 8] & (0x80 >> (i % 8));
+        gboolean set = (data[i / 8] & (0x80 >> (i % 8))) != 0;
         if (ones) {
             if (set)
                 bits++;
             else
-                ones = false;
+                ones = FALSE;
         } else if (set) {
             return -1;
         }
@@ -85,7 +85,7 @@ maskBits(const uint8_t *data, int len)
 
 /* virSocketAddrParse + virSocketAddrFormat: getaddrinfo(AI_NUMERICHOST)
  * and getnameinfo(NI_NUMERICHOST), the text the rules carry. */
-static bool
+static gboolean
 parseAddr(int family, const char *s, char **out, uint8_t *bin)
 {
     struct addrinfo hints = { 0 };
@@ -95,7 +95,7 @@ parseAddr(int family, const char *s, char **out, uint8_t *bin)
     hints.ai_family = family;
     hints.ai_flags = AI_NUMERICHOST;
     if (getaddrinfo(s, NULL, &hints, &res) != 0 || !res)
-        return false;
+        return FALSE;
     if (bin) {
         if (family == AF_INET)
             memcpy(bin, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
@@ -106,12 +106,12 @@ parseAddr(int family, const char *s, char **out, uint8_t *bin)
         if (getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
                         NULL, 0, NI_NUMERICHOST) != 0) {
             freeaddrinfo(res);
-            return false;
+            return FALSE;
         }
         *out = g_strdup(host);
     }
     freeaddrinfo(res);
-    return true;
+    return TRUE;
 }
 
 typedef struct { unsigned int v; const char *s; } IntMap;
@@ -142,27 +142,27 @@ static const IntMap tcpFlagMap[] = {
     { 0, NULL }
 };
 
-static bool
+static gboolean
 mapByString(const IntMap *map, const char *s, unsigned int *out)
 {
     for (; map->s; map++) {
         if (g_ascii_strcasecmp(map->s, s) == 0) {
             *out = map->v;
-            return true;
+            return TRUE;
         }
     }
-    return false;
+    return FALSE;
 }
 
 /* libvirt's parseStringItems: comma/space separated case-insensitive
  * prefixes of the map's names */
-static bool
+static gboolean
 parseItems(const IntMap *map, const char *input, unsigned int *flags)
 {
     size_t i = 0;
 
     while (input[i]) {
-        bool found = false;
+        gboolean found = FALSE;
         while (g_ascii_isspace(input[i]) || input[i] == ',')
             i++;
         if (!input[i])
@@ -172,104 +172,104 @@ parseItems(const IntMap *map, const char *input, unsigned int *flags)
             if (g_ascii_strncasecmp(&input[i], m->s, l) == 0) {
                 *flags |= m->v;
                 i += l;
-                found = true;
+                found = TRUE;
                 break;
             }
         }
         if (!found)
-            return false;
+            return FALSE;
     }
-    return true;
+    return TRUE;
 }
 
 #define VALID_IPSETNAME \
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-+ "
 
-bool
+gboolean
 nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
                  nwfItem *item, nwfRule *rule)
 {
     unsigned int res;
 
     switch (att->validator) {
-    case V_NONE:
-        return true;
-    case V_MACPROTO:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_NONE:
+        return TRUE;
+    case NWF_VALIDATE_MACPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
-                return false;
-            item->datatype = DT_UINT16;
+                return FALSE;
+            item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x600)
-                return false;
+                return FALSE;
         }
         item->u.num = res;
-        return true;
-    case V_VLANID:
+        return TRUE;
+    case NWF_VALIDATE_VLANID:
         return item->u.num <= 4095;
-    case V_VLANPROTO:
-        if (dt == DT_STRING) {
+    case NWF_VALIDATE_VLANPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(macProtoMap, s, &res))
-                return false;
-            item->datatype = DT_UINT16;
+                return FALSE;
+            item->datatype = NWF_DATATYPE_UINT16;
         } else {
             res = item->u.num;
             if (res < 0x3c)
-                return false;
+                return FALSE;
         }
         item->u.num = res;
-        return true;
-    case V_ARPOPCODE:
-        if (dt == DT_STRING) {
+        return TRUE;
+    case NWF_VALIDATE_ARPOPCODE:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(arpOpcodeMap, s, &res))
-                return false;
-            item->datatype = DT_UINT16;
+                return FALSE;
+            item->datatype = NWF_DATATYPE_UINT16;
             item->u.num = res;
         }
-        return true;
-    case V_IPPROTO:
-        if (dt == DT_STRING) {
+        return TRUE;
+    case NWF_VALIDATE_IPPROTO:
+        if (dt == NWF_DATATYPE_STRING) {
             if (!mapByString(ipProtoMap, s, &res))
-                return false;
-            item->datatype = DT_UINT8_HEX;
+                return FALSE;
+            item->datatype = NWF_DATATYPE_UINT8_HEX;
             item->u.num = res;
         }
-        return true;
-    case V_DSCP:
+        return TRUE;
+    case NWF_VALIDATE_DSCP:
         return (item->u.num & 0xff) <= 63;
-    case V_STATE: {
+    case NWF_VALIDATE_STATE: {
         unsigned int flags = 0;
         if (!parseItems(stateMap, s, &flags))
-            return false;
+            return FALSE;
         if (flags & NWF_STATE_NONE)
             flags = NWF_STATE_NONE;
         item->u.num = flags;
-        item->datatype = DT_UINT16;
+        item->datatype = NWF_DATATYPE_UINT16;
         rule->flags |= flags;
-        return true;
+        return TRUE;
     }
-    case V_TCPFLAGS: {
+    case NWF_VALIDATE_TCPFLAGS: {
         g_autofree char *copy = g_strdup(s);
         char *sep = strchr(copy, '/');
         unsigned int mask = 0, flags = 0;
         if (!sep)
-            return false;
+            return FALSE;
         *sep = '\0';
         if (!parseItems(tcpFlagMap, copy, &mask) ||
             !parseItems(tcpFlagMap, sep + 1, &flags))
-            return false;
+            return FALSE;
         item->u.tcp.mask = mask & 0x3f;
         item->u.tcp.flags = flags & 0x3f;
-        return true;
+        return TRUE;
     }
-    case V_IPSET:
+    case NWF_VALIDATE_IPSET:
         if (strlen(s) >= 32 || s[strspn(s, VALID_IPSETNAME)] != '\0')
-            return false;
+            return FALSE;
         g_free(item->str);
         item->str = g_strdup(s);
-        return true;
-    case V_IPSETFLAGS: {
+        return TRUE;
+    case NWF_VALIDATE_IPSETFLAGS: {
         size_t idx = 0;
         item->u.ipset.flags = 0;
         item->u.ipset.nflags = 0;
@@ -277,7 +277,7 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
             if (g_ascii_strncasecmp(&s[idx], "src", 3) == 0)
                 item->u.ipset.flags |= 1 << item->u.ipset.nflags;
             else if (g_ascii_strncasecmp(&s[idx], "dst", 3) != 0)
-                return false;
+                return FALSE;
             item->u.ipset.nflags++;
             idx += 3;
             if (s[idx] != ',')
@@ -287,7 +287,7 @@ nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
         return s[idx] == '\0';
     }
     }
-    return false;
+    return FALSE;
 }
 
 /* A number written with a blank or a sign is read, but not as written. */
@@ -301,7 +301,7 @@ noteNumber(const char *s, unsigned int v, char **note)
 unsigned int
 nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
 {
-    for (unsigned int dt = 1; dt < DT_LAST; dt <<= 1) {
+    for (unsigned int dt = 1; dt < NWF_DATATYPE_LAST; dt <<= 1) {
         unsigned int v;
         uint8_t bin[16];
         const char *rest;
@@ -309,43 +309,43 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
         if (!(att->datatypes & dt))
             continue;
         switch ((nwfDatatype)dt) {
-        case DT_UINT8:
-        case DT_UINT8_HEX:
-            if (strToUInt(s, dt == DT_UINT8 ? 10 : 16, &v) && v <= 0xff) {
+        case NWF_DATATYPE_UINT8:
+        case NWF_DATATYPE_UINT8_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT8 ? 10 : 16, &v) && v <= 0xff) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_UINT16:
-        case DT_UINT16_HEX:
-            if (strToUInt(s, dt == DT_UINT16 ? 10 : 16, &v) && v <= 0xffff) {
+        case NWF_DATATYPE_UINT16:
+        case NWF_DATATYPE_UINT16_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT16 ? 10 : 16, &v) && v <= 0xffff) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_UINT32:
-        case DT_UINT32_HEX:
-            if (strToUInt(s, dt == DT_UINT32 ? 10 : 16, &v)) {
+        case NWF_DATATYPE_UINT32:
+        case NWF_DATATYPE_UINT32_HEX:
+            if (strToUInt(s, dt == NWF_DATATYPE_UINT32 ? 10 : 16, &v)) {
                 item->u.num = v;
                 noteNumber(s, v, note);
                 return dt;
             }
             break;
-        case DT_IPADDR:
-        case DT_IPV6ADDR:
-            if (parseAddr(dt == DT_IPADDR ? AF_INET : AF_INET6, s, &item->str, NULL)) {
+        case NWF_DATATYPE_IPADDR:
+        case NWF_DATATYPE_IPV6ADDR:
+            if (parseAddr(dt == NWF_DATATYPE_IPADDR ? AF_INET : AF_INET6, s, &item->str, NULL)) {
                 /* IPv6 has many spellings of one address; IPv4 short,
                  * octal and hex forms are worth a word */
-                if (note && dt == DT_IPADDR && strcmp(item->str, s) != 0)
+                if (note && dt == NWF_DATATYPE_IPADDR && strcmp(item->str, s) != 0)
                     *note = g_strdup_printf("read as %s", item->str);
                 return dt;
             }
             break;
-        case DT_IPMASK:
-        case DT_IPV6MASK: {
-            unsigned int max = dt == DT_IPMASK ? 32 : 128;
+        case NWF_DATATYPE_IPMASK:
+        case NWF_DATATYPE_IPV6MASK: {
+            unsigned int max = dt == NWF_DATATYPE_IPMASK ? 32 : 128;
             g_autofree char *canon = NULL;
             int bits;
             if (strToUInt(s, 10, &v)) {
@@ -354,43 +354,43 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
                     noteNumber(s, v, note);
                     return dt;
                 }
-            } else if (parseAddr(dt == DT_IPMASK ? AF_INET : AF_INET6, s,
+            } else if (parseAddr(dt == NWF_DATATYPE_IPMASK ? AF_INET : AF_INET6, s,
                                  &canon, bin) &&
-                       (bits = maskBits(bin, dt == DT_IPMASK ? 4 : 16)) >= 0) {
+                       (bits = maskBits(bin, dt == NWF_DATATYPE_IPMASK ? 4 : 16)) >= 0) {
                 item->u.num = bits;
-                if (note && dt == DT_IPMASK && strcmp(canon, s) != 0)
+                if (note && dt == NWF_DATATYPE_IPMASK && strcmp(canon, s) != 0)
                     *note = g_strdup_printf("read as %s (/%d)", canon, bits);
                 return dt;
             }
             break;
         }
-        case DT_MACADDR:
+        case NWF_DATATYPE_MACADDR:
             if (nwfParseMac(s, item->u.mac, &rest)) {
                 if (note && *rest)
                     *note = g_strdup_printf("'%s' after the address is ignored", rest);
                 return dt;
             }
             break;
-        case DT_MACMASK:
+        case NWF_DATATYPE_MACMASK:
             if (nwfParseMac(s, item->u.mac, &rest) && maskBits(item->u.mac, 6) >= 0) {
                 if (note && *rest)
                     *note = g_strdup_printf("'%s' after the mask is ignored", rest);
                 return dt;
             }
             break;
-        case DT_STRING:
-        case DT_IPSETNAME:
-        case DT_IPSETFLAGS:
-            if (att->validator != V_NONE)
+        case NWF_DATATYPE_STRING:
+        case NWF_DATATYPE_IPSETNAME:
+        case NWF_DATATYPE_IPSETFLAGS:
+            if (att->validator != NWF_VALIDATE_NONE)
                 return dt;
             break;
-        case DT_STRINGCOPY:
+        case NWF_DATATYPE_STRINGCOPY:
             item->str = g_strndup(s, NWF_MAX_COMMENT);
             if (note && strlen(s) > NWF_MAX_COMMENT)
                 *note = g_strdup_printf("%zu bytes long: cut to %d", strlen(s),
                                         NWF_MAX_COMMENT);
             return dt;
-        case DT_BOOLEAN:
+        case NWF_DATATYPE_BOOLEAN:
             item->u.num = (strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
                            strcmp(s, "yes") == 0);
             if (note && !item->u.num && strcmp(s, "false") != 0 &&
@@ -398,7 +398,7 @@ nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item, char **note)
                 *note = g_strdup("read as false (only 'true', '1' and 'yes' "
                                  "are true)");
             return dt;
-        case DT_LAST:
+        case NWF_DATATYPE_LAST:
             break;
         }
     }

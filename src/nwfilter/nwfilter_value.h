@@ -26,13 +26,13 @@ unsigned int nwfValueParse(const nwfAttrDef *att, const char *s, nwfItem *item,
 
 /* Runs @att's validator on a value nwfValueParse took as @dt; may
  * rewrite the item (and the rule's state flags). */
-bool nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
+gboolean nwfValueValidate(const nwfAttrDef *att, unsigned int dt, const char *s,
                       nwfItem *item, nwfRule *rule);
 
 /* virMacAddrParse: six 1-2 digit hex octets separated by ':', then the
  * end or any byte <= ' ' (the rest is ignored). *@rest (may be NULL): what
  * follows the address. */
-bool nwfParseMac(const char *s, uint8_t mac[6], const char **rest);
+gboolean nwfParseMac(const char *s, uint8_t mac[6], const char **rest);
 
 /* virUUIDParse: 32 hex digits, '-' and ' ' anywhere between pairs, blanks
  * around. The canonical form (g_free), or NULL. */

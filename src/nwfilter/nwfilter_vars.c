@@ -76,19 +76,19 @@ nwfVarsAdd(GHashTable *vars, const char *name, const char *value)
     g_ptr_array_add(vals, g_strdup(value));
 }
 
-bool
+gboolean
 nwfVarNameIsValid(const char *name)
 {
     return name[0] && name[strspn(name, NWF_VALID_VARNAME)] == '\0';
 }
 
-bool
+gboolean
 nwfVarValueIsValid(const char *value)
 {
     return value[0] && value[strspn(value, NWF_VALID_VARVALUE)] == '\0';
 }
 
-static bool
+static gboolean
 parseUInt(const char *s, size_t len, guint *out)
 {
     g_autofree char *tmp = g_strndup(s, len);
@@ -96,13 +96,13 @@ parseUInt(const char *s, size_t len, guint *out)
     unsigned long v;
 
     if (!tmp[0] || !g_ascii_isdigit(tmp[0]))
-        return false;
+        return FALSE;
     errno = 0;
     v = strtoul(tmp, &end, 10);
     if (errno || *end || v > G_MAXUINT)
-        return false;
+        return FALSE;
     *out = v;
-    return true;
+    return TRUE;
 }
 
 nwfVarAccess *
@@ -160,7 +160,7 @@ nwfVarAccessFree(nwfVarAccess *va)
     g_free(va);
 }
 
-bool
+gboolean
 nwfVarAccessEqual(const nwfVarAccess *a, const nwfVarAccess *b)
 {
     return a->type == b->type && a->index == b->index &&
@@ -177,15 +177,15 @@ nwfVarAccessToString(const nwfVarAccess *va)
     return g_strdup_printf("%s[@%u]", va->name, va->index);
 }
 
-bool
+gboolean
 nwfVarAccessIsAvailable(const nwfVarAccess *va, GHashTable *vars)
 {
     GPtrArray *vals = g_hash_table_lookup(vars, va->name);
     if (!vals || vals->len == 0)
-        return false;
+        return FALSE;
     if (va->type == NWF_VAR_ACCESS_ELEMENT && va->index >= vals->len)
-        return false;
-    return true;
+        return FALSE;
+    return TRUE;
 }
 
 /* ---- combination iterator ---- */
@@ -352,11 +352,11 @@ nwfVarIterNext(nwfVarIter *it)
 
     for (i = 0; i < it->iters->len; i++) {
         IterEntry *e = &g_array_index(it->iters, IterEntry, i);
-        bool advanced = false;
+        gboolean advanced = FALSE;
 
         while (++e->curValue <= e->maxValue) {
             if (!e->repeat || !e->repeat[e->curValue]) {
-                advanced = true;
+                advanced = TRUE;
                 break;
             }
         }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <glib.h>
-#include <stdbool.h>
 
 #define NWF_VALID_VARNAME \
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
@@ -24,8 +23,8 @@ void nwfVarsAdd(GHashTable *vars, const char *name, const char *value);
 void nwfVarsPutAll(GHashTable *src, GHashTable *dst);
 /* Copy of @inner, then @outer's entries override (virNWFilterCreateVarsFrom). */
 GHashTable *nwfVarsMerge(GHashTable *inner, GHashTable *outer);
-bool nwfVarNameIsValid(const char *name);
-bool nwfVarValueIsValid(const char *value);
+gboolean nwfVarNameIsValid(const char *name);
+gboolean nwfVarValueIsValid(const char *value);
 
 typedef enum {
     NWF_VAR_ACCESS_ITERATOR,   /* $X or $X[@K] */
@@ -41,11 +40,11 @@ typedef struct {
 /* Parses the text after '$'. */
 nwfVarAccess *nwfVarAccessParse(const char *str, GError **error);
 void nwfVarAccessFree(nwfVarAccess *va);
-bool nwfVarAccessEqual(const nwfVarAccess *a, const nwfVarAccess *b);
+gboolean nwfVarAccessEqual(const nwfVarAccess *a, const nwfVarAccess *b);
 char *nwfVarAccessToString(const nwfVarAccess *va);
 
 /* True if the variable exists (and, for ELEMENT, the index is in range). */
-bool nwfVarAccessIsAvailable(const nwfVarAccess *va, GHashTable *vars);
+gboolean nwfVarAccessIsAvailable(const nwfVarAccess *va, GHashTable *vars);
 
 typedef struct _nwfVarIter nwfVarIter;
 

@@ -309,17 +309,17 @@ test_values(void **state)
     assert_int_equal(def->chainPriority, -700);
     r = ((nwfEntry *)def->entries->pdata[0])->rule;
     assert_int_equal(r->priority, 500);             /* out of range -> 500 */
-    assert_int_equal(r->items[A_SRCPORT].u.num, 0x123);
-    assert_int_equal(r->items[A_DSTPORT].u.num, 0xff);
-    assert_int_equal(r->items[A_SRCIPMASK].u.num, 16);
-    assert_int_equal(r->items[A_TCPFLAGS].u.tcp.mask, 0x12);
-    assert_int_equal(r->items[A_TCPFLAGS].u.tcp.flags, 0x3f);
+    assert_int_equal(r->items[NWF_ATTR_SRCPORT].u.num, 0x123);
+    assert_int_equal(r->items[NWF_ATTR_DSTPORT].u.num, 0xff);
+    assert_int_equal(r->items[NWF_ATTR_SRCIPMASK].u.num, 16);
+    assert_int_equal(r->items[NWF_ATTR_TCPFLAGS].u.tcp.mask, 0x12);
+    assert_int_equal(r->items[NWF_ATTR_TCPFLAGS].u.tcp.flags, 0x3f);
     assert_int_equal(r->flags & NWF_STATE_MASK, NWF_STATE_NEW | NWF_STATE_ESTABLISHED);
     r = ((nwfEntry *)def->entries->pdata[1])->rule;
     assert_int_equal(r->priority, 42);
     assert_true(r->flags & NWF_RULE_NO_STATEMATCH);
-    assert_int_equal(r->items[A_PROTOCOLID].u.num, 0x806);
-    assert_memory_equal(r->items[A_SRCMAC].u.mac, "\x01\x02\x03\x0a\x0b\x0c", 6);
+    assert_int_equal(r->items[NWF_ATTR_PROTOCOLID].u.num, 0x806);
+    assert_memory_equal(r->items[NWF_ATTR_SRCMAC].u.mac, "\x01\x02\x03\x0a\x0b\x0c", 6);
 }
 
 static void
@@ -486,6 +486,36 @@ test_priorities(void **state)
         "1 do -- ethernet -t nat -A libvirt-J-vnet0 -p 0x835 -j RETURN\n"
         "1 do -- ethernet -t nat -A J-vnet0-mac -s ! 52:54:00:00:00:01 -j DROP\n"));
     (void)eb;
+}
+
+/* ipsetflags: each flag printed as given, swapped for the incoming
+ * direction (a flag's bit compared as a boolean with the direction) */
+static void
+test_ipset_flags(void **state)
+{
+    const char *xmls[] = {
+        "<filter name='s' chain='ipv4'>"
+        "<rule action='drop' direction='out'>"
+        "<all ipset='blocked' ipsetflags='dst,src,dst'/></rule>"
+        "<rule action='drop' direction='in'>"
+        "<all ipset='blocked' ipsetflags='dst,src,dst'/></rule>"
+        "</filter>",
+        NULL
+    };
+    g_autoptr(nwfFilterSet) set = setFromStrings(xmls);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *t = buildText(set, "s", NULL, &err);
+    g_autofree char *ip = NULL;
+
+    assert_non_null(t);
+    ip = appendRules(t, "ipv4");
+    assertText(ip,
+        "-A FJ-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A FP-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n"
+        "-A HJ-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A FJ-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n"
+        "-A FP-vnet0 -p all -m set --match-set blocked dst,src,dst -j DROP\n"
+        "-A HJ-vnet0 -p all -m set --match-set blocked src,dst,src -j DROP\n");
 }
 
 static void
@@ -748,6 +778,7 @@ main(void)
         cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_param_override),
         cmocka_unit_test(test_priorities),
+        cmocka_unit_test(test_ipset_flags),
         cmocka_unit_test(test_binding),
         cmocka_unit_test(test_query_callbacks),
         cmocka_unit_test(test_teardown_programs),

@@ -5,9 +5,8 @@
  * printed the way savefmt.h says; a rule that cannot be read back exactly
  * is an opaque one, equal only to itself). A chain
  * read from *-save keeps its lines unparsed until something looks at its
- * rules (vfChainRules): a VM start at 1000 interfaces touches a handful
- * of the 9000 chains, and parsing, copying and freeing the other 29 000
- * rules was most of its time.
+ * rules (vfChainRules): a VM start touches a handful of the chains
+ * (docs/performance.md, "The in-memory tables' layout").
  */
 #pragma once
 
@@ -29,8 +28,8 @@ typedef struct {
                          * referrers (the kernel refuses jumps to others) */
     gboolean pristine;  /* copied from the table this one's table was
                          * copied from, and unchanged since */
-    char nameBuf[];     /* one block per chain: 9000 of them at N=1000,
-                         * made twice per run (snapshot, simulation) */
+    char nameBuf[];     /* one block per chain: thousands of them, made
+                         * twice per run */
 } vfChain;
 
 typedef struct {
@@ -125,9 +124,8 @@ void vfTableRenameChain(vfTable *table, const char *from, const char *to);
 gboolean vfTableJumpLoops(vfTable *table, vfChain *from, vfChain *to);
 
 /* A rule as the tables hold it: the token array and the token bytes in
- * one allocation (g_free() frees it). 61 000 rules held as GStrv of
- * separately allocated tokens cost ~330 B and 9 allocations each; parsing,
- * copying and freeing them was half of a VM start at N=1000. */
+ * one allocation (g_free() frees it), one allocation per rule instead of
+ * one per token (docs/performance.md). */
 GStrv vfRulePack(const char *const *tokens);
 
 /* Rule edits go through these so the reference index stays true. Insert
