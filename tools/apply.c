@@ -38,12 +38,12 @@ vfCmdTeardown(int argc, char **argv)
     g_autoptr(GPtrArray) fws = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
     g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree GError **errors = NULL;
+    vfBatch batch = { 0 };
+    g_auto(vfApplyOutcome) outcome = { 0 };
     g_autofree char *statePath = NULL;
     g_autofree char *cachePath = NULL;
     g_autofree char *netnsId = NULL;
     g_auto(vfApplyResult) result = { 0 };
-    vfApplyStats stats = { 0 };
     guint32 gen = 0, now = 0, recorded;
     gboolean genKnown, exact;
     int ret;
@@ -68,16 +68,16 @@ vfCmdTeardown(int argc, char **argv)
     genKnown = vfCliReadGeneration(cli, &gen);
     if (genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, gen))) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            vfBackendSetSnapshot(backend, l, ks->save[l]);
+            batch.save[l] = ks->save[l];
     }
-    errors = g_new0(GError *, fws->len + 1);
-    if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
-                        errors, &stats, &err) && err) {
+    batch.programs = (virFirewall *const *)fws->pdata;
+    batch.n = fws->len;
+    if (!vfBackendApplyBatch(backend, &batch, &outcome, &err) && err) {
         fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
         vfKernelCacheRemove(cachePath);
         return VF_EXIT_BATCH;
     }
-    result.known = vfBackendGetResult(backend, result.save, &result.transactions);
+    result.known = vfApplyOutcomeTake(&outcome, result.save, &result.transactions);
     exact = genKnown && result.known && vfCliReadGeneration(cli, &now) &&
             now == gen + result.transactions;
     for (int l = 0; exact && l < VIR_FIREWALL_LAYER_LAST; l++) {
@@ -85,9 +85,8 @@ vfCmdTeardown(int argc, char **argv)
             exact = FALSE;
     }
     for (guint i = 0; i < fws->len; i++) {
-        if (errors[i]) {   /* all teardown groups ignore errors */
-            fprintf(stderr, "virt-firewall teardown: %s\n", errors[i]->message);
-            g_error_free(errors[i]);
+        if (outcome.errors[i]) {   /* all teardown groups ignore errors */
+            fprintf(stderr, "virt-firewall teardown: %s\n", outcome.errors[i]->message);
             ret = VF_EXIT_FAILED;
         }
     }
@@ -130,6 +129,6 @@ vfCmdTeardown(int argc, char **argv)
     if (!cli->host_opts.quiet)
         fprintf(stderr, "virt-firewall teardown: %d interfaces, backend %s, "
                 "processes %u, rules written %u\n", argc - 1,
-                vfBackendKindToString(cli->kind), stats.processes, stats.lines);
+                vfBackendKindToString(cli->kind), outcome.stats.processes, outcome.stats.lines);
     return ret;
 }
