@@ -4,7 +4,6 @@
  * vfBackendPrepareNextAsync. What a backend does is in its own files.
  */
 #include "backend-ops.h"
-#include "restore/table.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -82,7 +81,8 @@ vfApplyOutcomeClear(vfApplyOutcome *outcome)
     g_clear_pointer(&outcome->errors, g_free);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         g_clear_pointer(&outcome->save[l], g_free);
-        g_clear_pointer(&outcome->tables[l], vfTableSetFree);
+        if (outcome->tables[l])
+            outcome->tables_free(outcome->tables[l]);
     }
     memset(outcome, 0, sizeof(*outcome));
 }
@@ -98,8 +98,9 @@ vfApplyOutcomeTake(vfApplyOutcome *outcome, char **save, guint *transactions)
         if (outcome->save[l])
             save[l] = g_steal_pointer(&outcome->save[l]);
         else
-            save[l] = outcome->tables[l] ? vfTableSetFormat(outcome->tables[l]) : NULL;
-        g_clear_pointer(&outcome->tables[l], vfTableSetFree);
+            save[l] = outcome->tables[l] ? outcome->tables_format(outcome->tables[l]) : NULL;
+        if (outcome->tables[l])
+            outcome->tables_free(g_steal_pointer(&outcome->tables[l]));
     }
     *transactions = outcome->transactions;
     return TRUE;

@@ -172,8 +172,10 @@ struct _vfApplyOutcome {
     gboolean known;
     guint transactions;
     char *save[VIR_FIREWALL_LAYER_LAST];   /* made while writing, else NULL */
-    /* the restore backend's tables (vfTableSet*), formatted when taken */
+    /* the backend's own tables, formatted when taken, by its functions */
     void *tables[VIR_FIREWALL_LAYER_LAST];
+    char *(*tables_format)(void *tables);
+    void (*tables_free)(void *tables);
 };
 
 void vfApplyOutcomeClear(vfApplyOutcome *outcome);

@@ -160,6 +160,19 @@ simulate(vfRestoreRun *run, gboolean keepLog, void (*done)(gsize, gpointer))
     return sim;
 }
 
+/* vfApplyOutcome's way to the tables it holds */
+static char *
+formatTables(void *tables)
+{
+    return vfTableSetFormat(tables);
+}
+
+static void
+freeTables(void *tables)
+{
+    vfTableSetFree(tables);
+}
+
 /*
  * The difference is written: the simulation's tables (@sets) are now the
  * kernel's. They are kept (keep_generation) when exact and, if made from
@@ -186,6 +199,8 @@ settleOutcome(vfRestoreRun *run, vfTableSet **sets, guint transactions)
         if (!hasText && !keep && exact)
             out->tables[l] = g_steal_pointer(&sets[l]);
     }
+    out->tables_format = formatTables;
+    out->tables_free = freeTables;
     out->transactions = transactions;
     out->known = hasText || (!keep && exact);
 }
