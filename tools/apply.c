@@ -86,12 +86,12 @@ vfCmdTeardown(int argc, char **argv)
     g_autoptr(GPtrArray) fws = g_ptr_array_new_with_free_func((GDestroyNotify)virFirewallFree);
     g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree GError **errors = NULL;
+    vfBatch batch = { 0 };
+    g_auto(vfApplyOutcome) outcome = { 0 };
     g_autofree char *statePath = NULL;
     g_autofree char *cachePath = NULL;
     g_autofree char *netnsId = NULL;
     g_auto(vfApplyResult) result = { 0 };
-    vfApplyStats stats = { 0 };
     guint32 gen = 0, now = 0, recorded;
     gboolean genKnown, exact;
     int ret;
@@ -116,36 +116,34 @@ vfCmdTeardown(int argc, char **argv)
     genKnown = vfCliReadGeneration(cli, &gen);
     if (genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, gen))) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            vfBackendSetSnapshot(backend, l, ks->save[l]);
+            batch.save[l] = ks->save[l];
     }
-    errors = g_new0(GError *, fws->len + 1);
-    if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
-                        errors, &stats, &err) && err) {
+    batch.programs = (virFirewall *const *)fws->pdata;
+    batch.n = fws->len;
+    if (!vfBackendApplyBatch(backend, &batch, &outcome, &err) && err) {
         fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
         vfKernelCacheRemove(cachePath);
         for (int i = 1; i < argc; i++) {
             g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
             vfSummaryUnitSet(cli->summary, unit, VF_STATUS_FAILED, err->message);
-            g_clear_error(&errors[i - 1]);
         }
-        vfSummaryAddStats(cli->summary, &stats);
+        vfSummaryAddStats(cli->summary, &outcome.stats);
         vfCliSummaryBackend(cli);
         vfCliPrintSummary(cli);
         return VF_EXIT_BATCH;
     }
     vfCliPhase(cli, "apply");
-    result.known = vfBackendGetResult(backend, result.save, &result.transactions);
+    result.known = vfApplyOutcomeTake(&outcome, result.save, &result.transactions);
     exact = genKnown && result.known && vfCliReadGeneration(cli, &now) &&
             now == gen + result.transactions;
     for (int l = 0; exact && l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (!result.save[l] && !(ks && (result.save[l] = g_strdup(ks->save[l]))))
             exact = FALSE;
     }
-    noteTeardown(cli, argc, argv, errors, ks, &result, &stats);
+    noteTeardown(cli, argc, argv, outcome.errors, ks, &result, &outcome.stats);
     for (guint i = 0; i < fws->len; i++) {
-        if (errors[i])   /* all teardown groups ignore errors */
+        if (outcome.errors[i])   /* all teardown groups ignore errors */
             ret = VF_EXIT_FAILED;
-        g_clear_error(&errors[i]);
     }
     if (cli->target.dry_run) {
         vfCliDryRunOutput(cli);

@@ -73,6 +73,9 @@ void vfJsonCalls(JsonBuilder *b, vfRunner *recorder, gboolean writesOnly);
  * invalid UTF-8 replaced). FALSE if it could not be written (errno). */
 gboolean vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
 /* @netns_fd: the namespace vfTargetOpenRunner opened (-1: the caller's) */
+/* The options of @kind's backend for @opts (vfTargetNewBackend's). */
+vfBackendOptions vfTargetBackendOptions(const vfTargetOptions *opts, vfBackendKind kind,
+                                        vfRunner *runner, int netns_fd);
 vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
                               vfRunner *runner, int netns_fd);
 
@@ -112,10 +115,10 @@ void vfUnitFree(vfUnit *unit);
 GPtrArray *vfUnitsPrograms(GPtrArray *units, guint **owner);
 
 /* Called while the restore tools write a small difference (see
- * vfBackendSetWhileWriting): vfBackendPeekResult tells the result, and
- * @failed[i] whether unit i of the apply has failed (as the apply will
- * report it if the tools take the difference). */
-typedef void (*vfCliWhileWriting)(vfBackend *backend, const gboolean *failed,
+ * vfBatch.while_writing): @sofar tells the result, and @failed[i] whether
+ * unit i of the apply has failed (as the apply will report it if the tools
+ * take the difference). */
+typedef void (*vfCliWhileWriting)(const vfApplyOutcome *sofar, const gboolean *failed,
                                   gpointer data);
 
 /* A command's whole context. */
@@ -211,7 +214,7 @@ GPtrArray *vfCliBuildUnits(vfCli *cli, const char *const *only,
                            gboolean networks, int *ret);
 
 /* What an apply left in the kernel, when the backend knows it exactly
- * (vfBackendGetResult). */
+ * (vfApplyOutcomeTake). */
 typedef struct {
     gboolean known;
     char *save[VIR_FIREWALL_LAYER_LAST];
@@ -224,10 +227,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyResult, vfApplyResultClear)
 /* Applies the programs of @units as one batch; errors[i] per unit;
  * @result (may be NULL) says what the kernel now holds, if known. The
  * units' programs are consumed: freed during or after the apply (their
- * desired hashes stay). */
+ * desired hashes stay). @ks (may be NULL) is what the kernel holds, at
+ * generation *@ksGen (NULL: not known). */
 gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
-                         GPtrArray **errors, vfApplyStats *stats,
-                         vfApplyResult *result, GError **error);
+                         const guint32 *ksGen, GPtrArray **errors,
+                         vfApplyStats *stats, vfApplyResult *result,
+                         GError **error);
 void vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data);
 
 char *vfCliStatePath(vfCli *cli);

@@ -501,8 +501,6 @@ typedef struct {
     vfCli *cli;
     GPtrArray *units;
     guint *owner;   /* program -> unit */
-    GError **errors;   /* per program */
-    gsize n;
 } vfUnitPrograms;
 
 void
@@ -513,16 +511,16 @@ vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data)
 }
 
 static void
-whileWriting(vfBackend *backend, gpointer data)
+whileWriting(const vfApplyOutcome *sofar, gpointer data)
 {
     vfUnitPrograms *up = data;
     g_autofree gboolean *failed = g_new0(gboolean, up->units->len + 1);
 
-    for (gsize i = 0; i < up->n; i++) {
-        if (up->errors[i])
+    for (gsize i = 0; i < sofar->n; i++) {
+        if (sofar->errors[i])
             failed[up->owner[i]] = TRUE;
     }
-    up->cli->while_writing(backend, failed, up->cli->while_data);
+    up->cli->while_writing(sofar, failed, up->cli->while_data);
 }
 
 /* An interface's program is built from its binding alone, and built
@@ -554,7 +552,7 @@ rebuildProgram(gsize i, gpointer data)
 
 gboolean
 vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
-                GPtrArray **errorsOut, vfApplyStats *stats,
+                const guint32 *ksGen, GPtrArray **errorsOut, vfApplyStats *stats,
                 vfApplyResult *result, GError **error)
 {
     g_autoptr(vfBackend) own = cli->backend ? NULL :
@@ -562,73 +560,75 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     vfBackend *backend = cli->backend ? cli->backend : own;
     g_autofree guint *owner = NULL;
     g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
-    g_autofree GError **errors = NULL;
     GPtrArray *perUnit = g_ptr_array_new_full(units->len, errorFreeNullable);
-    vfUnitPrograms up = { cli, units, NULL, NULL, 0 };
+    vfUnitPrograms up = { cli, units, NULL };
+    vfBatch batch = {
+        .programs = (virFirewall *const *)fws->pdata,
+        .n = fws->len,
+        .release = releaseProgram,
+        .rebuild = rebuildProgram,
+        .source_data = &up,
+        .while_writing = cli->while_writing ? whileWriting : NULL,
+        .while_data = &up,
+    };
+    g_auto(vfApplyOutcome) outcome = { 0 };
     gboolean ok;
 
     for (guint i = 0; i < units->len; i++)
         g_ptr_array_add(perUnit, NULL);
     if (ks) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            vfBackendSetSnapshot(backend, l, ks->save[l]);
+            batch.save[l] = ks->save[l];
+        batch.save_generation_known = ksGen != NULL;
+        batch.save_generation = ksGen ? *ksGen : 0;
     }
-    errors = g_new0(GError *, fws->len + 1);
     up.owner = owner;
-    up.errors = errors;
-    up.n = fws->len;
-    vfBackendSetProgramSource(backend, releaseProgram, rebuildProgram, &up);
-    if (cli->while_writing)
-        vfBackendSetWhileWriting(backend, whileWriting, &up);
     if (vfBackendGetKind(backend) == VF_BACKEND_EXEC) {
         /* exec applies one program after the other anyway: unit by unit
          * the same, and the progress line can count them (1000 VMs take
          * 18 minutes) */
-        vfApplyStats sum = { 0 };
         ok = TRUE;
+        outcome.n = fws->len;
+        outcome.errors = g_new0(GError *, fws->len + 1);
         for (guint i = 0, first = 0; i < units->len; i++) {
             guint n = ((vfUnit *)g_ptr_array_index(units, i))->programs->len;
             vfApplyStats one = { 0 };
             vfCliProgress(cli, "apply", i, units->len);
             if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata + first, n,
-                                errors + first, &one, error))
+                                outcome.errors + first, &one, error))
                 ok = FALSE;
-            sum.processes += one.processes;
-            sum.passes += one.passes;
-            sum.lines += one.lines;
-            sum.retries += one.retries;
-            sum.lock_retries += one.lock_retries;
-            sum.layers_written |= one.layers_written;
+            outcome.stats.processes += one.processes;
+            outcome.stats.passes += one.passes;
+            outcome.stats.lines += one.lines;
+            outcome.stats.retries += one.retries;
+            outcome.stats.lock_retries += one.lock_retries;
+            outcome.stats.layers_written |= one.layers_written;
             first += n;
             if (error && *error)
                 break;
         }
         vfCliProgress(cli, "apply", units->len, units->len);
-        if (stats)
-            *stats = sum;
     } else {
         vfCliProgress(cli, "apply", 0, units->len);
-        ok = vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len,
-                            errors, stats, error);
+        ok = vfBackendApplyBatch(backend, &batch, &outcome, error);
     }
-    /* @up lives on this stack; a backend kept for the next apply must not
-     * call back into it */
-    vfBackendSetProgramSource(backend, NULL, NULL, NULL);
-    vfBackendSetWhileWriting(backend, NULL, NULL);
+    if (stats)
+        *stats = outcome.stats;
     /* done with: the programs (20 MiB for 1000 VMs with IP filters) go
      * before the result tables become texts, the peak of a rebuild */
     for (guint i = 0; i < units->len; i++)
         g_ptr_array_set_size(((vfUnit *)g_ptr_array_index(units, i))->programs, 0);
     if (result)
-        result->known = vfBackendGetResult(backend, result->save,
-                                           &result->transactions);
+        result->known = vfApplyOutcomeTake(&outcome, result->save,
+                                            &result->transactions);
     for (guint i = 0; i < fws->len; i++) {
-        if (!errors[i])
+        GError *e = g_steal_pointer(&outcome.errors[i]);
+        if (!e)
             continue;
         if (!g_ptr_array_index(perUnit, owner[i]))
-            perUnit->pdata[owner[i]] = errors[i];
+            perUnit->pdata[owner[i]] = e;
         else
-            g_error_free(errors[i]);
+            g_error_free(e);
     }
     *errorsOut = perUnit;
     return ok;

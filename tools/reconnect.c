@@ -236,16 +236,16 @@ loadState(vfRun *run)
  * renames them if the apply ends as foreseen (prepareHolds).
  */
 static void
-prepareRecord(vfBackend *backend, const gboolean *failed, gpointer data)
+prepareRecord(const vfApplyOutcome *sofar, const gboolean *failed, gpointer data)
 {
     vfRun *run = data;
-    const char *texts[VIR_FIREWALL_LAYER_LAST];
+    const char *const *texts = (const char *const *)sofar->save;
     char *copies[VIR_FIREWALL_LAYER_LAST];
     g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GError) err = NULL;
     guint32 gen;
 
-    vfBackendPeekResult(backend, texts, &run->transactions);
+    run->transactions = sofar->transactions;
     gen = run->gen + run->transactions;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         run->peekedNone[l] = !texts[l];
@@ -373,7 +373,7 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
             g_clear_pointer(&run.ks->index, g_hash_table_unref);
         if (writeState && run.genKnown)
             vfCliSetWhileWriting(cli, prepareRecord, &run);
-        if (!vfCliApplyUnits(cli, todo, run.ks, &errors, &o.stats, &result, &err) && err) {
+        if (!vfCliApplyUnits(cli, todo, run.ks, NULL, &errors, &o.stats, &result, &err) && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;
         }

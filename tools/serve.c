@@ -1,7 +1,7 @@
 /*
  * serve.c: `serve` — the firewall layer kept in one process, as libvirtd
  * holds it: filters loaded once, the kernel's tables kept from one request
- * to the next (vfBackendSetKeepTables). A VM start then pays for its own
+ * to the next (vfBackendOptions.keep_generation). A VM start then pays for its own
  * rules and the restore tool, not for a process, the filter files and
  * 9000 chain declarations.
  *
@@ -258,13 +258,11 @@ serveRequest(vfServe *sv, char **words, gint64 start)
     if (!(units = buildUnits(cli, apply, words + 1, failures, &err))) {
         said = answer(words[0], FALSE, err->message, NULL, NULL, FALSE, start);
     } else {
-        if (units->len) {
+        if (units->len)
             knownTables(sv, &known, &gen);
-            if (sv->ks)
-                vfBackendSetSnapshotGeneration(cli->backend, sv->ksGen);
-        }
         ok = !units->len ||
-             vfCliApplyUnits(cli, units, sv->ks, &errors, &stats, NULL, &err);
+             vfCliApplyUnits(cli, units, sv->ks, sv->ks ? &sv->ksGen : NULL,
+                             &errors, &stats, NULL, &err);
         for (guint i = 0; errors && i < errors->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
             if (e)
@@ -321,12 +319,18 @@ vfCmdServe(int argc, char **argv)
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     cli->only_ifaces = NULL;
-    cli->backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
     /* which tools run is looked at once (200 system calls): a switch of
      * the alternatives needs a restart of serve, as of libvirtd */
     sv.nft = cli->kind == VF_BACKEND_RESTORE && vfNftToolsAreNft();
-    if (sv.nft)
-        vfBackendSetKeepTables(cli->backend, readGeneration, &sv);
+    {
+        vfBackendOptions o = vfTargetBackendOptions(&cli->target, cli->kind,
+                                                    cli->runner, cli->netns_fd);
+        if (sv.nft) {
+            o.keep_generation = readGeneration;
+            o.keep_data = &sv;
+        }
+        cli->backend = vfBackendNew(&o);
+    }
     statePath = vfCliStatePath(cli);
     sv.cachePath = vfKernelCachePath(statePath);
     sv.netnsId = vfNetnsId(cli->netns_fd);

@@ -235,23 +235,33 @@ vfPrintDryRun(vfRunner *recorder)
     }
 }
 
+vfBackendOptions
+vfTargetBackendOptions(const vfTargetOptions *opts, vfBackendKind kind,
+                       vfRunner *runner, int netns_fd)
+{
+    vfBackendOptions o = VF_BACKEND_OPTIONS(kind, runner);
+
+    if (opts->wait > 0)
+        o.wait_seconds = opts->wait;
+    o.replay = opts->replay;
+    /* the quadratic chain list is the nft variants' (backend.h) */
+    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
+        o.listing = VF_LISTING_AUTO;
+        /* a table created and put back goes again, as exec leaves none
+         * (a dry run has no kernel: nothing to delete, nowhere) */
+        if (!opts->dry_run) {
+            o.drop_table = vfNftDropEmptyTable;
+            o.drop_data = GINT_TO_POINTER(netns_fd);
+        }
+    }
+    return o;
+}
+
 vfBackend *
 vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
                    vfRunner *runner, int netns_fd)
 {
-    vfBackend *backend = vfBackendNew(kind, runner);
+    vfBackendOptions o = vfTargetBackendOptions(opts, kind, runner, netns_fd);
 
-    if (opts->wait > 0)
-        vfBackendSetWait(backend, opts->wait);
-    vfBackendSetReplay(backend, opts->replay);
-    /* the quadratic chain list is the nft variants' (backend.h) */
-    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
-        vfBackendSetListing(backend, VF_LISTING_AUTO);
-        /* a table created and put back goes again, as exec leaves none
-         * (a dry run has no kernel: nothing to delete, nowhere) */
-        if (!opts->dry_run)
-            vfBackendSetTableDrop(backend, vfNftDropEmptyTable,
-                                  GINT_TO_POINTER(netns_fd));
-    }
-    return backend;
+    return vfBackendNew(&o);
 }

@@ -39,29 +39,24 @@ vfKernelState *
 vfVerifySimulate(GPtrArray *units, vfKernelState *ks, GPtrArray *errors, GError **error)
 {
     g_autoptr(vfRunner) nothing = vfRunnerNewRecorder();
-    g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_RESTORE, nothing);
+    vfBackendOptions opts = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, nothing);
+    g_autoptr(vfBackend) backend = vfBackendNew(&opts);
     g_autofree guint *owner = NULL;
     g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
-    g_autofree GError **errs = NULL;
+    vfBatch batch = { (virFirewall *const *)fws->pdata, fws->len };
+    g_auto(vfApplyOutcome) outcome = { 0 };
     char *save[VIR_FIREWALL_LAYER_LAST] = { NULL };
-    vfApplyStats stats = { 0 };
     guint transactions;
 
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-        vfBackendSetSnapshot(backend, l, ks->save[l]);
-    errs = g_new0(GError *, fws->len + 1);
-    if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len, errs, &stats,
-                        error) && error && *error) {
-        for (guint i = 0; i < fws->len; i++)
-            g_clear_error(&errs[i]);
+        batch.save[l] = ks->save[l];
+    if (!vfBackendApplyBatch(backend, &batch, &outcome, error) && error && *error)
         return NULL;
-    }
     for (guint i = 0; i < fws->len; i++) {
-        if (errs[i] && !g_ptr_array_index(errors, owner[i]))
-            errors->pdata[owner[i]] = g_steal_pointer(&errs[i]);
-        g_clear_error(&errs[i]);
+        if (outcome.errors[i] && !g_ptr_array_index(errors, owner[i]))
+            errors->pdata[owner[i]] = g_steal_pointer(&outcome.errors[i]);
     }
-    if (!vfBackendGetResult(backend, save, &transactions))
+    if (!vfApplyOutcomeTake(&outcome, save, &transactions))
         return NULL;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (!save[l])

@@ -4,6 +4,12 @@
  * A batch is several independent programs (one per interface or network).
  * Each keeps its own order and its own failure scope: one failing program
  * never stops the others. Both backends must leave the same kernel state.
+ *
+ * A backend is made from its options (vfBackendOptions), then applies
+ * batches (vfBatch: the programs and what the caller knows of the kernel)
+ * to outcomes (vfApplyOutcome: per-program errors, stats, the tables the kernel
+ * now holds). The only state it keeps across applies is the restore
+ * backend's kept tables (keep_generation below).
  */
 #pragma once
 
@@ -27,78 +33,6 @@ typedef struct {
     guint layers_written;  /* bit per virFirewallLayer the apply may have changed */
 } vfApplyStats;
 
-typedef struct _vfBackend vfBackend;
-
-/* The backend does not own @runner. */
-vfBackend *vfBackendNew(vfBackendKind kind, vfRunner *runner);
-void vfBackendFree(vfBackend *backend);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfBackend, vfBackendFree)
-
-vfBackendKind vfBackendGetKind(const vfBackend *backend);
-
-/* Hands the restore backend the *-save output of @layer that the caller
- * has just read (or knows from its cache), so the next apply does not
- * read it again (used once). Borrowed, not copied (a 61 000-rule text is
- * 5 MiB): the tables read from it point into it, so it must live until
- * the backend is freed, applies again or hands over its result. */
-void vfBackendSetSnapshot(vfBackend *backend, virFirewallLayer layer,
-                          const char *saveText);
-
-/* The restore backend writes the difference between the kernel's tables
- * and the simulated result. With @replay it writes libvirt's steps as
- * the programs take them instead (pass by pass), as it also does when a
- * tool refuses the difference. */
-void vfBackendSetReplay(vfBackend *backend, gboolean replay);
-
-/*
- * After an apply of the restore backend that wrote the difference in one
- * go: the tables the kernel now holds, as *-save prints them without its
- * comment lines (@saveText[layer], NULL for a layer the batch did not
- * read; the caller frees them), and how many nf_tables transactions the
- * apply committed (one per table written). Handed over once; the texts
- * are made here, so a caller short of memory frees its programs first.
- * FALSE when that is not known exactly: exec backend, a replay, a retry,
- * a batch error, or already handed over.
- */
-gboolean vfBackendGetResult(vfBackend *backend, char **saveText,
-                            guint *transactions);
-
-/*
- * For a caller short of memory (1000 VMs' programs are 20 MiB): the
- * restore backend calls @release(i) once program i is simulated and only
- * the difference is left to write; the caller may then free it (it
- * returns FALSE to keep it). Should the tools refuse the difference and
- * the programs have to be replayed, @rebuild(i) must give program i back
- * as it was. Programs of the exec backend and of a replay are never
- * released.
- */
-typedef gboolean (*vfProgramRelease)(gsize index, gpointer data);
-typedef virFirewall *(*vfProgramRebuild)(gsize index, gpointer data);
-void vfBackendSetProgramSource(vfBackend *backend, vfProgramRelease release,
-                               vfProgramRebuild rebuild, gpointer data);
-
-/*
- * A VM start waits 15-20 ms for its restore tool; the caller can use that
- * time. @fn is called once per apply of the restore backend while its
- * tools write a small difference (a few thousand lines at most: the result
- * texts then cost no memory that matters), on the calling thread, and may
- * not use the runner. The layers' restores then run side by side, from
- * threads of their own: the runner must allow that (runner.h). vfBackendPeekResult then tells what the apply will
- * hand over if the tools take the difference. Not called for a replay, a
- * retry or when nothing is written.
- */
-typedef void (*vfBackendWhileWriting)(vfBackend *backend, gpointer data);
-void vfBackendSetWhileWriting(vfBackend *backend, vfBackendWhileWriting fn,
-                              gpointer data);
-/* In that call: the texts (borrowed; NULL for a layer not read) and the
- * transactions that vfBackendGetResult will hand over, the same texts, if
- * the tools succeed. */
-void vfBackendPeekResult(vfBackend *backend, const char **saveText,
-                         guint *transactions);
-
-/* Lock wait (seconds) for iptables/ip6tables; default 10. */
-void vfBackendSetWait(vfBackend *backend, guint seconds);
-
 /*
  * Whether the restore backend starts a large script with a listing of its
  * table (ebtables -L, iptables -S): read-only, and with the nft variants
@@ -115,31 +49,168 @@ typedef enum {
     VF_LISTING_AUTO,
     VF_LISTING_ALWAYS,
 } vfListing;
-void vfBackendSetListing(vfBackend *backend, vfListing listing);
 
 /*
  * Restore: a table the apply found absent, wrote, and then had to put back
  * (another layer's tool refused its input, a tool was missing, a round
  * failed) is left behind by the tools, empty: they flush and delete
  * chains, never tables. exec leaves no table there (a failing command
- * creates none), so @fn is asked to remove it. It must remove a table only
- * while it filters nothing and nobody else changed the ruleset
+ * creates none), so the function is asked to remove it. It must remove a
+ * table only while it filters nothing and nobody else changed the ruleset
  * (vfNftTableDropIfEmpty, for the nft variants of the tools), and returns
  * FALSE with @error only when it could not tell; the apply goes on either
- * way. NULL (the default) leaves such tables.
+ * way.
  */
 typedef gboolean (*vfTableDropFunc)(virFirewallLayer layer, const char *table,
                                     gpointer data, GError **error);
-void vfBackendSetTableDrop(vfBackend *backend, vfTableDropFunc fn,
-                           gpointer data);
+
+/* Reads the nf_tables generation id (keep_generation below). */
+typedef gboolean (*vfGenerationFunc)(guint32 *gen, gpointer data);
+
+/* Tests: called on the preparing thread before (@done FALSE) and after
+ * (@done TRUE) vfBackendPrepareNextAsync's work. */
+typedef void (*vfPrepareHook)(gboolean done, gpointer data);
+
+/* What a backend is made with; it does not change afterwards. */
+typedef struct {
+    vfBackendKind kind;
+    vfRunner *runner;        /* not owned */
+    guint wait_seconds;      /* lock wait (-w) of iptables/ip6tables */
+    vfListing listing;
+    /* The restore backend writes the difference between the kernel's
+     * tables and the simulated result. With @replay it writes libvirt's
+     * steps as the programs take them instead (pass by pass), as it also
+     * does when a tool refuses the difference. */
+    gboolean replay;
+    vfTableDropFunc drop_table;   /* NULL leaves such tables */
+    gpointer drop_data;
+    /*
+     * For a caller that lives across applies (a daemon, `virt-firewall
+     * serve`): the restore backend keeps the tables each apply leaves and
+     * starts the next apply from them instead of reading and parsing
+     * *-save (9000 chains at 1000 interfaces). @keep_generation reads the
+     * nf_tables generation id: the tables are kept only when it moved by
+     * exactly the transactions the apply committed, and used only while it
+     * has not moved since; any other change, a replay or a failure drops
+     * them. Only meaningful with the nft variants of the tools
+     * (vfNftToolsAreNft). NULL: nothing is kept, and the outcome hands the
+     * tables over instead.
+     */
+    vfGenerationFunc keep_generation;
+    gpointer keep_data;
+    vfPrepareHook prepare_hook;   /* tests */
+    gpointer prepare_hook_data;
+} vfBackendOptions;
+
+/* The defaults: nothing but @kind and @runner, a lock wait of 10 s. */
+#define VF_BACKEND_OPTIONS(k, r) \
+    ((vfBackendOptions){ .kind = (k), .runner = (r), .wait_seconds = 10 })
+
+typedef struct _vfApplyOutcome vfApplyOutcome;
 
 /*
- * Applies @n programs as one batch. For each program that failed,
- * errors[i] is set (the caller passes an array of @n NULL pointers and
- * frees what it gets). Returns TRUE if every program succeeded. @error is
- * set, and FALSE returned, for a failure of the batch itself (a tool
- * missing, a runner failure) — then errors[] may be partly filled.
+ * For a caller short of memory (1000 VMs' programs are 20 MiB): the
+ * restore backend calls @release(i) once program i is simulated and only
+ * the difference is left to write; the caller may then free it (it
+ * returns FALSE to keep it). Should the tools refuse the difference and
+ * the programs have to be replayed, @rebuild(i) must give program i back
+ * as it was. Programs of the exec backend and of a replay are never
+ * released.
  */
+typedef gboolean (*vfProgramRelease)(gsize index, gpointer data);
+typedef virFirewall *(*vfProgramRebuild)(gsize index, gpointer data);
+
+/*
+ * A VM start waits 15-20 ms for its restore tool; the caller can use that
+ * time. The function is called once per apply of the restore backend while
+ * its tools write a small difference (a few thousand lines at most: the
+ * result texts then cost no memory that matters), on the calling thread,
+ * and may not use the runner. The layers' restores then run side by side,
+ * from threads of their own: the runner must allow that (runner.h).
+ * @sofar is the outcome as it will be if the tools take the difference:
+ * its errors, and its result (known, save texts, transactions). Not called
+ * for a replay, a retry or when nothing is written.
+ */
+typedef void (*vfWhileWriting)(const vfApplyOutcome *sofar, gpointer data);
+
+/* One apply's input. Everything here is borrowed for the apply only,
+ * except @save (see there). */
+typedef struct {
+    virFirewall *const *programs;
+    gsize n;
+    /* The *-save output of each layer the caller has just read (or knows
+     * from its cache), so the apply does not read it again; NULL: read it.
+     * Not copied (a 61 000-rule text is 5 MiB): the tables the outcome
+     * holds point into it, so it must live until the outcome is cleared or
+     * its result taken. */
+    const char *save[VIR_FIREWALL_LAYER_LAST];
+    /* @save is the kernel's at generation @save_generation: only then are
+     * tables made from it kept (keep_generation), and only when the apply
+     * finds the generation id still there. */
+    gboolean save_generation_known;
+    guint32 save_generation;
+    vfProgramRelease release;   /* NULL: programs are never released */
+    vfProgramRebuild rebuild;
+    gpointer source_data;
+    vfWhileWriting while_writing;
+    gpointer while_data;
+} vfBatch;
+
+/* One apply's result; zero it before the apply, clear it after. */
+struct _vfApplyOutcome {
+    gsize n;
+    GError **errors;       /* [n]: set for each program that failed */
+    vfApplyStats stats;
+    /*
+     * After an apply of the restore backend that wrote the difference in
+     * one go: the tables the kernel now holds, and how many nf_tables
+     * transactions the apply committed (one per table written). FALSE when
+     * that is not known exactly: exec backend, a replay, a retry, a batch
+     * error, or the tables were kept (keep_generation). Taken with
+     * vfApplyOutcomeTake.
+     */
+    gboolean known;
+    guint transactions;
+    char *save[VIR_FIREWALL_LAYER_LAST];   /* made while writing, else NULL */
+    /* the backend's own tables, formatted when taken, by its functions */
+    void *tables[VIR_FIREWALL_LAYER_LAST];
+    char *(*tables_format)(void *tables);
+    void (*tables_free)(void *tables);
+};
+
+void vfApplyOutcomeClear(vfApplyOutcome *outcome);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyOutcome, vfApplyOutcomeClear)
+
+/*
+ * The tables the kernel now holds, as *-save prints them without its
+ * comment lines (@save[layer], NULL for a layer the batch did not read;
+ * the caller frees them) and the transactions: FALSE when not known
+ * (vfApplyOutcome.known). Handed over once; the texts are made here, so a
+ * caller short of memory frees its programs first.
+ */
+gboolean vfApplyOutcomeTake(vfApplyOutcome *outcome, char **save,
+                             guint *transactions);
+
+typedef struct _vfBackend vfBackend;
+
+vfBackend *vfBackendNew(const vfBackendOptions *options);
+void vfBackendFree(vfBackend *backend);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfBackend, vfBackendFree)
+
+vfBackendKind vfBackendGetKind(const vfBackend *backend);
+const vfBackendOptions *vfBackendGetOptions(const vfBackend *backend);
+
+/*
+ * Applies @batch into @outcome (zeroed by the caller, who clears it).
+ * Returns TRUE if every program succeeded. @error is set, and FALSE
+ * returned, for a failure of the batch itself (a tool missing, a runner
+ * failure): then the outcome's errors may be partly filled.
+ */
+gboolean vfBackendApplyBatch(vfBackend *backend, const vfBatch *batch,
+                             vfApplyOutcome *outcome, GError **error);
+
+/* A batch of programs alone: errors[i] set for each program that failed
+ * (the caller passes @n NULL pointers and frees what it gets). */
 gboolean vfBackendApply(vfBackend *backend,
                         virFirewall *const *fws, gsize n,
                         GError **errors,
@@ -150,28 +221,12 @@ gboolean vfBackendApply(vfBackend *backend,
 gboolean vfBackendApplyOne(vfBackend *backend, virFirewall *fw,
                            vfApplyStats *stats, GError **error);
 
-/*
- * For a caller that lives across applies (a daemon, `virt-firewall
- * serve`): the restore backend keeps the tables each apply leaves and
- * starts the next apply from them instead of reading and parsing *-save
- * (9000 chains at 1000 interfaces). @gen reads the nf_tables generation
- * id: the tables are kept only when it moved by exactly the transactions
- * the apply committed, and used only while it has not moved since; any
- * other change, a replay or a failure drops them. Only meaningful with
- * the nft variants of the tools (vfNftToolsAreNft). NULL turns it off.
- * vfBackendGetResult then hands nothing over: the tables stay here.
- */
-typedef gboolean (*vfGenerationFunc)(guint32 *gen, gpointer data);
-void vfBackendSetKeepTables(vfBackend *backend, vfGenerationFunc gen,
-                            gpointer data);
-/* The texts given with vfBackendSetSnapshot are the kernel's at
- * generation @gen (used once). Tables made from such texts are kept only
- * when the apply finds the generation id still at @gen. */
-void vfBackendSetSnapshotGeneration(vfBackend *backend, guint32 gen);
 /* The kept tables of @layer as *-save prints them (without its comment
  * lines) and the generation id they are the kernel's at; NULL if none. */
 char *vfBackendFormatKept(vfBackend *backend, virFirewallLayer layer,
                           guint32 *gen);
+/* How many layers the next apply could start from kept tables (tests). */
+guint vfBackendKeptLayers(vfBackend *backend);
 
 /*
  * For a resident caller with time between applies: does now what the next
@@ -192,10 +247,3 @@ void vfBackendPrepareNext(vfBackend *backend);
 void vfBackendPrepareNextAsync(vfBackend *backend);
 /* Waits for vfBackendPrepareNextAsync's thread, if one runs. */
 void vfBackendWaitPrepared(vfBackend *backend);
-/* Tests: called on the preparing thread before (@done FALSE) and after
- * (@done TRUE) vfBackendPrepareNextAsync's work. */
-typedef void (*vfPrepareHook)(gboolean done, gpointer data);
-void vfBackendSetPrepareHook(vfBackend *backend, vfPrepareHook hook,
-                             gpointer data);
-/* How many layers the next apply could start from kept tables (tests). */
-guint vfBackendKeptLayers(vfBackend *backend);

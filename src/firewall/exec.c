@@ -4,14 +4,20 @@
  * It is the reference the restore backend is measured and tested against,
  * and the fallback where the restore tools are missing.
  */
-#include "backend-priv.h"
+#include "backend-ops.h"
 #include "error.h"
+#include "firewall-priv.h"
+
+/* the exec backend's state: its runner, nothing kept across applies */
+typedef struct {
+    vfRunner *runner;
+} vfExec;
 
 static virFirewallExecResult
 execRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
          char **output, GError **error)
 {
-    vfBackend *backend = opaque;
+    vfExec *exec = opaque;
     const char *const *args = virFirewallRuleGetArgs(rule);
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_auto(vfRunResult) res = { 0 };
@@ -23,7 +29,7 @@ execRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
         g_ptr_array_add(argv, (char *)args[i]);
     g_ptr_array_add(argv, NULL);
 
-    if (!vfRunnerRun(backend->runner, (const char *const *)argv->pdata, NULL,
+    if (!vfRunnerRun(exec->runner, (const char *const *)argv->pdata, NULL,
                      &res, &spawnErr)) {
         /* libvirt sees a missing binary as a failing command (exit 127) */
         g_autofree char *cmd = virFirewallRuleToString(rule);
@@ -57,17 +63,34 @@ countingExecRule(void *opaque, virFirewall *fw, const virFirewallRule *rule,
     return execRule(ctx[0], fw, rule, output, error);
 }
 
-gboolean
-vfExecApply(vfBackend *backend, virFirewall *const *fws, gsize n,
-            GError **errors, vfApplyStats *stats, GError **error)
+static gboolean
+execApply(gpointer state, const vfBatch *batch, vfApplyOutcome *outcome,
+          GError **error G_GNUC_UNUSED)
 {
-    void *ctx[2] = { backend, stats };
+    void *ctx[2] = { state, &outcome->stats };
     gboolean ok = TRUE;
 
     /* libvirt applies one program after the other, each to completion */
-    for (gsize i = 0; i < n; i++) {
-        if (!virFirewallWalk(fws[i], countingExecRule, ctx, &errors[i]))
+    for (gsize i = 0; i < batch->n; i++) {
+        if (!virFirewallWalk(batch->programs[i], countingExecRule, ctx,
+                             &outcome->errors[i]))
             ok = FALSE;
     }
     return ok;
 }
+
+static gpointer
+execCreate(const vfBackendOptions *options)
+{
+    vfExec *exec = g_new0(vfExec, 1);
+
+    exec->runner = options->runner;
+    return exec;
+}
+
+const vfBackendOps vfExecBackendOps = {
+    .name = "exec",
+    .create = execCreate,
+    .free = g_free,
+    .apply = execApply,
+};

@@ -54,7 +54,7 @@ struct _vfRunner {
 
 /* May be called from several threads at once: the restore backend runs
  * the layers' restores of a small difference side by side
- * (vfBackendSetWhileWriting). The runners here allow it. */
+ * (vfBatch.while_writing). The runners here allow it. */
 gboolean vfRunnerRun(vfRunner *runner, const char *const *argv,
                      const char *input, vfRunResult *res, GError **error);
 

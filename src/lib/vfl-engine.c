@@ -14,7 +14,7 @@
  * A vfRunner over the caller's vflRunFunc: every process the engine needs
  * is started there (libvirt: virCommand, with its logging and dry-run).
  * No prestart, and the restore backend is never told it may write from
- * threads (vfBackendSetWhileWriting): the caller's runner is called from
+ * threads (vfBatch.while_writing): the caller's runner is called from
  * the applying thread only, one process at a time.
  */
 typedef struct {
@@ -96,6 +96,7 @@ vflEngineNew(vflBackend backend, unsigned int flags, vflRunFunc run,
              void *opaque, char **error)
 {
     vflEngine *engine;
+    vfBackendOptions opts;
 
     if (backend != VFL_BACKEND_EXEC && backend != VFL_BACKEND_RESTORE) {
         setError(error, "unknown firewall engine backend %d", (int)backend);
@@ -113,21 +114,22 @@ vflEngineNew(vflBackend backend, unsigned int flags, vflRunFunc run,
     engine = g_new0(vflEngine, 1);
     runnerInit(&engine->runner, run, opaque);
     engine->kind = backend;
-    engine->backend = vfBackendNew(backend == VFL_BACKEND_EXEC ? VF_BACKEND_EXEC
-                                                               : VF_BACKEND_RESTORE,
-                                   &engine->runner.parent);
+    opts = VF_BACKEND_OPTIONS(backend == VFL_BACKEND_EXEC ? VF_BACKEND_EXEC
+                                                         : VF_BACKEND_RESTORE,
+                              &engine->runner.parent);
     /* as virt-firewall's own commands (tools/target.c, tools/serve.c); which
      * tools run is looked at once, as libvirtd looks at its config once */
     if (backend == VFL_BACKEND_RESTORE && vfNftToolsAreNft()) {
-        vfBackendSetListing(engine->backend, VF_LISTING_AUTO);
+        opts.listing = VF_LISTING_AUTO;
         /* a table created and put back goes again, as exec leaves none */
-        vfBackendSetTableDrop(engine->backend, vfNftDropEmptyTable,
-                              GINT_TO_POINTER(-1));
+        opts.drop_table = vfNftDropEmptyTable;
+        opts.drop_data = GINT_TO_POINTER(-1);
         if (flags & VFL_ENGINE_KEEP_TABLES) {
-            vfBackendSetKeepTables(engine->backend, readGeneration, NULL);
+            opts.keep_generation = readGeneration;
             engine->keep = TRUE;
         }
     }
+    engine->backend = vfBackendNew(&opts);
     return engine;
 }
 
@@ -149,7 +151,15 @@ vflEngineGetBackend(const vflEngine *engine)
 void
 vflEngineSetWait(vflEngine *engine, unsigned int seconds)
 {
-    vfBackendSetWait(engine->backend, seconds);
+    vfBackendOptions opts = *vfBackendGetOptions(engine->backend);
+
+    /* options are a backend's for its life: a new one (the kept tables,
+     * if any, are read again by the next apply) */
+    if (opts.wait_seconds == seconds)
+        return;
+    opts.wait_seconds = seconds;
+    vfBackendFree(engine->backend);
+    engine->backend = vfBackendNew(&opts);
 }
 
 int

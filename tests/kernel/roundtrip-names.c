@@ -172,7 +172,7 @@ static char *
 listing(int fd, vfBackendKind kind, const vfTool *t)
 {
     g_autoptr(vfRunner) runner = vfRunnerNewSubprocess(fd);
-    g_autoptr(vfBackend) backend = vfBackendNew(kind, runner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(kind, runner));
     g_autoptr(virFirewall) fw = virFirewallNew("listing");
     g_autoptr(GError) err = NULL;
     GString *out = g_string_new(NULL);

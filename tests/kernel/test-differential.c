@@ -247,12 +247,12 @@ static guint resultsChecked;
  * virt-firewall records instead of reading the kernel again) must be
  * exactly what *-save shows. */
 static void
-checkResult(vfBackend *backend, vfRunner *runner)
+checkResult(vfApplyOutcome *outcome, vfRunner *runner)
 {
     char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
     guint transactions;
 
-    if (!vfBackendGetResult(backend, texts, &transactions))
+    if (!vfApplyOutcomeTake(outcome, texts, &transactions))
         return;
     resultsChecked++;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
@@ -267,7 +267,7 @@ checkResult(vfBackend *backend, vfRunner *runner)
 }
 
 /* Counts the *-save a backend runs (the tables it read), and the restores
- * that list their table (vfBackendSetListing). */
+ * that list their table (vfBackendOptions.listing). */
 typedef struct {
     vfRunner parent;
     vfRunner *inner;
@@ -290,11 +290,11 @@ countingRun(vfRunner *runner, const char *const *argv, const char *input,
     return vfRunnerRun(self->inner, argv, input, res, error);
 }
 
-/* vfBackendSetListing for the restore backends of the tests below, and
+/* vfBackendOptions.listing for the restore backends of the tests below, and
  * how many restores listed their table. */
 static vfListing listing = VF_LISTING_OFF;
 static guint listingsSeen;
-/* vfBackendSetReplay for them */
+/* vfBackendOptions.replay for them */
 static gboolean replayMode;
 
 /* Applies @setup then @batch with @kind in a fresh namespace. */
@@ -311,7 +311,9 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     g_autoptr(vfProgramSet) s = vfProgramSetParse(setup, "setup", &err);
     g_autoptr(vfProgramSet) b = NULL;
     g_autofree GError **errors = NULL;
-    vfApplyStats stats = { 0 };
+    g_auto(vfApplyOutcome) outcome = { 0 };
+    vfBackendOptions o;
+    vfBatch batchIn = { 0 };
     char *state;
 
     g_assert_no_error(err);
@@ -319,35 +321,36 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     runner = vfRunnerNewSubprocess(fd);
 
     /* the pre-existing state always comes from exec, so both start alike */
-    setupBackend = vfBackendNew(VF_BACKEND_EXEC, runner);
+    setupBackend = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, runner));
     errors = g_new0(GError *, vfProgramSetCount(s) + 1);
     vfBackendApply(setupBackend, vfProgramSetPrograms(s), vfProgramSetCount(s),
                    errors, NULL, &err);
     g_assert_no_error(err);
     g_clear_error(&errors[0]);
-    g_free(errors);
+    g_clear_pointer(&errors, g_free);
 
     b = vfProgramSetParse(batch, "batch", &err);
     g_assert_no_error(err);
-    errors = g_new0(GError *, vfProgramSetCount(b) + 1);
     counting.inner = runner;
-    backend = vfBackendNew(kind, &counting.parent);
-    vfBackendSetListing(backend, listing);
-    vfBackendSetReplay(backend, replayMode);
+    o = VF_BACKEND_OPTIONS(kind, &counting.parent);
+    o.listing = listing;
+    o.replay = replayMode;
     /* as virt-firewall does: a table created and put back goes again */
-    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft())
-        vfBackendSetTableDrop(backend, vfNftDropEmptyTable, GINT_TO_POINTER(fd));
-    vfBackendApply(backend, vfProgramSetPrograms(b), vfProgramSetCount(b),
-                   errors, &stats, &err);
+    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
+        o.drop_table = vfNftDropEmptyTable;
+        o.drop_data = GINT_TO_POINTER(fd);
+    }
+    backend = vfBackendNew(&o);
+    batchIn.programs = vfProgramSetPrograms(b);
+    batchIn.n = vfProgramSetCount(b);
+    vfBackendApplyBatch(backend, &batchIn, &outcome, &err);
     listingsSeen += counting.listings;
     g_assert_no_error(err);
-    for (gsize i = 0; i < vfProgramSetCount(b); i++) {
-        g_string_append_printf(failures, "vm%zu:%s ", i, errors[i] ? "failed" : "ok");
-        g_clear_error(&errors[i]);
-    }
-    *processes = stats.processes;
+    for (gsize i = 0; i < vfProgramSetCount(b); i++)
+        g_string_append_printf(failures, "vm%zu:%s ", i, outcome.errors[i] ? "failed" : "ok");
+    *processes = outcome.stats.processes;
     state = saveAll(runner);
-    checkResult(backend, runner);
+    checkResult(&outcome, runner);
     close(fd);
     return state;
 }
@@ -437,10 +440,11 @@ testKept(void)
     rx = vfRunnerNewSubprocess(fd[0]);
     rr = vfRunnerNewSubprocess(fd[1]);
     counting.inner = rr;
-    bx = vfBackendNew(VF_BACKEND_EXEC, rx);
-    br = vfBackendNew(VF_BACKEND_RESTORE, &counting.parent);
-    vfBackendSetKeepTables(br, readGen, GINT_TO_POINTER(fd[1]));
-    vfBackendSetListing(br, listing);
+    bx = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, rx));
+    br = vfBackendNew(&(vfBackendOptions){
+        .kind = VF_BACKEND_RESTORE, .runner = &counting.parent, .wait_seconds = 10,
+        .listing = listing, .keep_generation = readGen,
+        .keep_data = GINT_TO_POINTER(fd[1]) });
 
     for (guint step = 1; step <= count; step++) {
         g_autofree char *batch = genBatch(10000 + first - 1 + step, step == 1);
@@ -569,7 +573,7 @@ sameAsExec(const char *setup, const char *batch, const char *failures)
  * (an ipset that does not exist): exec runs nothing after it, so it
  * creates no table, while the restores of the other tables, which did not
  * exist, may have committed before the refusal. Put back, they are empty
- * tables still, and must go (vfBackendSetTableDrop). Written as a
+ * tables still, and must go (vfBackendOptions.drop_table). Written as a
  * difference (put back) and as the log (replay: a round reverted).
  */
 static void
@@ -741,9 +745,11 @@ testAdversarial(void)
             g_autoptr(GError) err = NULL;
             int fd = vfNetnsCreatePrivate(&err);
             g_autoptr(vfRunner) runner = vfRunnerNewSubprocess(fd);
-            g_autoptr(vfBackend) b = vfBackendNew(k ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
-                                                  runner);
+            g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(k ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
+                                                  runner));
             g_autoptr(virFirewall) fw = virFirewallNew("adversarial");
+            g_auto(vfApplyOutcome) outcome = { 0 };
+            vfBatch one = { .programs = &fw, .n = 1 };
 
             virFirewallStartTransaction(fw, 0);
             if (i < G_N_ELEMENTS(values)) {
@@ -767,9 +773,11 @@ testAdversarial(void)
                                    "PREROUTING", "-p", "IPv4", "--ip-src", a, "-j",
                                    "ACCEPT", NULL);
             }
-            failed[k] = !vfBackendApplyOne(b, fw, NULL, &err);
+            failed[k] = !vfBackendApplyBatch(b, &one, &outcome, &err);
+            if (!err && outcome.errors[0])
+                err = g_error_copy(outcome.errors[0]);
             if (k == 1)
-                checkResult(b, runner);
+                checkResult(&outcome, runner);
             if (k == 1 && err)
                 message = g_strdup(err->message);
             states[k] = saveAll(runner);

@@ -118,7 +118,7 @@ char *
 netTestRecordExec(virFirewall *const *fws, gsize n)
 {
     g_autoptr(vfRunner) runner = vfRunnerNewRecorder();
-    g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_EXEC, runner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, runner));
 
     for (gsize i = 0; i < n; i++) {
         g_autoptr(GError) err = NULL;

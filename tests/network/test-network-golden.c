@@ -155,7 +155,7 @@ test_rollback(void **state)
     g_autoptr(vfRunner) runner = netTestScriptedRunnerNew(failFirstMasquerade,
                                                           &failed);
 
-    backend = vfBackendNew(VF_BACKEND_EXEC, runner);
+    backend = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, runner));
 
     assert_false(vfBackendApplyOne(backend, add, NULL, &err));
     assert_non_null(err);
@@ -232,7 +232,7 @@ runSetup(virFirewallLayer layer, const char *filter, const char *nat,
 {
     ListAnswers lists = { filter, nat, mangle };
     g_autoptr(vfRunner) runner = netTestScriptedRunnerNew(answerLists, &lists);
-    g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_EXEC, runner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, runner));
     g_autoptr(virFirewall) fw = vfNetworkSetupPrivateChains(layer, changed);
     g_autoptr(GError) err = NULL;
 

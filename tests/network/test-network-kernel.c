@@ -151,7 +151,7 @@ static void
 runSetup(vfBackendKind kind)
 {
     g_autoptr(vfRunner) runner = vfRunnerNewSubprocess(-1);
-    g_autoptr(vfBackend) backend = vfBackendNew(kind, runner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(kind, runner));
     g_autofree char *v4 = NULL;
     g_autofree char *v6 = NULL;
     g_autofree char *v4again = NULL;
@@ -180,7 +180,7 @@ static void
 runNetwork(const char *name, vfBackendKind kind)
 {
     g_autoptr(vfRunner) runner = vfRunnerNewSubprocess(-1);
-    g_autoptr(vfBackend) backend = vfBackendNew(kind, runner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(kind, runner));
     g_autoptr(vfNetworkDef) def = netTestLoadDef(name);
     g_autoptr(virFirewall) add = vfNetworkAddFirewallRules(def, NULL);
     g_autoptr(virFirewall) del = vfNetworkRemoveFirewallRules(def, NULL);

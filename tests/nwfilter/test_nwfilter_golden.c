@@ -10,7 +10,7 @@
  *                        the after-create state in the kernel
  *
  * Each also as NAME.replay.out: the same batch with the backend replaying
- * the programs' steps pass by pass (vfBackendSetReplay), the fallback when
+ * the programs' steps pass by pass (vfBackendOptions.replay), the fallback when
  * a tool refuses the difference the default apply writes.
  *
  * A replaying runner answers `*-save` with the given state and records
@@ -89,12 +89,13 @@ static char *
 record(const char *casedir, const char *state, GPtrArray *fws, gboolean replay)
 {
     ReplayRunner runner = { { replayRun, NULL, 0 }, casedir, state, g_string_new(NULL) };
-    g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_RESTORE, &runner.parent);
+    g_autoptr(vfBackend) backend = vfBackendNew(&(vfBackendOptions){
+        .kind = VF_BACKEND_RESTORE, .runner = &runner.parent, .wait_seconds = 10,
+        .replay = replay });
     g_autofree GError **errors = g_new0(GError *, fws->len + 1);
     g_autoptr(GError) err = NULL;
     vfApplyStats stats = { 0 };
 
-    vfBackendSetReplay(backend, replay);
     vfBackendApply(backend, (virFirewall *const *)fws->pdata, fws->len, errors,
                    &stats, &err);
     if (err)

@@ -16,7 +16,7 @@
  * the first apply and for the re-apply.
  *
  * A third namespace takes the batch with a listing in every restore where
- * it is safe (vfBackendSetListing), first on empty tables, then after every
+ * it is safe (vfBackendOptions.listing), first on empty tables, then after every
  * chain was flushed (-F, as a foreign reload does): both times the state
  * must be exec's.
  */
@@ -118,8 +118,8 @@ applyIn(vfBackendKind kind, nwfFilterSet *set, GPtrArray *bindings, int times,
         abort();
     }
     nwftLogRunnerInit(&lr, inner);
-    backend = vfBackendNew(kind, &lr.parent);
-    vfBackendSetListing(backend, listing);
+    backend = vfBackendNew(&(vfBackendOptions){
+        .kind = kind, .runner = &lr.parent, .wait_seconds = 10, .listing = listing });
     for (int round = 0; round < times && ok; round++) {
         g_autoptr(GPtrArray) errors = NULL;
         g_autoptr(GPtrArray) fws = nwfBuildInstantiateAll(set, bindings, &errors);

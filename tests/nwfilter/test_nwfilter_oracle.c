@@ -166,9 +166,9 @@ runCase(const char *casedir, const char *name)
 
     nwftLogRunnerInit(&lr, inner);
     eqPrio = g_file_test(eqPrioPath, G_FILE_TEST_EXISTS);
-    backend = vfBackendNew(useRestore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
-                           &lr.parent);
-    vfBackendSetReplay(backend, useReplay);
+    backend = vfBackendNew(&(vfBackendOptions){
+        .kind = useRestore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC,
+        .runner = &lr.parent, .wait_seconds = 10, .replay = useReplay });
 
     if (!nwftEnterFreshNetns()) {
         fprintf(stderr, "FAIL %s: no private network namespace\n", name);

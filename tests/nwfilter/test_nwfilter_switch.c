@@ -87,7 +87,7 @@ runSteps(SwitchCase *c)
     bool ok = true;
 
     nwftLogRunnerInit(&lr, inner);
-    backend = vfBackendNew(useRestore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC, &lr.parent);
+    backend = vfBackendNew(&VF_BACKEND_OPTIONS(useRestore ? VF_BACKEND_RESTORE : VF_BACKEND_EXEC, &lr.parent));
     if (!nwftEnterFreshNetns()) {
         fprintf(stderr, "FAIL %s: no private network namespace\n", label);
         abort();
@@ -140,7 +140,7 @@ static bool
 runOneBatch(SwitchCase *c)
 {
     g_autoptr(vfRunner) inner = vfRunnerNewSubprocess(-1);
-    g_autoptr(vfBackend) backend = vfBackendNew(VF_BACKEND_RESTORE, inner);
+    g_autoptr(vfBackend) backend = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, inner));
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) a = progs(build(c->setA, c->a), NULL);
     g_autoptr(GPtrArray) sw = NULL;

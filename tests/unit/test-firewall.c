@@ -73,7 +73,7 @@ fakeFree(FakeRunner *r)
 static gboolean
 applyExec(virFirewall *fw, FakeRunner *r, GError **error)
 {
-    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_EXEC, &r->parent);
+    g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, &r->parent));
     return vfBackendApplyOne(b, fw, NULL, error);
 }
 
@@ -498,7 +498,8 @@ checkProcessesFlat(gboolean replay, guint expected)
         g_autoptr(GError) err = NULL;
         g_autoptr(vfProgramSet) set = NULL;
         g_autoptr(vfRunner) rec = vfRunnerNewRecorder();
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        vfBackendOptions o = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec);
+        g_autoptr(vfBackend) b = (o.replay = replay, vfBackendNew(&o));
         g_autofree GError **errors = g_new0(GError *, ns[k]);
         vfApplyStats stats;
 
@@ -521,7 +522,6 @@ checkProcessesFlat(gboolean replay, guint expected)
                 "ipv4 -t filter -E FJ-vnet%u FI-vnet%u\n",
                 i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i);
         }
-        vfBackendSetReplay(b, replay);
         set = vfProgramSetParse(text->str, "batch", &err);
         assert_null(err);
         assert_true(vfBackendApply(b, vfProgramSetPrograms(set), ns[k], errors,
@@ -578,7 +578,7 @@ test_restore_lock(void **state)
 {
     for (int k = 0; k < 2; k++) {
         LockedRunner r = { { lockedRun, NULL, 0 }, k == 0 ? 2 : 100 };
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, &r.parent);
+        g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, &r.parent));
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         vfApplyStats stats;
@@ -623,15 +623,25 @@ whileAnswer(const char *const *argv, const char *input, vfRunResult *res, void *
 }
 
 static void
-whileCallback(vfBackend *backend, gpointer data)
+whileCallback(const vfApplyOutcome *sofar, gpointer data)
 {
     WhileWriting *w = data;
-    const char *texts[VIR_FIREWALL_LAYER_LAST];
 
     w->calls++;
-    vfBackendPeekResult(backend, texts, &w->transactions);
+    assert_true(sofar->known);
+    w->transactions = sofar->transactions;
     g_free(w->peeked);
-    w->peeked = g_strdup(texts[VIR_FIREWALL_LAYER_IPV4]);
+    w->peeked = g_strdup(sofar->save[VIR_FIREWALL_LAYER_IPV4]);
+}
+
+/* @fw alone as a batch with @fn for while_writing. */
+static gboolean
+applyWhileWriting(vfBackend *b, virFirewall *fw, vfWhileWriting fn, gpointer data,
+                  vfApplyOutcome *outcome, GError **err)
+{
+    vfBatch batch = { .programs = &fw, .n = 1, .while_writing = fn, .while_data = data };
+
+    return vfBackendApplyBatch(b, &batch, outcome, err);
 }
 
 static void
@@ -640,22 +650,22 @@ test_restore_while_writing(void **state)
     for (guint refuse = 0; refuse < 2; refuse++) {
         WhileWriting w = { refuse };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec));
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
+        g_auto(vfApplyOutcome) outcome = { 0 };
         guint transactions = 0;
         gboolean known;
 
         virFirewallStartTransaction(fw, 0);
         ADD(fw, "192.168.122.1");
-        vfBackendSetWhileWriting(b, whileCallback, &w);
-        assert_true(vfBackendApplyOne(b, fw, NULL, &err));
+        assert_true(applyWhileWriting(b, fw, whileCallback, &w, &outcome, &err));
         assert_int_equal(w.calls, 1);
         assert_non_null(w.peeked);
         assert_non_null(strstr(w.peeked, "-A INPUT -s 192.168.122.1/32 -j ACCEPT"));
         assert_int_equal(w.transactions, 1);
-        known = vfBackendGetResult(b, texts, &transactions);
+        known = vfApplyOutcomeTake(&outcome, texts, &transactions);
         if (refuse) {
             /* refused, then replayed: nothing told holds */
             assert_false(known);
@@ -680,11 +690,12 @@ test_restore_layers_side_by_side(void **state)
     for (int refuse = 0; refuse < 2; refuse++) {
         WhileWriting w = { refuse, "ip6tables-restore" };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec));
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
         guint transactions = 0, putBack = 0;
+        g_auto(vfApplyOutcome) outcome = { 0 };
         GPtrArray *calls;
 
         virFirewallStartTransaction(fw, 0);
@@ -693,8 +704,7 @@ test_restore_layers_side_by_side(void **state)
                            "--source", "fd00::1", "--jump", "ACCEPT", NULL);
         virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A", "PREROUTING",
                            "-i", "vnet0", "-j", "ACCEPT", NULL);
-        vfBackendSetWhileWriting(b, whileCallback, &w);
-        assert_true(vfBackendApplyOne(b, fw, NULL, &err));
+        assert_true(applyWhileWriting(b, fw, whileCallback, &w, &outcome, &err));
         assert_int_equal(w.calls, 1);
         assert_int_equal(w.transactions, 3);
         calls = vfRunnerRecorderCalls(rec);
@@ -705,10 +715,10 @@ test_restore_layers_side_by_side(void **state)
                 putBack++;
         }
         if (refuse) {
-            assert_false(vfBackendGetResult(b, texts, &transactions));
+            assert_false(vfApplyOutcomeTake(&outcome, texts, &transactions));
             assert_int_equal(putBack, 2);   /* iptables and ebtables put back */
         } else {
-            assert_true(vfBackendGetResult(b, texts, &transactions));
+            assert_true(vfApplyOutcomeTake(&outcome, texts, &transactions));
             assert_int_equal(transactions, 3);
             assert_int_equal(putBack, 0);
             for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
@@ -767,19 +777,33 @@ keepGeneration(guint32 *gen, gpointer data)
 }
 
 /* One program: delete rule @del (not ignored: it fails unless the rule is
- * there), add rule @add. */
+ * there), add rule @add; @batch (may be NULL) brings the rest of the
+ * batch, @outcome (may be NULL) takes the outcome. */
 static gboolean
-keepApply(vfBackend *b, const char *del, const char *add)
+keepApplyFull(vfBackend *b, const char *del, const char *add,
+              const vfBatch *batch, vfApplyOutcome *outcome)
 {
     g_autoptr(virFirewall) fw = virFirewallNew("t");
     g_autoptr(GError) err = NULL;
+    g_auto(vfApplyOutcome) own = { 0 };
+    vfBatch one = { 0 };
 
     virFirewallStartTransaction(fw, 0);
     if (del)
         DEL(fw, del);
     if (add)
         ADD(fw, add);
-    return vfBackendApplyOne(b, fw, NULL, &err);
+    if (batch)
+        one = *batch;
+    one.programs = &fw;
+    one.n = 1;
+    return vfBackendApplyBatch(b, &one, outcome ? outcome : &own, &err);
+}
+
+static gboolean
+keepApply(vfBackend *b, const char *del, const char *add)
+{
+    return keepApplyFull(b, del, add, NULL, NULL);
 }
 
 static void
@@ -787,16 +811,22 @@ test_restore_keep_tables(void **state)
 {
     KeepKernel k = { 100 };
     g_autoptr(vfRunner) rec = vfRunnerNewScripted(keepAnswer, &k);
-    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+    vfBackendOptions o = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec);
+    g_autoptr(vfBackend) b = NULL;
     char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
     guint transactions;
 
-    vfBackendSetKeepTables(b, keepGeneration, &k);
-    assert_true(keepApply(b, NULL, "192.168.122.1"));
-    assert_int_equal(k.saves, 1);
-    assert_int_equal(vfBackendKeptLayers(b), 1);
-    /* the tables stay with the backend */
-    assert_false(vfBackendGetResult(b, texts, &transactions));
+    o.keep_generation = keepGeneration;
+    o.keep_data = &k;
+    b = vfBackendNew(&o);
+    {
+        g_auto(vfApplyOutcome) outcome = { 0 };
+        assert_true(keepApplyFull(b, NULL, "192.168.122.1", NULL, &outcome));
+        assert_int_equal(k.saves, 1);
+        assert_int_equal(vfBackendKeptLayers(b), 1);
+        /* the tables stay with the backend */
+        assert_false(vfApplyOutcomeTake(&outcome, texts, &transactions));
+    }
 
     /* nobody committed since: no *-save, and the rule written before is
      * known (the delete succeeds and is the only line besides the add) */
@@ -845,12 +875,16 @@ test_restore_keep_tables(void **state)
     for (int given = 0; given < 3; given++) {   /* none, wrong, right */
         const char *text = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
                            ":OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.1/32 -j ACCEPT\nCOMMIT\n";
-        vfBackendSetKeepTables(b, NULL, NULL);
-        vfBackendSetKeepTables(b, keepGeneration, &k);
-        vfBackendSetSnapshot(b, VIR_FIREWALL_LAYER_IPV4, text);
-        if (given)
-            vfBackendSetSnapshotGeneration(b, given == 2 ? k.gen : k.gen - 1);
-        assert_true(keepApply(b, "10.0.0.1", NULL));
+        vfBatch batch = { 0 };
+
+        /* a new backend: nothing kept */
+        g_clear_pointer(&b, vfBackendFree);
+        b = vfBackendNew(&o);
+        batch.save[VIR_FIREWALL_LAYER_IPV4] = text;
+        batch.save_generation_known = given != 0;
+        /* with none, the right id all the same: only the flag says it */
+        batch.save_generation = given == 1 ? k.gen - 1 : k.gen;
+        assert_true(keepApplyFull(b, "10.0.0.1", NULL, &batch, NULL));
         assert_int_equal(vfBackendKeptLayers(b), given == 2 ? 1 : 0);
     }
     {
@@ -863,11 +897,8 @@ test_restore_keep_tables(void **state)
         assert_non_null(strstr(kept, ":INPUT ACCEPT"));
     }
 
-    /* turned off: dropped */
     assert_true(keepApply(b, NULL, "192.168.122.8"));
     assert_int_equal(vfBackendKeptLayers(b), 1);
-    vfBackendSetKeepTables(b, NULL, NULL);
-    assert_int_equal(vfBackendKeptLayers(b), 0);
     g_free(k.lastInput);
 }
 
@@ -952,14 +983,18 @@ test_restore_prepare_async(void **state)
 {
     PrepareWatch w = { .k = { 100 }, .caller = g_thread_self() };
     g_autoptr(vfRunner) rec = vfRunnerNewScripted(prepareAnswer, &w);
-    vfBackend *b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+    vfBackendOptions o = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec);
+    vfBackend *b;
     sigset_t before, after;
     char prev[32] = "", next[32];
 
     g_mutex_init(&w.lock);
     g_cond_init(&w.cond);
-    vfBackendSetKeepTables(b, keepGeneration, &w.k);
-    vfBackendSetPrepareHook(b, prepareHook, &w);
+    o.keep_generation = keepGeneration;
+    o.keep_data = &w.k;
+    o.prepare_hook = prepareHook;
+    o.prepare_hook_data = &w;
+    b = vfBackendNew(&o);
     pthread_sigmask(SIG_SETMASK, NULL, &before);
     for (guint i = 0; i < 4; i++) {
         g_snprintf(next, sizeof(next), "192.168.122.%u", i + 1);
@@ -993,7 +1028,7 @@ test_restore_prepare_async(void **state)
 }
 
 
-/* A tool that cannot take the listing (vfBackendSetListing): the restore
+/* A tool that cannot take the listing (vfBackendOptions.listing): the restore
  * is refused, and the rest of that apply goes without one; the program
  * does not fail for it, and the next apply lists again. */
 typedef struct {
@@ -1021,9 +1056,10 @@ test_restore_listing_refused(void **state)
 {
     ListingTool t = { 0 };
     g_autoptr(vfRunner) rec = vfRunnerNewScripted(listingAnswer, &t);
-    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+    g_autoptr(vfBackend) b = vfBackendNew(&(vfBackendOptions){
+        .kind = VF_BACKEND_RESTORE, .runner = rec, .wait_seconds = 10,
+        .listing = VF_LISTING_ALWAYS });
 
-    vfBackendSetListing(b, VF_LISTING_ALWAYS);
     for (guint round = 1; round <= 2; round++) {
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
@@ -1040,7 +1076,7 @@ test_restore_listing_refused(void **state)
     }
 }
 
-/* A table the apply found absent, wrote, and put back (vfBackendSetTableDrop):
+/* A table the apply found absent, wrote, and put back (vfBackendOptions.drop_table):
  * iptables-restore refuses what names 10.9.9.9 with a line number, like a
  * set that does not exist; ebtables-restore takes everything. */
 typedef struct {
@@ -1081,13 +1117,13 @@ test_restore_drop_created(void **state)
     for (int k = 0; k < 3; k++) {
         DropTool t = { k == 2, 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(dropToolAnswer, &t);
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(vfBackend) b = vfBackendNew(&(vfBackendOptions){
+            .kind = VF_BACKEND_RESTORE, .runner = rec, .wait_seconds = 10,
+            .replay = k == 1, .drop_table = dropRecord, .drop_data = &t });
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         guint natDrops;
 
-        vfBackendSetReplay(b, k == 1);
-        vfBackendSetTableDrop(b, dropRecord, &t);
         virFirewallStartTransaction(fw, 0);
         virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A",
                            "PREROUTING", "-j", "ACCEPT", NULL);
@@ -1151,12 +1187,13 @@ test_restore_revert_duplicate(void **state)
     for (gsize k = 0; k < G_N_ELEMENTS(cases); k++) {
         DupTool t = { g_ptr_array_new_with_free_func(g_free) };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(dupToolAnswer, &t);
-        g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, rec);
+        g_autoptr(vfBackend) b = vfBackendNew(&(vfBackendOptions){
+            .kind = VF_BACKEND_RESTORE, .runner = rec, .wait_seconds = 10,
+            .replay = TRUE });
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         gboolean found = FALSE;
 
-        vfBackendSetReplay(b, TRUE);
         virFirewallStartTransaction(fw, 0);
         if (cases[k].insertAt)
             virFirewallAddRule(fw, VIR_FIREWALL_LAYER_IPV4, "-I", "INPUT", "2",

@@ -68,7 +68,7 @@ listChains(virFirewallLayer layer, const char *table, const char *op,
            const char *const *chains)
 {
     g_autoptr(vfRunner) runner = vfRunnerNewScripted(saveAnswer, NULL);
-    g_autoptr(vfBackend) b = vfBackendNew(VF_BACKEND_RESTORE, runner);
+    g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, runner));
     g_autoptr(virFirewall) fw = virFirewallNew("t");
     g_autoptr(GError) err = NULL;
     GString *seen = g_string_new(NULL);

@@ -75,8 +75,11 @@ checkOne(const char *dir, const char *name, gboolean replayMode,
     g_assert_no_error(err);
     n = vfProgramSetCount(set);
     errors = g_new0(GError *, n + 1);
-    backend = vfBackendNew(VF_BACKEND_RESTORE, runner);
-    vfBackendSetReplay(backend, replayMode);
+    {
+        vfBackendOptions o = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, runner);
+        o.replay = replayMode;
+        backend = vfBackendNew(&o);
+    }
     vfBackendApply(backend, vfProgramSetPrograms(set), n, errors, &stats, &err);
     {
         g_autofree char *calls = formatRestoreCalls(vfRunnerRecorderCalls(runner));
