@@ -19,6 +19,11 @@ expect_err() {
     if grep -qF -- "$1" "$TMP/err"; then ok "$2"; else fail "$2: no '$1' in:"; show "$TMP/err"; fi
 }
 # finish: the counts, and the script's exit status (0 if nothing failed)
+# has TEXT NAME: a line of $TMP/out (a command's stdout) is TEXT
+has() {
+    if grep -qxF -- "$1" "$TMP/out"; then ok "$2"; else
+        fail "$2: no line '$1' in:"; show "$TMP/out"; fi
+}
 finish() { echo "# $passes passed, $fails failed"; [ "$fails" = 0 ]; }
 # json_field NAME [FILE]: a number of a --json summary (docs/json.md) in
 # FILE (default $TMP/out): counts.NAME (the units of a status), else the

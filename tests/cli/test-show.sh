@@ -17,10 +17,6 @@ NS=vf-show-$$
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-has() { # has TEXT NAME: a line of stdout is TEXT
-    if grep -qxF -- "$1" "$TMP/out"; then ok "$2"; else
-        fail "$2: no line '$1' in:"; show "$TMP/out"; fi
-}
 golden() { # golden NAME: stdout, the source and temporary paths replaced, equals NAME
     sed -e "s|$TMP|@TMP@|g" -e "s|$SRC|@SRC@|g" "$TMP/out" >"$TMP/cmp"
     if [ -n "${VIR_TEST_REGENERATE_OUTPUT:-}" ]; then

@@ -20,10 +20,6 @@ NS=vf-verify-$$
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-has() { # has TEXT NAME: a line of stdout is TEXT
-    if grep -qxF -- "$1" "$TMP/out"; then ok "$2"; else
-        fail "$2: no line '$1' in:"; sed 's/^/#   /' "$TMP/out"; fi
-}
 hasnt() { # hasnt TEXT NAME: no line of stdout contains TEXT
     if grep -qF -- "$1" "$TMP/out"; then fail "$2: '$1' in:"; sed 's/^/#   /' "$TMP/out"
     else ok "$2"; fi
