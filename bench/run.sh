@@ -139,9 +139,11 @@ d = json.load(open(sys.argv[1]))
 c = d["counts"]
 ph = "; ".join("%s %.3fs" % (p["name"], p["microseconds"] / 1e6) for p in d["phases"])
 print(d["processes"], d.get("rules_written", ""), c.get("skipped", 0),
-      c.get("rebuilt", 0), ph.replace(" ", "_"))' "$W/out") \
+      c.get("rebuilt", 0) + c.get("unchanged", 0), ph.replace(" ", "_"))' "$W/out") \
         || die "virt-firewall $cmd: no JSON summary on stdout"
     set -- $json
+    # REBUILT: units applied, not skipped ("unchanged" too: reinst writes
+    # rules the kernel already holds, so their lines do not change)
     PROCS=$1 WRITTEN=$2 SKIPPED=$3 REBUILT=$4 PHASES=$(echo "$5" | tr _ ' ')
 }
 
