@@ -51,7 +51,7 @@ noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *
     cli->summary->processes = stats->processes;
     cli->summary->shown |= (1u << VF_STATUS_REMOVED) | (1u << VF_STATUS_UNCHANGED);
     vfCliSummaryBackend(cli);
-    if (before && result->known && cli->kind == VF_BACKEND_RESTORE && !cli->target.replay) {
+    if (before && result->known && cli->kind == VF_BACKEND_RESTORE && !cli->target_opts.replay) {
         char *copies[VIR_FIREWALL_LAYER_LAST];
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             copies[l] = g_strdup(result->save[l] ? result->save[l] : before->save[l]);
@@ -90,10 +90,10 @@ vfCmdTeardown(int argc, char **argv)
     g_auto(vfApplyOutcome) outcome = { 0 };
     g_autofree char *statePath = NULL;
     g_autofree char *cachePath = NULL;
-    g_autofree char *netnsId = NULL;
     g_auto(vfApplyResult) result = { 0 };
-    guint32 gen = 0, now = 0, recorded;
-    gboolean genKnown, exact;
+    g_autoptr(vfKernelState) left = NULL;   /* the tables after, if known */
+    vfGeneration start, now = VF_GENERATION_UNKNOWN;
+    guint32 recorded;
     int ret;
 
     if (!vfCliParse(cli, "teardown", "IFACE...",
@@ -108,15 +108,16 @@ vfCmdTeardown(int argc, char **argv)
         return ret;
     for (int i = 1; i < argc; i++)
         g_ptr_array_add(fws, nwfBuildTeardown(argv[i]));
-    backend = vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
+    backend = vfCliNewBackend(cli);
     statePath = vfCliStatePath(cli);
     cachePath = vfKernelCachePath(statePath);
-    netnsId = vfNetnsId(cli->netns_fd);
-    /* as in reconnect: the cached tables when nothing was committed since */
-    genKnown = vfCliReadGeneration(cli, &gen);
-    if (genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, gen))) {
+    /* the cached tables when nothing was committed since (the backend
+     * reads *-save itself otherwise) */
+    start = vfTargetGeneration(cli->target);
+    if ((ks = vfKernelStateLoadCached(cli->target, cachePath))) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             batch.save[l] = ks->save[l];
+        batch.save_at = ks->at;
     }
     batch.programs = (virFirewall *const *)fws->pdata;
     batch.n = fws->len;
@@ -134,51 +135,47 @@ vfCmdTeardown(int argc, char **argv)
     }
     vfCliPhase(cli, "apply");
     result.known = vfApplyOutcomeTake(&outcome, result.save, &result.transactions);
-    exact = genKnown && result.known && vfCliReadGeneration(cli, &now) &&
-            now == gen + result.transactions;
-    for (int l = 0; exact && l < VIR_FIREWALL_LAYER_LAST; l++) {
-        if (!result.save[l] && !(ks && (result.save[l] = g_strdup(ks->save[l]))))
-            exact = FALSE;
-    }
     noteTeardown(cli, argc, argv, outcome.errors, ks, &result, &outcome.stats);
+    if (result.known && vfTargetOnlyOurs(cli->target, start, result.transactions, &now)) {
+        left = vfKernelStateNewAfter(ks, result.save, now);
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
+            if (!left->save[l])   /* a layer neither read nor cached */
+                g_clear_pointer(&left, vfKernelStateFree);
+            if (!left)
+                break;
+        }
+    }
     for (guint i = 0; i < fws->len; i++) {
         if (outcome.errors[i])   /* all teardown groups ignore errors */
             ret = VF_EXIT_FAILED;
     }
-    if (cli->target.dry_run) {
+    if (cli->target_opts.dry_run) {
         vfCliDryRunOutput(cli);
         vfCliPrintSummary(cli);
         return ret;
     }
-    if (!(st = vfStateFileLoad(statePath, netnsId, &err))) {
+    if (!(st = vfStateFileLoad(statePath, vfTargetGetNetnsId(cli->target), &err))) {
         /* not ours: replaced, as reconnect and apply do */
         fprintf(stderr, "virt-firewall teardown: %s (ignoring it)\n", err->message);
         g_clear_error(&err);
-        st = vfStateFileNew(statePath, netnsId);
+        st = vfStateFileNew(statePath, vfTargetGetNetnsId(cli->target));
     }
     {
         /* the other units' hashes still hold if only this teardown
          * committed since they were recorded */
-        gboolean asRecorded = genKnown && vfStateFileGetGeneration(st, &recorded) &&
-                              recorded == gen;
+        gboolean asRecorded = start.known && vfStateFileGetGeneration(st, &recorded) &&
+                              recorded == start.id;
         for (int i = 1; i < argc; i++) {
             g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
             vfStateFileRemove(st, unit);
         }
-        vfStateFileSetGeneration(st, exact && asRecorded, now);
+        vfStateFileSetGeneration(st, left && asRecorded, now.id);
         /* the bindings may still be on disk: the next reconnect must look */
         vfStateFileSetInputs(st, NULL);
         if (!vfStateFileSave(st, &err))
             fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
     }
-    if (exact) {
-        g_autoptr(vfKernelState) left = vfKernelStateNewFromText(result.save);
-        g_autoptr(GError) cacheErr = NULL;
-        if (!vfKernelCacheSave(cachePath, netnsId, now, left, &cacheErr))
-            g_debug("%s", cacheErr->message);
-    } else {
-        vfKernelCacheRemove(cachePath);
-    }
+    vfKernelStateRecord(left, cli->target, cachePath);
     vfCliPhase(cli, "record");
     vfCliPrintSummary(cli);
     return ret;

@@ -32,8 +32,8 @@ vfCmdCheck(int argc, char **argv)
         return VF_EXIT_USAGE;
     }
     cli->strict = TRUE;
-    cli->target.dry_run = TRUE;   /* no tool runs, not even a probe */
-    cli->target.offline = TRUE;
+    cli->target_opts.dry_run = TRUE;   /* no tool runs, not even a probe */
+    cli->target_opts.offline = TRUE;
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     units = vfCliBuildUnits(cli, NULL, TRUE, &built);

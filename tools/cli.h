@@ -56,8 +56,6 @@ gboolean vfTargetOptionsCheck(const vfTargetOptions *opts, const char *cmd);
 /* Frees the strings the option parser put in @opts. */
 void vfTargetOptionsClear(vfTargetOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfTargetOptions, vfTargetOptionsClear)
-vfRunner *vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd,
-                             GError **error);
 /* A dump: the calls @recorder recorded, but the tables' reading, as sh
  * reads them back, restore input after its "# ARGV" line (text only). */
 void vfPrintRecording(vfRunner *recorder);
@@ -72,12 +70,6 @@ void vfJsonCalls(JsonBuilder *b, vfRunner *recorder, gboolean writesOnly);
 /* The value @built holds, as one JSON text and a newline on @out (json.c:
  * invalid UTF-8 replaced). FALSE if it could not be written (errno). */
 gboolean vfPrintJson(FILE *out, JsonBuilder *built, gboolean pretty);
-/* @netns_fd: the namespace vfTargetOpenRunner opened (-1: the caller's) */
-/* The options of @kind's backend for @opts (vfTargetNewBackend's). */
-vfBackendOptions vfTargetBackendOptions(const vfTargetOptions *opts, vfBackendKind kind,
-                                        vfRunner *runner, int netns_fd);
-vfBackend *vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
-                              vfRunner *runner, int netns_fd);
 
 /* Where the host's configuration comes from. */
 typedef struct {
@@ -124,10 +116,11 @@ typedef void (*vfCliWhileWriting)(const vfApplyOutcome *sofar, const gboolean *f
 /* A command's whole context. */
 typedef struct {
     vfHostOptions host_opts;
-    vfTargetOptions target;
+    vfTargetOptions target_opts;
     vfHost *host;
     vfRunner *runner;
-    int netns_fd;
+    int netns_fd;         /* the namespace --netns/--private-netns opened, or -1 */
+    vfTarget *target;     /* the runner and that namespace (vfCliOpenTarget) */
     int lock_fd;          /* vfCliLock(); -1 when not held */
     vfBackendKind kind;
     char *kind_reason;
@@ -227,19 +220,25 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vfApplyResult, vfApplyResultClear)
 /* Applies the programs of @units as one batch; errors[i] per unit;
  * @result (may be NULL) says what the kernel now holds, if known. The
  * units' programs are consumed: freed during or after the apply (their
- * desired hashes stay). @ks (may be NULL) is what the kernel holds, at
- * generation *@ksGen (NULL: not known). */
+ * desired hashes stay). @ks (may be NULL) is what the kernel holds (at
+ * ks->at). */
 gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
-                         const guint32 *ksGen, GPtrArray **errors,
+                         GPtrArray **errors,
                          vfApplyStats *stats, vfApplyResult *result,
                          GError **error);
 void vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data);
 
 char *vfCliStatePath(vfCli *cli);
 
-/* The namespace's nf_tables generation id, when the restore backend runs
- * the nft variants of the tools (only then does the id see all they do). */
-gboolean vfCliReadGeneration(vfCli *cli, guint32 *gen);
+/* target.c: opens the runner and the namespace of --netns or
+ * --private-netns, and cli->target over them; the backend already chosen
+ * (cli->kind): its generation id is read only for the restore backend,
+ * whose transactions are counted. */
+gboolean vfCliOpenTarget(vfCli *cli, GError **error);
+/* The options of the command's backend (vfBackendOptionsFor, --wait,
+ * --replay), and a backend made with them. */
+vfBackendOptions vfCliBackendOptions(vfCli *cli);
+vfBackend *vfCliNewBackend(vfCli *cli);
 
 /* Lets @ks sort its lines to the interfaces of @units. */
 void vfCliIndexKernel(GPtrArray *units, vfKernelState *ks);

@@ -122,10 +122,11 @@ vfCliFree(vfCli *cli)
     g_free(cli->host_opts.network_dir);
     g_free(cli->host_opts.state_file);
     g_strfreev(cli->host_opts.connect);
-    vfTargetOptionsClear(&cli->target);
+    vfTargetOptionsClear(&cli->target_opts);
     g_free(cli->input_digest);
     vfHostFree(cli->host);
     vfBackendFree(cli->backend);
+    vfTargetFree(cli->target);
     vfRunnerFree(cli->runner);
     if (cli->netns_fd >= 0)
         close(cli->netns_fd);
@@ -185,17 +186,17 @@ vfCliParse(vfCli *cli, const char *name, const char *params,
 
     g_option_context_set_summary(ctx, summary);
     vfHostOptionsAdd(ctx, &cli->host_opts);
-    vfTargetOptionsAdd(ctx, &cli->target);
+    vfTargetOptionsAdd(ctx, &cli->target_opts);
     if (!vfCliParseOptions(ctx, name, argc, argv, &err)) {
         fprintf(stderr, "virt-firewall %s: %s\n", name, err->message);
         return FALSE;
     }
     g_free(cli->summary->command);
     cli->summary->command = g_strdup(name);
-    cli->summary->dry_run = cli->target.dry_run;
+    cli->summary->dry_run = cli->target_opts.dry_run;
     cli->progress = vfProgressNew(name, !cli->host_opts.quiet);
     return vfHostOptionsCheck(&cli->host_opts, name) &&
-           vfTargetOptionsCheck(&cli->target, name);
+           vfTargetOptionsCheck(&cli->target_opts, name);
 }
 
 /*
@@ -210,7 +211,7 @@ vfCliStatePath(vfCli *cli)
 {
     if (cli->host_opts.state_file)
         return g_strdup(cli->host_opts.state_file);
-    if (!cli->target.private_netns)
+    if (!cli->target_opts.private_netns)
         return g_strdup(VF_DEFAULT_STATE_FILE);
     if (!cli->private_state_dir) {
         g_autoptr(GError) err = NULL;
@@ -283,22 +284,22 @@ vfCliOpen(vfCli *cli, gboolean needHost)
                 g_ptr_array_remove_index(cli->failures, i - 1);
         }
     }
-    if (cli->target.backend) {
-        int kind = vfBackendKindFromString(cli->target.backend);
+    if (cli->target_opts.backend) {
+        int kind = vfBackendKindFromString(cli->target_opts.backend);
         if (kind < 0) {
             fprintf(stderr, "virt-firewall: unknown backend '%s' (exec, restore)\n",
-                    cli->target.backend);
+                    cli->target_opts.backend);
             return VF_EXIT_USAGE;
         }
         cli->kind = kind;
-        cli->kind_reason = g_strdup_printf("--backend %s", cli->target.backend);
-    } else if (!vfConfGetFirewallBackend(conf, cli->target.dry_run && cli->target.offline
+        cli->kind_reason = g_strdup_printf("--backend %s", cli->target_opts.backend);
+    } else if (!vfConfGetFirewallBackend(conf, cli->target_opts.dry_run && cli->target_opts.offline
                                                 ? vfDryProbeRunner() : NULL,
                                          &cli->kind, &cli->kind_reason, &err)) {
         fprintf(stderr, "virt-firewall: %s\n", err->message);
         return VF_EXIT_USAGE;
     }
-    if (!(cli->runner = vfTargetOpenRunner(&cli->target, &cli->netns_fd, &err))) {
+    if (!vfCliOpenTarget(cli, &err)) {
         fprintf(stderr, "virt-firewall: %s\n", err->message);
         return VF_EXIT_BATCH;
     }
@@ -552,11 +553,11 @@ rebuildProgram(gsize i, gpointer data)
 
 gboolean
 vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
-                const guint32 *ksGen, GPtrArray **errorsOut, vfApplyStats *stats,
+                GPtrArray **errorsOut, vfApplyStats *stats,
                 vfApplyResult *result, GError **error)
 {
     g_autoptr(vfBackend) own = cli->backend ? NULL :
-                               vfTargetNewBackend(&cli->target, cli->kind, cli->runner, cli->netns_fd);
+                               vfCliNewBackend(cli);
     vfBackend *backend = cli->backend ? cli->backend : own;
     g_autofree guint *owner = NULL;
     g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
@@ -579,8 +580,7 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
     if (ks) {
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             batch.save[l] = ks->save[l];
-        batch.save_generation_known = ksGen != NULL;
-        batch.save_generation = ksGen ? *ksGen : 0;
+        batch.save_at = ks->at;
     }
     up.owner = owner;
     if (vfBackendGetKind(backend) == VF_BACKEND_EXEC) {
@@ -648,21 +648,6 @@ vfCliIndexKernel(GPtrArray *units, vfKernelState *ks)
     vfKernelStateIndex(ks, (const char *const *)names->pdata);
 }
 
-gboolean
-vfCliReadGeneration(vfCli *cli, guint32 *gen)
-{
-    g_autoptr(GError) err = NULL;
-
-    /* a dry run against the kernel reads it too (netlink, read-only) */
-    if (cli->target.offline || cli->kind != VF_BACKEND_RESTORE || !vfNftToolsAreNft())
-        return FALSE;
-    if (!vfNftGenerationRead(cli->netns_fd, gen, &err)) {
-        g_debug("no nf_tables generation id: %s", err->message);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /*
  * Two virt-firewall processes writing the same namespace would each work
  * from a snapshot the other makes stale (ebtables has no lock at all), and
@@ -677,7 +662,7 @@ vfCliLock(vfCli *cli, const char *cmd)
     g_autofree char *dir = g_path_get_dirname(statePath);
     gint64 deadline;
 
-    if (cli->target.dry_run)
+    if (cli->target_opts.dry_run)
         return VF_EXIT_OK;
     if (g_mkdir_with_parents(dir, 0755) < 0 ||
         (cli->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
@@ -686,7 +671,7 @@ vfCliLock(vfCli *cli, const char *cmd)
         return VF_EXIT_BATCH;
     }
     deadline = g_get_monotonic_time() +
-               (cli->target.wait > 0 ? cli->target.wait : 10) * G_USEC_PER_SEC;
+               (cli->target_opts.wait > 0 ? cli->target_opts.wait : 10) * G_USEC_PER_SEC;
     while (flock(cli->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             fprintf(stderr, "virt-firewall %s: cannot lock %s: %s\n", cmd, path,
@@ -696,7 +681,7 @@ vfCliLock(vfCli *cli, const char *cmd)
         if (g_get_monotonic_time() >= deadline) {
             fprintf(stderr, "virt-firewall %s: another virt-firewall holds %s "
                     "(gave up after %d s)\n", cmd, path,
-                    cli->target.wait > 0 ? cli->target.wait : 10);
+                    cli->target_opts.wait > 0 ? cli->target_opts.wait : 10);
             return VF_EXIT_BATCH;
         }
         g_usleep(G_USEC_PER_SEC / 50);

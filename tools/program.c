@@ -11,7 +11,7 @@ int
 vfCmdProgram(int argc, char **argv)
 {
     g_autoptr(vfCli) cli = vfCliNew();
-    vfTargetOptions *opts = &cli->target;
+    vfTargetOptions *opts = &cli->target_opts;
     gboolean show = FALSE;
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - apply firewall programs");
     GOptionEntry entries[] = {
@@ -65,14 +65,15 @@ vfCmdProgram(int argc, char **argv)
         fprintf(stderr, "virt-firewall program: %s\n", err->message);
         return VF_EXIT_USAGE;
     }
-    if (!(runner = cli->runner = vfTargetOpenRunner(opts, &cli->netns_fd, &err))) {
+    cli->kind = kind;
+    if (!vfCliOpenTarget(cli, &err)) {
         fprintf(stderr, "virt-firewall program: %s\n", err->message);
         return VF_EXIT_BATCH;
     }
-    cli->kind = kind;
+    runner = cli->runner;
     cli->kind_reason = g_strdup(opts->backend ? "--backend" : "the default");
     vfCliPhase(cli, "load");
-    backend = vfTargetNewBackend(opts, kind, runner, cli->netns_fd);
+    backend = vfCliNewBackend(cli);
     n = vfProgramSetCount(set);
     errors = g_new0(GError *, n + 1);
     if (!vfBackendApply(backend, vfProgramSetPrograms(set), n, errors, &stats, &err)) {

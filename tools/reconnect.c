@@ -34,7 +34,7 @@ static void
 noteUnits(vfCli *cli, GPtrArray *todo, GPtrArray *errors, vfKernelState *before,
           vfKernelState *after, const vfApplyStats *stats)
 {
-    gboolean writesAll = cli->kind == VF_BACKEND_EXEC || cli->target.replay;
+    gboolean writesAll = cli->kind == VF_BACKEND_EXEC || cli->target_opts.replay;
 
     if (before && after && !writesAll) {
         vfCliIndexKernel(todo, before);
@@ -49,7 +49,7 @@ noteUnits(vfCli *cli, GPtrArray *todo, GPtrArray *errors, vfKernelState *before,
             vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_FAILED, e->message);
             continue;
         }
-        if (cli->target.dry_run && cli->target.offline) {
+        if (cli->target_opts.dry_run && cli->target_opts.offline) {
             vfSummaryUnitSet(cli->summary, u->name, VF_STATUS_BUILT, NULL);
             continue;
         }
@@ -64,27 +64,6 @@ noteUnits(vfCli *cli, GPtrArray *todo, GPtrArray *errors, vfKernelState *before,
 }
 
 /*
- * The kernel's tables: from the cache when the generation id says nothing
- * was committed since it was written, else one *-save per layer. *gen
- * stays known only if it did not move while the tables were read.
- */
-static vfKernelState *
-readKernel(vfCli *cli, const char *cachePath, const char *netnsId,
-           gboolean *genKnown, guint32 *gen, GError **error)
-{
-    vfKernelState *ks;
-    guint32 after;
-
-    if (*genKnown && (ks = vfKernelCacheLoad(cachePath, netnsId, *gen)))
-        return ks;
-    if (!(ks = vfKernelStateRead(cli->runner, error)))
-        return NULL;
-    if (*genKnown && (!vfCliReadGeneration(cli, &after) || after != *gen))
-        *genKnown = FALSE;
-    return ks;
-}
-
-/*
  * The state file may claim a generation id only if every kernel hash in
  * it is the kernel's at that id: those of the units applied now are; the
  * skipped ones are hashed again from @now; units of the state file not
@@ -93,19 +72,18 @@ readKernel(vfCli *cli, const char *cachePath, const char *netnsId,
  */
 static void
 recordGeneration(vfStateFile *st, GPtrArray *units, GPtrArray *todo,
-                 vfKernelState *now, gboolean genKnown, gboolean asRecorded,
-                 guint32 gen)
+                 vfKernelState *now, vfGeneration at, gboolean asRecorded)
 {
     g_auto(GStrv) names = vfStateFileUnits(st);
     g_autoptr(GHashTable) mine = g_hash_table_new(g_str_hash, g_str_equal);
 
     for (guint i = 0; i < units->len; i++)
         g_hash_table_add(mine, ((vfUnit *)g_ptr_array_index(units, i))->name);
-    for (gsize k = 0; genKnown && !asRecorded && names[k]; k++) {
+    for (gsize k = 0; at.known && !asRecorded && names[k]; k++) {
         if (!g_hash_table_contains(mine, names[k]))
-            genKnown = FALSE;
+            at.known = FALSE;
     }
-    if (!genKnown) {
+    if (!at.known) {
         vfStateFileSetGeneration(st, FALSE, 0);
         return;
     }
@@ -118,20 +96,20 @@ recordGeneration(vfStateFile *st, GPtrArray *units, GPtrArray *todo,
         kh = kernelHash(now, u);
         vfStateFileSet(st, u->name, desired, kh);
     }
-    vfStateFileSetGeneration(st, TRUE, gen);
+    vfStateFileSetGeneration(st, TRUE, at.id);
 }
 
 /*
  * What the outcome of @todo makes of @st: the applied units with their
  * kernel hashes in @now (the tables after the apply), the failed ones
  * (@failed[i]) forgotten, units that are gone pruned, the generation id
- * and the digest of the inputs. Counts into @o; prints nothing.
+ * (@at: what @now, else @ks, is the kernel's at) and the digest of the
+ * inputs. Counts into @o; prints nothing.
  */
 static void
 recordUnits(vfCli *cli, vfStateFile *st, GPtrArray *units, GPtrArray *todo,
             const gboolean *failed, vfKernelState *now, vfKernelState *ks,
-            gboolean genKnown, gboolean asRecorded, guint32 gen,
-            gboolean pruneState, vfOutcome *o)
+            vfGeneration at, gboolean asRecorded, gboolean pruneState, vfOutcome *o)
 {
     guint32 recorded;
 
@@ -160,7 +138,7 @@ recordUnits(vfCli *cli, vfStateFile *st, GPtrArray *units, GPtrArray *todo,
                 vfStateFileRemove(st, names[k]);
         }
     }
-    recordGeneration(st, units, todo, now ? now : ks, genKnown, asRecorded, gen);
+    recordGeneration(st, units, todo, now ? now : ks, at, asRecorded);
     /* a reconnect that left every unit applied vouches for the inputs;
      * any failure, here or in an `apply`, withdraws that */
     if (o->failed || cli->failures->len || !vfStateFileGetGeneration(st, &recorded))
@@ -178,13 +156,10 @@ typedef struct {
     gboolean pruneState;
     char *statePath;
     char *cachePath;
-    char *netnsId;
     vfStateFile *st;          /* as on disk; NULL until loaded */
-    gboolean genKnown;
-    gboolean genAtStart;      /* @gen was read when the run started */
-    guint32 gen;              /* the generation id the run started at */
+    vfGeneration start;       /* the generation id when the run started */
     gboolean asRecorded;      /* nothing committed since @st was recorded */
-    vfKernelState *ks;        /* the tables before the apply */
+    vfKernelState *ks;        /* the tables before the apply (at ks->at) */
     /* made while the restore tools wrote the difference (prepareRecord) */
     gboolean prepared;
     guint transactions;
@@ -201,7 +176,6 @@ runClear(vfRun *run)
 {
     g_free(run->statePath);
     g_free(run->cachePath);
-    g_free(run->netnsId);
     vfStateFileFree(run->st);
     vfKernelStateFree(run->ks);
     g_free(run->failed);
@@ -214,19 +188,20 @@ static void
 loadState(vfRun *run)
 {
     g_autoptr(GError) err = NULL;
+    const char *netnsId = vfTargetGetNetnsId(run->cli->target);
     guint32 recorded;
 
     if (run->st)
         return;
-    if (!(run->st = vfStateFileLoad(run->statePath, run->netnsId, &err))) {
+    if (!(run->st = vfStateFileLoad(run->statePath, netnsId, &err))) {
         /* replaced by what this run records, at its own path */
         fprintf(stderr, "virt-firewall %s: %s (ignoring it)\n", run->cmd, err->message);
-        run->st = vfStateFileNew(run->statePath, run->netnsId);
+        run->st = vfStateFileNew(run->statePath, netnsId);
     }
     /* nothing committed since the state was recorded: its kernel hashes
      * are the kernel's */
-    run->asRecorded = run->genAtStart && vfStateFileGetGeneration(run->st, &recorded) &&
-                      recorded == run->gen;
+    run->asRecorded = run->start.known && vfStateFileGetGeneration(run->st, &recorded) &&
+                      recorded == run->start.id;
 }
 
 /*
@@ -243,22 +218,23 @@ prepareRecord(const vfApplyOutcome *sofar, const gboolean *failed, gpointer data
     char *copies[VIR_FIREWALL_LAYER_LAST];
     g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GError) err = NULL;
-    guint32 gen;
+    /* the id the tools' transactions will leave */
+    vfGeneration at = { TRUE, run->ks->at.id + sofar->transactions };
 
     run->transactions = sofar->transactions;
-    gen = run->gen + run->transactions;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         run->peekedNone[l] = !texts[l];
-        copies[l] = g_strdup(texts[l] ? texts[l] : run->ks->save[l]);
+        copies[l] = g_strdup(texts[l]);
     }
-    run->after = vfKernelStateNewFromText(copies);
+    run->after = vfKernelStateNewAfter(run->ks, copies, at);
     run->failed = g_memdup2(failed, sizeof(gboolean) * (run->todo->len + 1));
     loadState(run);
     st = vfStateFileCopy(run->st);
     recordUnits(run->cli, st, run->units, run->todo, run->failed, run->after, run->ks,
-                TRUE, run->asRecorded, gen, run->pruneState, &run->o);
+                at, run->asRecorded, run->pruneState, &run->o);
     if (!(run->stateFile = vfStateFileStage(st, &err)) ||
-        !(run->cacheFile = vfKernelCacheStage(run->cachePath, run->netnsId, gen,
+        !(run->cacheFile = vfKernelCacheStage(run->cachePath,
+                                              vfTargetGetNetnsId(run->cli->target), at.id,
                                               run->after, &err))) {
         g_debug("not recorded ahead: %s", err->message);
         return;
@@ -307,20 +283,18 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     vfOutcome o = { 0 };
     guint spawned0 = cli->runner->spawned;
     int ret = VF_EXIT_OK;
-    gboolean writeState = !cli->target.dry_run;
+    gboolean writeState = !cli->target_opts.dry_run;
     /* a dry run against the kernel reads what the real run reads (the
      * state file too: what it skips is what the real run leaves where it
      * is, jumps included) and writes nothing */
-    gboolean readKernelState = !cli->target.offline;
-    gboolean cacheValid = FALSE;
+    gboolean readKernelState = !cli->target_opts.offline;
 
-    cli->summary->shown |= cli->target.dry_run && cli->target.offline
+    cli->summary->shown |= cli->target_opts.dry_run && cli->target_opts.offline
                            ? 1u << VF_STATUS_BUILT
                            : (1u << VF_STATUS_REBUILT) | (1u << VF_STATUS_UNCHANGED) |
                              (useState ? 1u << VF_STATUS_SKIPPED : 0);
     run.cachePath = vfKernelCachePath(run.statePath);
-    run.netnsId = vfNetnsId(cli->netns_fd);
-    run.genKnown = run.genAtStart = readKernelState && vfCliReadGeneration(cli, &run.gen);
+    run.start = vfTargetGeneration(cli->target);
     /* an apply needs the state file only to record: it is read while the
      * tools write */
     if (readKernelState && useState)
@@ -338,15 +312,16 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         }
     }
     if (!(useState && run.st && run.asRecorded) || todo->len) {
-        guint32 gen0 = run.gen;
-        if (!(run.ks = readKernel(cli, run.cachePath, run.netnsId, &run.genKnown,
-                                  &run.gen, &err))) {
+        /* the cache when nothing was committed since it was written */
+        if (!(run.ks = vfKernelStateOpen(cli->target, run.cachePath, &err))) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             runClear(&run);
             return VF_EXIT_BATCH;
         }
-        /* read from the cache (no *-save ran): it is current */
-        cacheValid = run.genKnown && run.gen == gen0 && spawned0 == cli->runner->spawned;
+        /* the state file was judged at the run's start: tables of a later
+         * id would mix two moments */
+        if (!run.start.known || run.ks->at.id != run.start.id)
+            run.ks->at = VF_GENERATION_UNKNOWN;
         vfCliIndexKernel(units, run.ks);
     }
     vfCliPhase(cli, "read-kernel");
@@ -371,9 +346,9 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
          * applying (rebuilt on demand), and the apply is the peak */
         if (run.ks)
             g_clear_pointer(&run.ks->index, g_hash_table_unref);
-        if (writeState && run.genKnown)
+        if (writeState && run.ks->at.known)
             vfCliSetWhileWriting(cli, prepareRecord, &run);
-        if (!vfCliApplyUnits(cli, todo, run.ks, NULL, &errors, &o.stats, &result, &err) && err) {
+        if (!vfCliApplyUnits(cli, todo, run.ks, &errors, &o.stats, &result, &err) && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;
         }
@@ -381,43 +356,32 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
     }
     vfCliPhase(cli, "apply");
 
-    if (cli->target.dry_run)
+    if (cli->target_opts.dry_run)
         vfCliDryRunOutput(cli);
 
     if (writeState && ret != VF_EXIT_BATCH) {
-        guint32 now = 0;
-        gboolean genKnown = run.genKnown, prepared = FALSE;
-        guint32 gen = run.gen;
+        /* what the tables the run leaves are the kernel's at */
+        vfGeneration at = run.ks ? run.ks->at : run.start;
+        gboolean prepared = FALSE;
 
-        if (todo->len && genKnown && result.known && vfCliReadGeneration(cli, &now) &&
-            now == gen + result.transactions) {
+        if (todo->len && result.known &&
+            vfKernelStateOnlyOurs(run.ks, cli->target, result.transactions, &at)) {
             /* only our transactions since the tables were read: the
              * simulated tables are the kernel's */
             prepared = prepareHolds(&run, &result, errors);
-            for (int l = 0; !prepared && l < VIR_FIREWALL_LAYER_LAST; l++) {
-                if (!result.save[l])
-                    result.save[l] = g_strdup(run.ks->save[l]);
-            }
             if (!prepared)
-                after = vfKernelStateNewFromText(result.save);
-            gen = now;
-            cacheValid = FALSE;  /* the tables changed: write it again */
+                after = vfKernelStateNewAfter(run.ks, result.save, at);
         } else if (todo->len) {
             /* the kernel's own rendering after the apply, for the layers
-             * it wrote (all of them when the generation id is to be
-             * recorded: the others are as read only if nobody wrote) */
-            guint32 before = 0;
-            gboolean bracket = genKnown && vfCliReadGeneration(cli, &before);
-            if (!(after = vfKernelStateReread(cli->runner, run.ks,
-                                              bracket ? ~0u : o.stats.layers_written,
+             * it wrote (all of them when the generation id can be known:
+             * the others are as read only if nobody wrote) */
+            if (!(after = vfKernelStateReread(cli->target, run.ks, o.stats.layers_written,
                                               &err))) {
                 fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
                 runClear(&run);
                 return VF_EXIT_BATCH;
             }
-            genKnown = bracket && vfCliReadGeneration(cli, &now) && now == before;
-            gen = now;
-            cacheValid = FALSE;
+            at = after->at;
         }
         for (guint i = 0; errors && i < todo->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
@@ -446,20 +410,16 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
             for (guint i = 0; errors && i < todo->len; i++)
                 failed[i] = g_ptr_array_index(errors, i) != NULL;
             loadState(&run);
-            recordUnits(cli, run.st, units, todo, failed, after, run.ks, genKnown,
-                        run.asRecorded, gen, pruneState, &o);
+            recordUnits(cli, run.st, units, todo, failed, after, run.ks, at,
+                        run.asRecorded, pruneState, &o);
             if (!vfStateFileSave(run.st, &err)) {
                 fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
                 ret = ret ? ret : VF_EXIT_BATCH;
             }
-            if (genKnown && !cacheValid && (after || run.ks)) {
-                g_autoptr(GError) cacheErr = NULL;
-                if (!vfKernelCacheSave(run.cachePath, run.netnsId, gen, after ? after : run.ks,
-                                       &cacheErr))
-                    g_debug("%s", cacheErr->message);
-            } else if (!genKnown) {
+            if (after || run.ks)
+                vfKernelStateRecord(after ? after : run.ks, cli->target, run.cachePath);
+            else if (!at.known)
                 vfKernelCacheRemove(run.cachePath);
-            }
         }
         vfCliPhase(cli, "record");
     } else if (ret == VF_EXIT_BATCH) {
@@ -480,12 +440,8 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
             }
         }
         /* a dry run against the kernel: the tables the run would leave */
-        if (todo->len && result.known && run.ks) {
-            char *copies[VIR_FIREWALL_LAYER_LAST];
-            for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-                copies[l] = g_strdup(result.save[l] ? result.save[l] : run.ks->save[l]);
-            sim = vfKernelStateNewFromText(copies);
-        }
+        if (todo->len && result.known && run.ks)
+            sim = vfKernelStateNewAfter(run.ks, result.save, VF_GENERATION_UNKNOWN);
         noteUnits(cli, todo, errors, run.ks, sim, &o.stats);
     }
     vfSummaryAddStats(cli->summary, &o.stats);
@@ -505,19 +461,17 @@ static gboolean
 unchangedSinceLastRun(vfCli *cli)
 {
     g_autofree char *statePath = vfCliStatePath(cli);
-    g_autofree char *netnsId = NULL;
     g_autoptr(vfStateFile) st = NULL;
     g_auto(GStrv) names = NULL;
     vfOutcome o = { 0 };
-    guint32 gen, recorded;
+    vfGeneration recorded = { TRUE, 0 };
 
-    if (!cli->input_digest || cli->target.dry_run || cli->failures->len)
+    if (!cli->input_digest || cli->target_opts.dry_run || cli->failures->len)
         return FALSE;
-    netnsId = vfNetnsId(cli->netns_fd);
-    if (!(st = vfStateFileLoad(statePath, netnsId, NULL)) ||
+    if (!(st = vfStateFileLoad(statePath, vfTargetGetNetnsId(cli->target), NULL)) ||
         g_strcmp0(vfStateFileGetInputs(st), cli->input_digest) != 0 ||
-        !vfStateFileGetGeneration(st, &recorded) ||
-        !vfCliReadGeneration(cli, &gen) || gen != recorded)
+        !vfStateFileGetGeneration(st, &recorded.id) ||
+        !vfTargetOnlyOurs(cli->target, recorded, 0, NULL))
         return FALSE;
     names = vfStateFileUnits(st);
     cli->summary->shown |= (1u << VF_STATUS_REBUILT) | (1u << VF_STATUS_UNCHANGED) |
@@ -574,8 +528,8 @@ vfCmdDump(int argc, char **argv)
                     "--backend exec the commands) that reconnect would run on empty tables.",
                     &argc, &argv))
         return VF_EXIT_USAGE;
-    cli->target.dry_run = TRUE;
-    cli->target.offline = TRUE;
+    cli->target_opts.dry_run = TRUE;
+    cli->target_opts.offline = TRUE;
     cli->summary->dry_run = TRUE;
     /* what apply IFACE... would run, from the bindings apply would read */
     if (argc > 1)

@@ -99,16 +99,16 @@ jsonCalls(JsonBuilder *b, gpointer data)
 {
     vfCli *cli = data;
 
-    vfJsonCalls(b, cli->runner, !cli->target.offline);
+    vfJsonCalls(b, cli->runner, !cli->target_opts.offline);
 }
 
 void
 vfCliDryRunOutput(vfCli *cli)
 {
-    if (cli->target.json) {
+    if (cli->target_opts.json) {
         cli->summary->extra = jsonCalls;
         cli->summary->extra_data = cli;
-    } else if (cli->target.offline) {
+    } else if (cli->target_opts.offline) {
         vfPrintRecording(cli->runner);
     } else {
         vfPrintDryRun(cli->runner);
@@ -136,7 +136,7 @@ vfCliPrintSummary(vfCli *cli)
         vfSummaryUnitSet(s, f->unit, VF_STATUS_FAILED, f->reason);
     }
     g_ptr_array_sort(s->units, unitCompare);
-    if (cli->target.json) {
+    if (cli->target_opts.json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         /* stdout holds the object alone; the reasons are also said where

@@ -1,7 +1,7 @@
 /*
  * serve.c: `serve` — the firewall layer kept in one process, as libvirtd
  * holds it: filters loaded once, the kernel's tables kept from one request
- * to the next (vfBackendOptions.keep_generation). A VM start then pays for its own
+ * to the next (vfBackendOptions.keep_tables). A VM start then pays for its own
  * rules and the restore tool, not for a process, the filter files and
  * 9000 chain declarations.
  *
@@ -20,7 +20,6 @@
  * with the kernel rather than trusting the record.
  */
 #include "cli.h"
-#include "firewall/nftgen.h"
 #include "nwfilter/nwfilter_inst.h"
 
 #include <errno.h>
@@ -32,26 +31,8 @@
 typedef struct {
     vfCli *cli;
     char *cachePath;
-    char *netnsId;
-    vfKernelState *ks;   /* all layers, the kernel's at ksGen; NULL: unknown */
-    guint32 ksGen;
-    gboolean nft;        /* restore backend, nft tools: generation ids count */
+    vfKernelState *ks;   /* all layers, the kernel's at ks->at; NULL: unknown */
 } vfServe;
-
-static gboolean
-readGeneration(guint32 *gen, gpointer data)
-{
-    vfServe *sv = data;
-    g_autoptr(GError) err = NULL;
-
-    if (!sv->nft)
-        return FALSE;
-    if (!vfNftGenerationRead(sv->cli->netns_fd, gen, &err)) {
-        g_debug("no nf_tables generation id: %s", err->message);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* FALSE: the answer could not be written (the reader is gone) */
 static gboolean
@@ -169,14 +150,14 @@ buildUnits(vfCli *cli, gboolean apply, char **names, GPtrArray *failures,
  * *-save (0.9 s for ebtables beside 1000 interfaces).
  */
 static void
-knownTables(vfServe *sv, gboolean *known, guint32 *gen)
+knownTables(vfServe *sv)
 {
-    *known = readGeneration(gen, sv);
-    if (sv->ks && (!*known || sv->ksGen != *gen))
+    vfTarget *target = sv->cli->target;
+
+    if (sv->ks && !vfKernelStateOnlyOurs(sv->ks, target, 0, NULL))
         g_clear_pointer(&sv->ks, vfKernelStateFree);
-    if (*known && !sv->ks && !vfBackendKeptLayers(sv->cli->backend) &&
-        (sv->ks = vfKernelCacheLoad(sv->cachePath, sv->netnsId, *gen)))
-        sv->ksGen = *gen;
+    if (!sv->ks && !vfBackendKeptLayers(sv->cli->backend))
+        sv->ks = vfKernelStateLoadCached(target, sv->cachePath);
 }
 
 /*
@@ -185,36 +166,27 @@ knownTables(vfServe *sv, gboolean *known, guint32 *gen)
  * request did not read are as they were), and serve's own copy of it.
  */
 static void
-writeCache(vfServe *sv, gboolean known, guint32 gen)
+writeCache(vfServe *sv)
 {
     char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
-    guint32 keptGen = 0, g;
-    g_autoptr(GError) err = NULL;
-    gboolean any = FALSE;
+    vfGeneration kept = VF_GENERATION_UNKNOWN;
+    g_autoptr(vfKernelState) before = g_steal_pointer(&sv->ks);
+    guint32 g;
 
-    if (!sv->ks || !known || sv->ksGen != gen) {
+    if (!before) {
         vfKernelCacheRemove(sv->cachePath);
         return;
     }
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        if ((texts[l] = vfBackendFormatKept(sv->cli->backend, l, &g))) {
-            keptGen = g;
-            any = TRUE;
-        } else {
-            texts[l] = g_strdup(sv->ks->save[l]);
-        }
+        if ((texts[l] = vfBackendFormatKept(sv->cli->backend, l, &g)))
+            kept = (vfGeneration){ TRUE, g };
     }
-    g_clear_pointer(&sv->ks, vfKernelStateFree);
-    if (!any) {   /* the request wrote but kept nothing: unknown */
-        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            g_free(texts[l]);
-        vfKernelCacheRemove(sv->cachePath);
-        return;
-    }
-    sv->ks = vfKernelStateNewFromText(texts);
-    sv->ksGen = keptGen;
-    if (!vfKernelCacheSave(sv->cachePath, sv->netnsId, keptGen, sv->ks, &err))
-        g_debug("%s", err->message);
+    /* the request wrote but kept nothing: unknown, and removed */
+    if (kept.known)
+        sv->ks = vfKernelStateNewAfter(before, texts, kept);
+    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+        g_free(texts[l]);
+    vfKernelStateRecord(sv->ks, sv->cli->target, sv->cachePath);
 }
 
 /* FALSE when its answer could not be written */
@@ -222,8 +194,6 @@ static gboolean
 serveRequest(vfServe *sv, char **words, gint64 start)
 {
     vfCli *cli = sv->cli;
-    gboolean known = FALSE;
-    guint32 gen = 0;
     g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) units = NULL;
     g_autoptr(GPtrArray) errors = NULL;
@@ -259,10 +229,8 @@ serveRequest(vfServe *sv, char **words, gint64 start)
         said = answer(words[0], FALSE, err->message, NULL, NULL, FALSE, start);
     } else {
         if (units->len)
-            knownTables(sv, &known, &gen);
-        ok = !units->len ||
-             vfCliApplyUnits(cli, units, sv->ks, sv->ks ? &sv->ksGen : NULL,
-                             &errors, &stats, NULL, &err);
+            knownTables(sv);
+        ok = !units->len || vfCliApplyUnits(cli, units, sv->ks, &errors, &stats, NULL, &err);
         for (guint i = 0; errors && i < errors->len; i++) {
             GError *e = g_ptr_array_index(errors, i);
             if (e)
@@ -272,7 +240,7 @@ serveRequest(vfServe *sv, char **words, gint64 start)
         said = answer(words[0], ok && failures->len == 0, err ? err->message : NULL,
                       failures, &stats, vfBackendKeptLayers(cli->backend) > 0, start);
         if (units->len && stats.layers_written)
-            writeCache(sv, known, gen);
+            writeCache(sv);
     }
     close(cli->lock_fd);   /* the lock is held for one request only */
     cli->lock_fd = -1;
@@ -304,7 +272,7 @@ vfCmdServe(int argc, char **argv)
         fprintf(stderr, "virt-firewall serve: requests come on stdin, not as arguments\n");
         return VF_EXIT_USAGE;
     }
-    if (cli->host_opts.connect || cli->target.dry_run) {
+    if (cli->host_opts.connect || cli->target_opts.dry_run) {
         fprintf(stderr, "virt-firewall serve: %s is not supported: serve reads libvirt's "
                 "files and writes the kernel\n", cli->host_opts.connect ? "--connect" : "--dry-run");
         return VF_EXIT_USAGE;
@@ -319,21 +287,15 @@ vfCmdServe(int argc, char **argv)
     if ((ret = vfCliOpen(cli, TRUE)))
         return ret;
     cli->only_ifaces = NULL;
-    /* which tools run is looked at once (200 system calls): a switch of
-     * the alternatives needs a restart of serve, as of libvirtd */
-    sv.nft = cli->kind == VF_BACKEND_RESTORE && vfNftToolsAreNft();
+    /* which tools run was looked at once (cli->target): a switch of the
+     * alternatives needs a restart of serve, as of libvirtd */
     {
-        vfBackendOptions o = vfTargetBackendOptions(&cli->target, cli->kind,
-                                                    cli->runner, cli->netns_fd);
-        if (sv.nft) {
-            o.keep_generation = readGeneration;
-            o.keep_data = &sv;
-        }
+        vfBackendOptions o = vfCliBackendOptions(cli);
+        o.keep_tables = TRUE;
         cli->backend = vfBackendNew(&o);
     }
     statePath = vfCliStatePath(cli);
     sv.cachePath = vfKernelCachePath(statePath);
-    sv.netnsId = vfNetnsId(cli->netns_fd);
 
     while (getline(&line, &cap, stdin) >= 0) {
         gint64 start = g_get_monotonic_time();
@@ -361,6 +323,5 @@ vfCmdServe(int argc, char **argv)
     }
     vfKernelStateFree(sv.ks);
     g_free(sv.cachePath);
-    g_free(sv.netnsId);
     return ret;
 }

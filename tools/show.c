@@ -362,7 +362,7 @@ vfCmdShow(int argc, char **argv)
                     "verify marks it (missing, changed, extra); exit 3 if any. Changes nothing.",
                     &argc, &argv))
         return VF_EXIT_USAGE;
-    if (cli->target.dry_run) {
+    if (cli->target_opts.dry_run) {
         fprintf(stderr, "virt-firewall show: --dry-run: show changes nothing and must read "
                 "the kernel; run it without --dry-run\n");
         return VF_EXIT_USAGE;
@@ -414,7 +414,7 @@ vfCmdShow(int argc, char **argv)
                  s->count[VF_VERIFY_EXTRA] > 0;
     }
     vfCliPhase(cli, "compare");
-    if (cli->target.json)
+    if (cli->target_opts.json)
         vfShowPrintJson(cli, ifaces, drift);
     else
         vfShowPrintText(cli, ifaces);

@@ -3,8 +3,6 @@
  */
 #include "cli.h"
 #include "netns.h"
-#include "nftgen.h"
-#include "nfttable.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -86,8 +84,8 @@ readOnlyAnswer(const char *const *argv, const char *input, vfRunResult *res,
     *res = got;
 }
 
-vfRunner *
-vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
+static vfRunner *
+openRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
 {
     *netns_fd = -1;
     if (opts->dry_run && opts->offline)
@@ -103,6 +101,24 @@ vfTargetOpenRunner(const vfTargetOptions *opts, int *netns_fd, GError **error)
         return vfRunnerNewScriptedFull(readOnlyAnswer, vfRunnerNewSubprocess(*netns_fd),
                                        (GDestroyNotify)vfRunnerFree);
     return vfRunnerNewSubprocess(*netns_fd);
+}
+
+gboolean
+vfCliOpenTarget(vfCli *cli, GError **error)
+{
+    const vfTargetOptions *opts = &cli->target_opts;
+    vfTargetFlags flags = 0;
+
+    if (!(cli->runner = openRunner(opts, &cli->netns_fd, error)))
+        return FALSE;
+    /* a dry run against the kernel reads its generation id too (netlink,
+     * read-only); exec's commits are not counted (no transactions) */
+    if (opts->dry_run)
+        flags |= VF_TARGET_READ_ONLY;
+    if (opts->offline || cli->kind != VF_BACKEND_RESTORE)
+        flags |= VF_TARGET_NO_GENERATION;
+    cli->target = vfTargetNew(cli->runner, cli->netns_fd, flags);
+    return TRUE;
 }
 
 /*
@@ -236,32 +252,20 @@ vfPrintDryRun(vfRunner *recorder)
 }
 
 vfBackendOptions
-vfTargetBackendOptions(const vfTargetOptions *opts, vfBackendKind kind,
-                       vfRunner *runner, int netns_fd)
+vfCliBackendOptions(vfCli *cli)
 {
-    vfBackendOptions o = VF_BACKEND_OPTIONS(kind, runner);
+    vfBackendOptions o = vfBackendOptionsFor(cli->kind, cli->target);
 
-    if (opts->wait > 0)
-        o.wait_seconds = opts->wait;
-    o.replay = opts->replay;
-    /* the quadratic chain list is the nft variants' (backend.h) */
-    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
-        o.listing = VF_LISTING_AUTO;
-        /* a table created and put back goes again, as exec leaves none
-         * (a dry run has no kernel: nothing to delete, nowhere) */
-        if (!opts->dry_run) {
-            o.drop_table = vfNftDropEmptyTable;
-            o.drop_data = GINT_TO_POINTER(netns_fd);
-        }
-    }
+    if (cli->target_opts.wait > 0)
+        o.wait_seconds = cli->target_opts.wait;
+    o.replay = cli->target_opts.replay;
     return o;
 }
 
 vfBackend *
-vfTargetNewBackend(const vfTargetOptions *opts, vfBackendKind kind,
-                   vfRunner *runner, int netns_fd)
+vfCliNewBackend(vfCli *cli)
 {
-    vfBackendOptions o = vfTargetBackendOptions(opts, kind, runner, netns_fd);
+    vfBackendOptions o = vfCliBackendOptions(cli);
 
     return vfBackendNew(&o);
 }

@@ -361,7 +361,6 @@ vfCmdVerify(int argc, char **argv)
     g_autoptr(vfStateFile) st = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *statePath = NULL;
-    g_autofree char *netnsId = NULL;
     gboolean networks = FALSE;
     int ret, built = VF_EXIT_OK;
     guint drift = 0;
@@ -374,7 +373,7 @@ vfCmdVerify(int argc, char **argv)
                     "those units are checked (the networks are one unit).", &argc, &argv))
         return VF_EXIT_USAGE;
     /* a dry run reads no kernel: every rule would be "missing" */
-    if (cli->target.dry_run) {
+    if (cli->target_opts.dry_run) {
         fprintf(stderr, "virt-firewall verify: --dry-run: verify changes nothing and "
                 "must read the kernel; run it without --dry-run\n");
         return VF_EXIT_USAGE;
@@ -390,7 +389,7 @@ vfCmdVerify(int argc, char **argv)
     /* with arguments only the interfaces named; none: every binding */
     units = vfCliBuildUnits(cli, argc > 1 ? (const char *const *)ifaces->pdata : NULL,
                             networks, &built);
-    if (!(ks = vfKernelStateRead(cli->runner, &err))) {
+    if (!(ks = vfKernelStateRead(cli->target, &err))) {
         fprintf(stderr, "virt-firewall verify: %s\n", err->message);
         return VF_EXIT_BATCH;
     }
@@ -400,8 +399,7 @@ vfCmdVerify(int argc, char **argv)
     /* the shortcut: a unit recorded as applied, whose program and kernel
      * lines are still those recorded */
     statePath = vfCliStatePath(cli);
-    netnsId = vfNetnsId(cli->netns_fd);
-    if (!(st = vfStateFileLoad(statePath, netnsId, &err))) {
+    if (!(st = vfStateFileLoad(statePath, vfTargetGetNetnsId(cli->target), &err))) {
         fprintf(stderr, "virt-firewall verify: %s (ignoring it)\n", err->message);
         g_clear_error(&err);
     }
@@ -433,7 +431,7 @@ vfCmdVerify(int argc, char **argv)
         drift += v->items && v->items->len;
     }
     drift += orphans->len;
-    if (!cli->target.json)
+    if (!cli->target_opts.json)
         printText(cli, checked, orphans);
     noteUnits(cli, checked, orphans, drift, checked->len - todo->len);
     /* a unit that cannot be built cannot be verified */

@@ -51,6 +51,18 @@ vfBackendNew(const vfBackendOptions *options)
     return backend;
 }
 
+vfBackendOptions
+vfBackendOptionsFor(vfBackendKind kind, vfTarget *target)
+{
+    vfBackendOptions o = VF_BACKEND_OPTIONS(kind, vfTargetGetRunner(target));
+
+    o.target = target;
+    /* the quadratic chain list is the nft variants' (vfListing) */
+    if (kind == VF_BACKEND_RESTORE && vfTargetIsNft(target))
+        o.listing = VF_LISTING_AUTO;
+    return o;
+}
+
 void
 vfBackendFree(vfBackend *backend)
 {

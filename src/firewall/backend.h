@@ -9,12 +9,13 @@
  * batches (vfBatch: the programs and what the caller knows of the kernel)
  * to outcomes (vfApplyOutcome: per-program errors, stats, the tables the kernel
  * now holds). The only state it keeps across applies is the restore
- * backend's kept tables (keep_generation below).
+ * backend's kept tables (keep_tables below).
  */
 #pragma once
 
 #include "firewall.h"
 #include "runner.h"
+#include "target.h"
 
 typedef enum {
     VF_BACKEND_EXEC,     /* one process per rule, libvirt's argv */
@@ -36,7 +37,7 @@ typedef struct {
 /*
  * Whether the restore backend starts a large script with a listing of its
  * table (ebtables -L, iptables -S): read-only, and with the nft variants
- * of the tools (vfNftToolsAreNft) it makes them read the table's cache in
+ * of the tools (vfTargetIsNft) it makes them read the table's cache in
  * one go instead of keeping a sorted list of every chain the input names
  * (iptables 1.8.9's nft-cache.c), which is quadratic: a cold start of
  * 1000 interfaces names 9000 chains and took ebtables-restore 1.6 s
@@ -50,23 +51,6 @@ typedef enum {
     VF_LISTING_ALWAYS,
 } vfListing;
 
-/*
- * Restore: a table the apply found absent, wrote, and then had to put back
- * (another layer's tool refused its input, a tool was missing, a round
- * failed) is left behind by the tools, empty: they flush and delete
- * chains, never tables. exec leaves no table there (a failing command
- * creates none), so the function is asked to remove it. It must remove a
- * table only while it filters nothing and nobody else changed the ruleset
- * (vfNftTableDropIfEmpty, for the nft variants of the tools), and returns
- * FALSE with @error only when it could not tell; the apply goes on either
- * way.
- */
-typedef gboolean (*vfTableDropFunc)(virFirewallLayer layer, const char *table,
-                                    gpointer data, GError **error);
-
-/* Reads the nf_tables generation id (keep_generation below). */
-typedef gboolean (*vfGenerationFunc)(guint32 *gen, gpointer data);
-
 /* Tests: called on the preparing thread before (@done FALSE) and after
  * (@done TRUE) vfBackendPrepareNextAsync's work. */
 typedef void (*vfPrepareHook)(gboolean done, gpointer data);
@@ -75,6 +59,10 @@ typedef void (*vfPrepareHook)(gboolean done, gpointer data);
 typedef struct {
     vfBackendKind kind;
     vfRunner *runner;        /* not owned */
+    /* The kernel the runner's tools write (not owned): its generation id
+     * and its empty tables. NULL: nothing is known of it, nothing kept,
+     * no table dropped. */
+    vfTarget *target;
     guint wait_seconds;      /* lock wait (-w) of iptables/ip6tables */
     vfListing listing;
     /* The restore backend writes the difference between the kernel's
@@ -82,22 +70,24 @@ typedef struct {
      * steps as the programs take them instead (pass by pass), as it also
      * does when a tool refuses the difference. */
     gboolean replay;
-    vfTableDropFunc drop_table;   /* NULL leaves such tables */
-    gpointer drop_data;
     /*
      * For a caller that lives across applies (a daemon, `virt-firewall
      * serve`): the restore backend keeps the tables each apply leaves and
      * starts the next apply from them instead of reading and parsing
-     * *-save (9000 chains at 1000 interfaces). @keep_generation reads the
-     * nf_tables generation id: the tables are kept only when it moved by
-     * exactly the transactions the apply committed, and used only while it
-     * has not moved since; any other change, a replay or a failure drops
-     * them. Only meaningful with the nft variants of the tools
-     * (vfNftToolsAreNft). NULL: nothing is kept, and the outcome hands the
-     * tables over instead.
+     * *-save (9000 chains at 1000 interfaces), by the target's generation
+     * rule (target.h): kept only when the id moved by exactly the
+     * transactions the apply committed, used only while it has not moved
+     * since; any other change, a replay or a failure drops them. Nothing
+     * is kept without the target's generation id (vfTargetHasGeneration),
+     * and the outcome hands the tables over instead.
+     *
+     * A table the apply found absent, wrote and then had to put back
+     * (another layer's tool refused its input, a round failed) is left
+     * behind by the tools, empty: they never delete tables. exec leaves
+     * none there, so it goes again (vfTargetDropEmptyTable) whether or
+     * not tables are kept.
      */
-    vfGenerationFunc keep_generation;
-    gpointer keep_data;
+    gboolean keep_tables;
     vfPrepareHook prepare_hook;   /* tests */
     gpointer prepare_hook_data;
 } vfBackendOptions;
@@ -105,6 +95,10 @@ typedef struct {
 /* The defaults: nothing but @kind and @runner, a lock wait of 10 s. */
 #define VF_BACKEND_OPTIONS(k, r) \
     ((vfBackendOptions){ .kind = (k), .runner = (r), .wait_seconds = 10 })
+
+/* The defaults for @kind writing @target's kernel with its runner: the
+ * listing its tools' variant needs (AUTO for the nft variants). */
+vfBackendOptions vfBackendOptionsFor(vfBackendKind kind, vfTarget *target);
 
 typedef struct _vfApplyOutcome vfApplyOutcome;
 
@@ -144,11 +138,10 @@ typedef struct {
      * holds point into it, so it must live until the outcome is cleared or
      * its result taken. */
     const char *save[VIR_FIREWALL_LAYER_LAST];
-    /* @save is the kernel's at generation @save_generation: only then are
-     * tables made from it kept (keep_generation), and only when the apply
-     * finds the generation id still there. */
-    gboolean save_generation_known;
-    guint32 save_generation;
+    /* @save is the kernel's at this generation: only then are tables
+     * made from it kept (keep_tables), and only when the apply finds the
+     * generation id still there. */
+    vfGeneration save_at;
     vfProgramRelease release;   /* NULL: programs are never released */
     vfProgramRebuild rebuild;
     gpointer source_data;
@@ -166,7 +159,7 @@ struct _vfApplyOutcome {
      * one go: the tables the kernel now holds, and how many nf_tables
      * transactions the apply committed (one per table written). FALSE when
      * that is not known exactly: exec backend, a replay, a retry, a batch
-     * error, or the tables were kept (keep_generation). Taken with
+     * error, or the tables were kept (keep_tables). Taken with
      * vfApplyOutcomeTake.
      */
     gboolean known;

@@ -272,26 +272,3 @@ vfNftTableDropIfEmpty(int netnsFd, virFirewallLayer layer, const char *table,
                 "cannot delete nf_tables table %s: %s", table, g_strerror(errno));
     return VF_NFT_TABLE_ERROR;
 }
-
-gboolean
-vfNftDropEmptyTable(virFirewallLayer layer, const char *table, gpointer data,
-                    GError **error)
-{
-    switch (vfNftTableDropIfEmpty(GPOINTER_TO_INT(data), layer, table, NULL, error)) {
-    case VF_NFT_TABLE_DROPPED:
-        g_debug("nf_tables table %s, created and put back empty, deleted", table);
-        return TRUE;
-    case VF_NFT_TABLE_ABSENT:
-        return TRUE;
-    case VF_NFT_TABLE_IN_USE:
-        g_debug("nf_tables table %s stays: it holds rules, user chains or a "
-                "policy but ACCEPT", table);
-        return TRUE;
-    case VF_NFT_TABLE_CHANGED:
-        g_debug("nf_tables table %s stays: the ruleset changed meanwhile", table);
-        return TRUE;
-    case VF_NFT_TABLE_ERROR:
-        break;
-    }
-    return FALSE;
-}

@@ -27,8 +27,3 @@ typedef enum {
 vfNftTableDrop vfNftTableDropIfEmpty(int netnsFd, virFirewallLayer layer,
                                      const char *table, const guint32 *gen,
                                      GError **error);
-
-/* vfBackendOptions.drop_table's function over vfNftTableDropIfEmpty, with
- * GINT_TO_POINTER(netnsFd) as @data: FALSE only when it could not tell. */
-gboolean vfNftDropEmptyTable(virFirewallLayer layer, const char *table,
-                             gpointer data, GError **error);

@@ -4,8 +4,6 @@
 #include "vfl-priv.h"
 #include "backend.h"
 #include "error.h"
-#include "nftgen.h"
-#include "nfttable.h"
 #include "conf/vfconf.h"
 
 #include <stdlib.h>
@@ -57,24 +55,11 @@ runnerInit(vflRunner *runner, vflRunFunc run, void *opaque)
 
 struct _vflEngine {
     vflRunner runner;
+    vfTarget *target;   /* the caller's namespace, through its runner */
     vfBackend *backend;
     vflBackend kind;
     gboolean keep;   /* tables kept between applies */
 };
-
-/* The generation id of the caller's network namespace, where its runner
- * runs the tools. */
-static gboolean
-readGeneration(guint32 *gen, gpointer data)
-{
-    g_autoptr(GError) err = NULL;
-
-    if (!vfNftGenerationRead(-1, gen, &err)) {
-        g_debug("no nf_tables generation id: %s", err->message);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 static void
 setError(char **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -114,21 +99,16 @@ vflEngineNew(vflBackend backend, unsigned int flags, vflRunFunc run,
     engine = g_new0(vflEngine, 1);
     runnerInit(&engine->runner, run, opaque);
     engine->kind = backend;
-    opts = VF_BACKEND_OPTIONS(backend == VFL_BACKEND_EXEC ? VF_BACKEND_EXEC
-                                                         : VF_BACKEND_RESTORE,
-                              &engine->runner.parent);
-    /* as virt-firewall's own commands (tools/target.c, tools/serve.c); which
-     * tools run is looked at once, as libvirtd looks at its config once */
-    if (backend == VFL_BACKEND_RESTORE && vfNftToolsAreNft()) {
-        opts.listing = VF_LISTING_AUTO;
-        /* a table created and put back goes again, as exec leaves none */
-        opts.drop_table = vfNftDropEmptyTable;
-        opts.drop_data = GINT_TO_POINTER(-1);
-        if (flags & VFL_ENGINE_KEEP_TABLES) {
-            opts.keep_generation = readGeneration;
-            engine->keep = TRUE;
-        }
-    }
+    /* as virt-firewall's own commands (tools/target.c): which tools run is
+     * looked at once, as libvirtd looks at its config once; exec's
+     * commits are not counted */
+    engine->target = vfTargetNew(&engine->runner.parent, -1,
+                                 backend == VFL_BACKEND_EXEC ? VF_TARGET_NO_GENERATION : 0);
+    opts = vfBackendOptionsFor(backend == VFL_BACKEND_EXEC ? VF_BACKEND_EXEC
+                                                          : VF_BACKEND_RESTORE,
+                               engine->target);
+    opts.keep_tables = (flags & VFL_ENGINE_KEEP_TABLES) != 0;
+    engine->keep = opts.keep_tables && vfTargetHasGeneration(engine->target);
     engine->backend = vfBackendNew(&opts);
     return engine;
 }
@@ -139,6 +119,7 @@ vflEngineFree(vflEngine *engine)
     if (!engine)
         return;
     vfBackendFree(engine->backend);
+    vfTargetFree(engine->target);
     g_free(engine);
 }
 

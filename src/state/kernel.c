@@ -18,33 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-vfKernelState *
-vfKernelStateRead(vfRunner *runner, GError **error)
-{
-    g_autoptr(vfKernelState) ks = g_new0(vfKernelState, 1);
-
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        if (!(ks->save[l] = vfSnapshotReadText(runner, l, error)))
-            return NULL;
-    }
-    return g_steal_pointer(&ks);
-}
-
-vfKernelState *
-vfKernelStateReread(vfRunner *runner, const vfKernelState *before,
-                    guint layers, GError **error)
-{
-    g_autoptr(vfKernelState) ks = g_new0(vfKernelState, 1);
-
-    for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-        if (!(layers & (1u << l)))
-            ks->save[l] = g_strdup(before->save[l]);
-        else if (!(ks->save[l] = vfSnapshotReadText(runner, l, error)))
-            return NULL;
-    }
-    return g_steal_pointer(&ks);
-}
-
 void
 vfKernelStateFree(vfKernelState *ks)
 {
@@ -540,33 +513,4 @@ vfDesiredHash(GPtrArray *programs)
         g_string_append(text, t);
     }
     return sha256(text->str);
-}
-
-/* This boot's id: the host's own namespace has the same inode and cookie
- * after every reboot, and its generation id restarts, so a state file of
- * the previous boot could match by chance. */
-static char *
-bootId(void)
-{
-    g_autofree char *text = NULL;
-
-    if (!g_file_get_contents("/proc/sys/kernel/random/boot_id", &text, NULL, NULL))
-        return g_strdup("unknown");
-    return g_strdup(g_strstrip(text));
-}
-
-char *
-vfNetnsId(int netnsFd)
-{
-    g_autofree char *boot = bootId();
-    struct stat st;
-    guint64 cookie;
-
-    if (netnsFd >= 0 ? fstat(netnsFd, &st) < 0 : stat("/proc/self/ns/net", &st) < 0)
-        return g_strdup("net:unknown");
-    /* an inode number is reused once its namespace is gone */
-    if (vfNetnsCookie(netnsFd, &cookie, NULL))
-        return g_strdup_printf("net:[%lu]:%" G_GUINT64_FORMAT ":%s", (unsigned long)st.st_ino,
-                               cookie, boot);
-    return g_strdup_printf("net:[%lu]:%s", (unsigned long)st.st_ino, boot);
 }

@@ -12,10 +12,20 @@
 
 #include "firewall/runner.h"
 #include "firewall/firewall.h"
+#include "firewall/target.h"
 
-/* The kernel's tables, one *-save per layer. */
+/*
+ * The kernel's tables as a command knows them (view.c): one *-save text
+ * per layer, and the generation id they are the kernel's at. Read from
+ * the kernel, loaded from the kernel cache, or made from what an apply
+ * left; trusted later only by the target's generation rule (target.h).
+ */
 typedef struct {
     char *save[VIR_FIREWALL_LAYER_LAST];
+    /* the texts are the kernel's at this id; unknown: they were when
+     * read, but nobody can tell for how long */
+    vfGeneration at;
+    gboolean cached;     /* loaded from the kernel cache, which holds it */
     GHashTable *index;   /* unit -> its lines; built on first use (NULL: none) */
     GHashTable *ifnames; /* the interfaces the index knows */
     gboolean indexFull;  /* the index has every unit, not only those asked for */
@@ -23,13 +33,37 @@ typedef struct {
     int scanMax;         /* see vfKernelStateSetScanMax */
 } vfKernelState;
 
-vfKernelState *vfKernelStateRead(vfRunner *runner, GError **error);
-/* A new state: the layers in @layers read again, the others as in @before
- * (nothing wrote to them). */
-vfKernelState *vfKernelStateReread(vfRunner *runner, const vfKernelState *before,
+/* One *-save per layer of @target's kernel: ->at known when the
+ * generation id did not move while they were read. */
+vfKernelState *vfKernelStateRead(vfTarget *target, GError **error);
+/* The kernel cache at @cachePath if it is the kernel's now (its
+ * generation id and namespace), else NULL. */
+vfKernelState *vfKernelStateLoadCached(vfTarget *target, const char *cachePath);
+/* That, else vfKernelStateRead. */
+vfKernelState *vfKernelStateOpen(vfTarget *target, const char *cachePath,
+                                 GError **error);
+/* After an apply that may have changed @layers: those read again, the
+ * others copied from @before (nothing wrote them). With a generation id
+ * every layer is read, so that the whole is the kernel's at one id (->at
+ * known if it did not move while reading). */
+vfKernelState *vfKernelStateReread(vfTarget *target, const vfKernelState *before,
                                    guint layers, GError **error);
-/* A state from *-save texts known by other means (taken). */
+/* The generation rule for a view: are @ks's tables, changed by
+ * @transactions of our own, the kernel's now? *@now: the id now. */
+gboolean vfKernelStateOnlyOurs(const vfKernelState *ks, vfTarget *target,
+                               guint transactions, vfGeneration *now);
+/* A state from *-save texts known by other means (taken), of unknown
+ * generation. */
 vfKernelState *vfKernelStateNewFromText(char **saveText);
+/* The tables an apply left: @texts (taken) where it wrote them, NULL
+ * where @before's hold (copied); the kernel's at @at. */
+vfKernelState *vfKernelStateNewAfter(const vfKernelState *before, char **texts,
+                                     vfGeneration at);
+/* The kernel cache at @cachePath for @ks: written when @ks is the
+ * kernel's at a known id, else removed (stale). Failures are only told
+ * to the debug log: the cache is a shortcut. */
+void vfKernelStateRecord(const vfKernelState *ks, vfTarget *target,
+                         const char *cachePath);
 void vfKernelStateFree(vfKernelState *ks);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vfKernelState, vfKernelStateFree)
 
@@ -119,5 +153,3 @@ vfStagedFile *vfKernelCacheStage(const char *path, const char *netnsId,
                                  GError **error);
 vfStateFile *vfStateFileCopy(vfStateFile *st);
 
-/* An id for the network namespace the runner works in ("net:[ino]"). */
-char *vfNetnsId(int netnsFd);

@@ -305,9 +305,10 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     g_autoptr(GError) err = NULL;
     int fd = vfNetnsCreatePrivate(&err);
     g_autoptr(vfRunner) runner = NULL;
+    CountingRunner counting = { { countingRun } };
+    g_autoptr(vfTarget) target = NULL;   /* outlives the backends */
     g_autoptr(vfBackend) setupBackend = NULL;
     g_autoptr(vfBackend) backend = NULL;
-    CountingRunner counting = { { countingRun } };
     g_autoptr(vfProgramSet) s = vfProgramSetParse(setup, "setup", &err);
     g_autoptr(vfProgramSet) b = NULL;
     g_autofree GError **errors = NULL;
@@ -336,10 +337,8 @@ runOne(vfBackendKind kind, const char *setup, const char *batch,
     o.listing = listing;
     o.replay = replayMode;
     /* as virt-firewall does: a table created and put back goes again */
-    if (kind == VF_BACKEND_RESTORE && vfNftToolsAreNft()) {
-        o.drop_table = vfNftDropEmptyTable;
-        o.drop_data = GINT_TO_POINTER(fd);
-    }
+    target = vfTargetNew(&counting.parent, fd, 0);
+    o.target = target;
     backend = vfBackendNew(&o);
     batchIn.programs = vfProgramSetPrograms(b);
     batchIn.n = vfProgramSetCount(b);
@@ -404,12 +403,6 @@ testRandom(void)
 }
 
 
-static gboolean
-readGen(guint32 *gen, gpointer data)
-{
-    return vfNftGenerationRead(GPOINTER_TO_INT(data), gen, NULL);
-}
-
 /*
  * A resident caller (virt-firewall serve) applies batch after batch with
  * one backend that keeps its tables: after each, the kernel must be as
@@ -428,6 +421,7 @@ testKept(void)
     g_autoptr(vfRunner) rx = NULL;
     g_autoptr(vfRunner) rr = NULL;
     g_autoptr(vfBackend) bx = NULL;
+    g_autoptr(vfTarget) target = NULL;
     g_autoptr(vfBackend) br = NULL;
     CountingRunner counting = { { countingRun } };
     guint keptChecked = 0, reused = 0;
@@ -441,10 +435,11 @@ testKept(void)
     rr = vfRunnerNewSubprocess(fd[1]);
     counting.inner = rr;
     bx = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_EXEC, rx));
+    /* legacy tools: no generation id counts them, nothing is kept */
+    target = vfTargetNew(&counting.parent, fd[1], 0);
     br = vfBackendNew(&(vfBackendOptions){
-        .kind = VF_BACKEND_RESTORE, .runner = &counting.parent, .wait_seconds = 10,
-        .listing = listing, .keep_generation = readGen,
-        .keep_data = GINT_TO_POINTER(fd[1]) });
+        .kind = VF_BACKEND_RESTORE, .runner = &counting.parent, .target = target,
+        .wait_seconds = 10, .listing = listing, .keep_tables = TRUE });
 
     for (guint step = 1; step <= count; step++) {
         g_autofree char *batch = genBatch(10000 + first - 1 + step, step == 1);

@@ -768,12 +768,21 @@ keepAnswer(const char *const *argv, const char *input, vfRunResult *res, void *o
 }
 
 static gboolean
-keepGeneration(guint32 *gen, gpointer data)
+keepGeneration(gpointer data, guint32 *gen, GError **error)
 {
     KeepKernel *k = data;
 
     *gen = k->gen;
     return !k->genFails;
+}
+
+/* A target whose kernel is @k: nft tools, generation ids from k->gen. */
+static vfTarget *
+keepTarget(vfRunner *runner, KeepKernel *k)
+{
+    vfTargetKernel kernel = { .nft = TRUE, .read_generation = keepGeneration, .data = k };
+
+    return vfTargetNewWithKernel(runner, &kernel, 0);
 }
 
 /* One program: delete rule @del (not ignored: it fails unless the rule is
@@ -812,12 +821,13 @@ test_restore_keep_tables(void **state)
     KeepKernel k = { 100 };
     g_autoptr(vfRunner) rec = vfRunnerNewScripted(keepAnswer, &k);
     vfBackendOptions o = VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec);
+    g_autoptr(vfTarget) target = keepTarget(rec, &k);   /* outlives b */
     g_autoptr(vfBackend) b = NULL;
     char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
     guint transactions;
 
-    o.keep_generation = keepGeneration;
-    o.keep_data = &k;
+    o.target = target;
+    o.keep_tables = TRUE;
     b = vfBackendNew(&o);
     {
         g_auto(vfApplyOutcome) outcome = { 0 };
@@ -881,9 +891,9 @@ test_restore_keep_tables(void **state)
         g_clear_pointer(&b, vfBackendFree);
         b = vfBackendNew(&o);
         batch.save[VIR_FIREWALL_LAYER_IPV4] = text;
-        batch.save_generation_known = given != 0;
+        batch.save_at.known = given != 0;
         /* with none, the right id all the same: only the flag says it */
-        batch.save_generation = given == 1 ? k.gen - 1 : k.gen;
+        batch.save_at.id = given == 1 ? k.gen - 1 : k.gen;
         assert_true(keepApplyFull(b, "10.0.0.1", NULL, &batch, NULL));
         assert_int_equal(vfBackendKeptLayers(b), given == 2 ? 1 : 0);
     }
@@ -987,11 +997,13 @@ test_restore_prepare_async(void **state)
     vfBackend *b;
     sigset_t before, after;
     char prev[32] = "", next[32];
+    g_autoptr(vfTarget) target = keepTarget(rec, &w.k);
 
     g_mutex_init(&w.lock);
     g_cond_init(&w.cond);
-    o.keep_generation = keepGeneration;
-    o.keep_data = &w.k;
+
+    o.target = target;
+    o.keep_tables = TRUE;
     o.prepare_hook = prepareHook;
     o.prepare_hook_data = &w;
     b = vfBackendNew(&o);
@@ -1076,7 +1088,7 @@ test_restore_listing_refused(void **state)
     }
 }
 
-/* A table the apply found absent, wrote, and put back (vfBackendOptions.drop_table):
+/* A table the apply found absent, wrote, and put back (vfTargetDropEmptyTable):
  * iptables-restore refuses what names 10.9.9.9 with a line number, like a
  * set that does not exist; ebtables-restore takes everything. */
 typedef struct {
@@ -1100,7 +1112,7 @@ dropToolAnswer(const char *const *argv, const char *input, vfRunResult *res, voi
 }
 
 static gboolean
-dropRecord(virFirewallLayer layer, const char *table, gpointer data, GError **error)
+dropRecord(gpointer data, virFirewallLayer layer, const char *table, GError **error)
 {
     DropTool *t = data;
     char *key = g_strdup_printf("%d:%s", layer, table);
@@ -1117,9 +1129,11 @@ test_restore_drop_created(void **state)
     for (int k = 0; k < 3; k++) {
         DropTool t = { k == 2, 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(dropToolAnswer, &t);
+        g_autoptr(vfTarget) target = vfTargetNewWithKernel(
+            rec, &(vfTargetKernel){ .nft = TRUE, .drop_empty_table = dropRecord, .data = &t }, 0);
         g_autoptr(vfBackend) b = vfBackendNew(&(vfBackendOptions){
-            .kind = VF_BACKEND_RESTORE, .runner = rec, .wait_seconds = 10,
-            .replay = k == 1, .drop_table = dropRecord, .drop_data = &t });
+            .kind = VF_BACKEND_RESTORE, .runner = rec, .target = target, .wait_seconds = 10,
+            .replay = k == 1 });
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         guint natDrops;

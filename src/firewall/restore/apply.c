@@ -56,7 +56,7 @@ startTools(vfRestoreRun *run)
 }
 
 /* The tables the last apply left are the kernel's if nobody committed
- * since (keep_generation). */
+ * since (keep_tables). */
 static void
 checkKept(vfRestoreRun *run)
 {
@@ -65,9 +65,9 @@ checkKept(vfRestoreRun *run)
 
     if (restore->garbage)   /* not freed between applies: now, not never */
         g_ptr_array_set_size(restore->garbage, 0);
-    if (o->keep_generation) {
-        run->gen_known = o->keep_generation(&run->gen_start, o->keep_data);
-        if (!run->gen_known || run->gen_start != restore->kept_gen)
+    if (restore->keeps) {
+        run->gen_start = vfTargetGeneration(o->target);
+        if (!run->gen_start.known || run->gen_start.id != restore->kept_gen)
             vfRestoreDropKept(restore);
     }
 }
@@ -90,7 +90,7 @@ readTables(vfRestoreRun *run, GError **error)
         } else if (given) {
             /* kept tables outlive the caller's text: they get a copy */
             gsize len = strlen(given);
-            g_autoptr(GBytes) text = run->options->keep_generation ?
+            g_autoptr(GBytes) text = restore->keeps ?
                 g_bytes_new(given, len) : g_bytes_new_static(given, len);
 
             run->given_text = TRUE;
@@ -175,7 +175,7 @@ freeTables(void *tables)
 
 /*
  * The difference is written: the simulation's tables (@sets) are now the
- * kernel's. They are kept (keep_generation) when exact and, if made from
+ * kernel's. They are kept (keep_tables) when exact and, if made from
  * the batch's texts, only if those are of the generation this apply
  * started from; else handed over in the outcome. The snapshot's tables go
  * first (the peak of a large apply).
@@ -187,12 +187,12 @@ settleOutcome(vfRestoreRun *run, vfTableSet **sets, guint transactions)
     const vfBatch *batch = run->batch;
     gboolean hasText = out->save[0] || out->save[1] || out->save[2];
     gboolean exact = vfRestoreExactSets(sets);
-    gboolean keep = run->options->keep_generation != NULL;
+    gboolean keep = run->restore->keeps;
 
     G_STATIC_ASSERT(VIR_FIREWALL_LAYER_LAST == 3);
     run->kept = exact &&
-                (!run->given_text || (batch->save_generation_known &&
-                                      batch->save_generation == run->gen_start)) &&
+                (!run->given_text || (batch->save_at.known && run->gen_start.known &&
+                                      batch->save_at.id == run->gen_start.id)) &&
                 vfRestoreKeep(run->restore, run, transactions, sets);
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         vfRestoreDiscard(run->restore, &run->snapshot[l]);

@@ -2,10 +2,10 @@
  * kept.c: the restore backend's state across applies, and its row in the
  * table of backends
  *
- * With keep_generation (a daemon, `virt-firewall serve`), the tables an
+ * With keep_tables (a daemon, `virt-firewall serve`), the tables an
  * apply leaves are kept and the next apply starts from them instead of
- * reading and parsing *-save, while the nf_tables generation id says
- * nobody else committed. vfBackendPrepareNext copies them for the next
+ * reading and parsing *-save, while the target's generation rule says
+ * nobody else committed (target.h). vfBackendPrepareNext copies them for the next
  * simulation and frees what the last apply let go of, between applies.
  */
 #include "restore.h"
@@ -16,6 +16,8 @@ restoreCreate(const vfBackendOptions *options)
     vfRestore *restore = g_new0(vfRestore, 1);
 
     restore->options = options;
+    restore->keeps = options->keep_tables && options->target &&
+                     vfTargetHasGeneration(options->target);
     return restore;
 }
 
@@ -44,7 +46,7 @@ vfRestoreDiscard(vfRestore *restore, vfTableSet **set)
 {
     if (!*set)
         return;
-    if (!restore->options->keep_generation) {
+    if (!restore->keeps) {
         g_clear_pointer(set, vfTableSetFree);
         return;
     }
@@ -63,12 +65,10 @@ gboolean
 vfRestoreKeep(vfRestore *restore, const vfRestoreRun *run,
               guint transactions, vfTableSet **sets)
 {
-    const vfBackendOptions *o = restore->options;
-    guint32 now = 0;
+    vfGeneration now;
 
-    if (!o->keep_generation || !run->gen_known ||
-        !o->keep_generation(&now, o->keep_data) ||
-        now != run->gen_start + transactions)
+    if (!restore->keeps ||
+        !vfTargetOnlyOurs(restore->options->target, run->gen_start, transactions, &now))
         return FALSE;
     for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
         if (run->layers & (1u << l)) {
@@ -76,7 +76,7 @@ vfRestoreKeep(vfRestore *restore, const vfRestoreRun *run,
             restore->kept[l] = g_steal_pointer(&sets[l]);
         }
     }
-    restore->kept_gen = now;
+    restore->kept_gen = now.id;
     return TRUE;
 }
 
@@ -98,7 +98,7 @@ restoreHasPrepareWork(gpointer state)
 {
     vfRestore *restore = state;
 
-    return restore->options->keep_generation || restore->garbage;
+    return restore->keeps || restore->garbage;
 }
 
 static char *

@@ -11,9 +11,10 @@
 #include "backend-ops.h"
 #include "diff.h"
 
-/* Across applies: the tables the last apply left (keep_generation). */
+/* Across applies: the tables the last apply left (keep_tables). */
 typedef struct {
     const vfBackendOptions *options;   /* the vfBackend's */
+    gboolean keeps;   /* keep_tables, and the target has a generation id */
     /* what the last apply left, valid while the generation id is kept_gen */
     vfTableSet *kept[VIR_FIREWALL_LAYER_LAST];
     guint32 kept_gen;
@@ -41,8 +42,7 @@ typedef struct {
     vfTableSet *snapshot[VIR_FIREWALL_LAYER_LAST];   /* the kernel's */
     vfTableSet *copies[VIR_FIREWALL_LAYER_LAST];     /* of kept tables */
     GHashTable *found;   /* tableKey of the tables at the start */
-    guint32 gen_start;
-    gboolean gen_known;
+    vfGeneration gen_start;   /* read at the start when tables are kept */
     gboolean given_text;   /* a snapshot came from the batch's texts */
     gboolean kept;         /* the result went to vfRestore.kept */
     vfLearner *learner;

@@ -87,7 +87,7 @@ dropCreated(vfRestoreRun *run, virFirewallLayer layer, const char *table)
     const vfBackendOptions *o = run->options;
     g_autoptr(GError) err = NULL;
 
-    if (o->drop_table && !o->drop_table(layer, table, o->drop_data, &err))
+    if (o->target && !vfTargetDropEmptyTable(o->target, layer, table, &err))
         g_debug("table %s (%s), created by the batch and put back, stays, "
                 "empty: %s", table, vfRestoreLayerLabel(layer),
                 err ? err->message : "?");

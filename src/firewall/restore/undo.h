@@ -12,7 +12,7 @@
  *    to the tables found (diff.c), table by table.
  * A table the apply found absent, wrote and put back is still there, empty
  * (the tools never delete a table): exec would have left none, so it goes
- * to the options' drop_table.
+ * through the target (vfTargetDropEmptyTable).
  */
 #pragma once
 
