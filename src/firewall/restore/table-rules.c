@@ -356,12 +356,15 @@ vfChainIsEmpty(const vfChain *chain)
     return !chain->lines && (!chain->parsed || chain->parsed->len == 0);
 }
 
+static void noteJump(vfTable *table, vfChain *chain, GStrv rule);
+
 void
 vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len)
 {
     if (!len)
         return;
     vfTableChanged(table, chain);
+    table->noLoops = FALSE;   /* jumps not looked at */
     if (!vfChainIsEmpty(chain) || table->lineRefs) {
         /* a chain's second run of lines (never from *-save) */
         vfLineCtx ctx = { table, chain };
@@ -376,6 +379,7 @@ vfTableAddLines(vfTable *table, vfChain *chain, const char *text, gsize len)
 void
 vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 {
+    noteJump(table, chain, rule);
     g_ptr_array_insert(vfChainRules(table, chain), index, rule);
     vfTableRefAdd(table, chain, rule);
     vfTableChanged(table, chain);
@@ -384,6 +388,7 @@ vfTableInsertRule(vfTable *table, vfChain *chain, guint index, GStrv rule)
 void
 vfTableAppendRule(vfTable *table, vfChain *chain, GStrv rule)
 {
+    noteJump(table, chain, rule);
     if (!chain->parsed)
         chain->parsed = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(chain->parsed, rule);
@@ -520,12 +525,57 @@ reachedFromBuiltin(vfTable *table, vfChain *chain)
     return FALSE;
 }
 
+/*
+ * A jump from a user chain @chain keeps a table without loops so unless
+ * its target reaches @chain back: the walk from the target is short for
+ * the jumps libvirt adds (into a VM's few chains). Jumps from builtin
+ * chains close no loop: nothing jumps to a builtin chain.
+ */
+static void
+noteJump(vfTable *table, vfChain *chain, GStrv rule)
+{
+    g_autoptr(GHashTable) color = NULL;
+    const char *target;
+    vfChain *to;
+
+    if (!table->noLoops || chain->builtin || !(target = vfRuleChainTarget(rule)) ||
+        !(to = vfTableGetChain(table, target)) || to->builtin)
+        return;
+    color = g_hash_table_new(NULL, NULL);
+    if (to == chain || closureLoops(table, to, chain, color))
+        table->noLoops = FALSE;
+}
+
+/* One walk over every chain, once after the tables were read. */
+static gboolean
+tableHasNoLoops(vfTable *table)
+{
+    g_autoptr(GHashTable) color = NULL;
+
+    if (table->noLoops)
+        return TRUE;
+    color = g_hash_table_new(NULL, NULL);
+    for (guint i = 0; i < table->chains->len; i++) {
+        vfChain *c = g_ptr_array_index(table->chains, i);
+        if (!c->builtin && !g_hash_table_lookup(color, c) &&
+            closureLoops(table, c, NULL, color))
+            return FALSE;
+    }
+    return table->noLoops = TRUE;
+}
+
 gboolean
 vfTableJumpLoops(vfTable *table, vfChain *from, vfChain *to)
 {
     g_autoptr(GHashTable) color = NULL;
 
     if (to->builtin)
+        return FALSE;
+    /* libvirt links its base chains from FORWARD, INPUT and OUTPUT again
+     * at every VM (-D then -I): the walk below from libvirt-in would look
+     * at every VM's chains each time, quadratic in the VMs
+     * (docs/performance.md, "Jump loops") */
+    if (from->builtin && tableHasNoLoops(table))
         return FALSE;
     color = g_hash_table_new(NULL, NULL);
     /* the walk from @to is small (a VM's few chains); the one back from

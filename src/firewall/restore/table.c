@@ -198,6 +198,7 @@ vfTableSetCopy(const vfTableSet *set)
         }
         nt->copiedFrom = t->id;
         nt->copiedSerial = t->serial;
+        nt->noLoops = t->noLoops;   /* the same jumps */
         g_ptr_array_add(copy->tables, nt);
     }
     return copy;

@@ -53,6 +53,10 @@ typedef struct {
     guint64 copiedSerial;
     GHashTable *gone;   /* names of the chains removed or renamed away
                          * since the copy */
+    /* Known: no chain of the table reaches a loop of jumps. FALSE: not
+     * known (lines read, a jump that may close one); vfTableJumpLoops
+     * finds out again when it needs to. */
+    gboolean noLoops;
 } vfTable;
 
 typedef struct {
