@@ -4,7 +4,7 @@
  * base chains from FORWARD, INPUT and OUTPUT again at every VM). What may
  * bring a loop must make it look again: lines read, a jump between user
  * chains that closes one, by append or insert; a copy knows what its
- * source knew. tests/unit/test-diff.c checks the walks themselves.
+ * source knew. tests/unit/test-diff-unparsed.c checks the walks themselves.
  */
 #include "restore/snapshot.h"
 #include "restore/table.h"
