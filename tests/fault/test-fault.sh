@@ -328,7 +328,7 @@ grep -q -- '-A PREROUTING -i vnet0 -j libvirt-I-vnet0' "$TMP/s" && \
 # 4e: a VM start whose ebtables-restore refuses once: the retry's result is
 # recorded, and no temporary file stays behind (through this wrapper the
 # tools are no nft binaries, so no generation id and no record is written
-# while the tool runs; test-firewall checks that a refused difference
+# while the tool runs; test-firewall-write checks that a refused difference
 # hands over no result)
 newns f4e
 seed "$NS"
