@@ -39,11 +39,13 @@ jump(const char *to)
     return vfRulePack((const char *const[]){ "-j", to, NULL });
 }
 
-/* a jump between user chains closing a loop, appended or inserted */
+/* a jump between user chains closing a loop, appended or inserted, and
+ * checked first as the simulation does (its walk then serves both) */
 static void
 test_closing_jump(void **state)
 {
-    for (int insert = 0; insert < 2; insert++) {
+    for (int k = 0; k < 4; k++) {
+        gboolean insert = k & 1, checked = k & 2;
         g_autoptr(vfTableSet) set = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
         vfTable *t = readTable(set, base);
         vfChain *e = vfTableGetChain(t, "e");
@@ -51,11 +53,15 @@ test_closing_jump(void **state)
         assert_false(loops(t, "FORWARD", "libvirt-in"));
         assert_true(t->noLoops);   /* found out once */
         /* a jump that closes none keeps it known */
+        if (checked)
+            assert_false(loops(t, "FI-vnet0", "d"));
         vfTableAppendRule(t, vfTableGetChain(t, "FI-vnet0"), jump("d"));
         assert_true(t->noLoops);
         assert_false(loops(t, "INPUT", "d"));
         /* e -> d closes d -> e -> d, which nothing reaches: the kernel
          * takes it, and a builtin chain reaching it is the loop */
+        if (checked)
+            assert_false(loops(t, "e", "d"));
         if (insert)
             vfTableInsertRule(t, e, 0, jump("d"));
         else
@@ -64,6 +70,23 @@ test_closing_jump(void **state)
         assert_true(loops(t, "INPUT", "d"));
         assert_true(loops(t, "FORWARD", "libvirt-in"));   /* -> FI-vnet0 -> d */
     }
+}
+
+/* a check's walk serves only the insert right after it */
+static void
+test_stale_walk(void **state)
+{
+    g_autoptr(vfTableSet) set = vfTableSetNew(VIR_FIREWALL_LAYER_IPV4);
+    vfTable *t = readTable(set, base);
+
+    assert_false(loops(t, "INPUT", "d"));
+    assert_false(loops(t, "FI-vnet0", "d"));   /* d -> e, nothing back */
+    vfTableAppendRule(t, vfTableGetChain(t, "e"), jump("FI-vnet0"));
+    assert_true(t->noLoops);
+    /* now d -> e -> FI-vnet0 -> d */
+    vfTableAppendRule(t, vfTableGetChain(t, "FI-vnet0"), jump("d"));
+    assert_false(t->noLoops);
+    assert_true(loops(t, "FORWARD", "libvirt-in"));
 }
 
 /* lines read into a table known without loops */
@@ -117,6 +140,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_closing_jump),
+        cmocka_unit_test(test_stale_walk),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_read_loop),
         cmocka_unit_test(test_copy),

@@ -541,6 +541,12 @@ noteJump(vfTable *table, vfChain *chain, GStrv rule)
     if (!table->noLoops || chain->builtin || !(target = vfRuleChainTarget(rule)) ||
         !(to = vfTableGetChain(table, target)) || to->builtin)
         return;
+    /* the check of this very jump just walked it (nothing changed since) */
+    if (table->walk.from == chain && table->walk.to == to &&
+        table->walk.serial == table->serial) {
+        table->noLoops = !table->walk.loops;
+        return;
+    }
     color = g_hash_table_new(NULL, NULL);
     if (to == chain || closureLoops(table, to, chain, color))
         table->noLoops = FALSE;
@@ -580,6 +586,9 @@ vfTableJumpLoops(vfTable *table, vfChain *from, vfChain *to)
     color = g_hash_table_new(NULL, NULL);
     /* the walk from @to is small (a VM's few chains); the one back from
      * @from looks at every parsed rule, but only once a loop is there */
-    return (from == to || closureLoops(table, to, from, color)) &&
-           reachedFromBuiltin(table, from);
+    table->walk.from = from;
+    table->walk.to = to;
+    table->walk.serial = table->serial;
+    table->walk.loops = from == to || closureLoops(table, to, from, color);
+    return table->walk.loops && reachedFromBuiltin(table, from);
 }

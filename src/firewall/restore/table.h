@@ -57,6 +57,13 @@ typedef struct {
      * known (lines read, a jump that may close one); vfTableJumpLoops
      * finds out again when it needs to. */
     gboolean noLoops;
+    /* vfTableJumpLoops's last walk (from @to, looking for @from), for the
+     * insert that follows it: valid while serial is unchanged */
+    struct {
+        const vfChain *from, *to;
+        guint64 serial;
+        gboolean loops;
+    } walk;
 } vfTable;
 
 typedef struct {
