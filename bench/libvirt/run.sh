@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/libvirt/run.sh PREFIX [--n "10 100 1000"] [--runs R] [--exec-max-n N]
-#                             [--tag NAME]
+#                             [--filter F] [--tag NAME]
 #
 # The patched libvirtd of contrib/libvirt (built into PREFIX by
 # contrib/libvirt/build.sh) with firewall_backend "iptables-restore" and
@@ -9,7 +9,9 @@
 # network and mount namespaces, deleted at exit); nothing is applied in
 # the machine's own namespace.
 #
-# Per N (clean-traffic bindings vnet0..vnetN-1 in the status directory):
+# Per N (bindings vnet0..vnetN-1 of F in the status directory: clean-traffic,
+# or a filter of bench/nwfilter such as vf-bench-l3, which adds iptables and
+# ip6tables rules):
 #   start      libvirtd started on empty tables
 #   restart    libvirtd restarted, rules in place (R runs)
 #   vm-start   nwfilter-binding-create of vnetN beside the N others
@@ -43,6 +45,7 @@ RUNS=3
 EXEC_MAX_N=100
 TAG=
 BENCH_PREFIX=
+FILTER=clean-traffic
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --exec-max-n) EXEC_MAX_N=$2; shift ;;
     --tag) TAG=-$2; shift ;;
+    --filter) FILTER=$2; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) BENCH_PREFIX=$1 ;;
     esac
@@ -95,6 +99,7 @@ record() { echo "$1,$2,$3,$4,$5,$6,$7" >>"$CSV"; log "$1 N=$2 $3 #$4: ready ${5}
 
 e2e_init bench
 stock_dir=$(sbpath "$PREFIX/etc/libvirt/nwfilter")
+[ "$FILTER" = clean-traffic ] || define_filter "$ROOT/bench/nwfilter/$FILTER.xml"
 
 for N in $NLIST; do
     log "=== N=$N"
@@ -102,8 +107,8 @@ for N in $NLIST; do
     rm -f "$(sbpath "$PREFIX/var/run/libvirt/nwfilter-binding")"/*.xml
     sb ip -batch <(for ((i = 0; i <= N; i++)); do echo "link del vnet$i"; done) 2>/dev/null || true
     make_taps 0 "$N"
-    status_bindings 0 $((N - 1)) clean-traffic 'IP=10.0.%hi.%lo'
-    binding_xml "$N" clean-traffic 'IP=10.0.%hi.%lo' >"$WORK/new.xml"
+    status_bindings 0 $((N - 1)) "$FILTER" 'IP=10.0.%hi.%lo'
+    binding_xml "$N" "$FILTER" 'IP=10.0.%hi.%lo' >"$WORK/new.xml"
 
     for backend in iptables-restore iptables; do
         if [ "$backend" = iptables ] && [ "$N" -gt "$EXEC_MAX_N" ]; then
@@ -176,7 +181,7 @@ done
 {
     echo "# libvirtd on the engine: $(date +%F)$TAG"
     echo
-    echo "\`bench/libvirt/run.sh $BENCH_PREFIX --n \"$NLIST\" --runs $RUNS --exec-max-n $EXEC_MAX_N\`;"
+    echo "\`bench/libvirt/run.sh $BENCH_PREFIX --n \"$NLIST\" --runs $RUNS --exec-max-n $EXEC_MAX_N --filter $FILTER\`;"
     echo "$(uname -r), $(nproc) CPUs, load before the run $(cut -d' ' -f1-3 /proc/loadavg);"
     echo "$("$PREFIX/sbin/libvirtd" --version), iptables $(dpkg-query -W -f '${Version}' iptables 2>/dev/null)."
     echo "Medians; times in seconds; processes: iptables, ip6tables and ebtables processes libvirtd ran."
