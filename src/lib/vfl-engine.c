@@ -58,7 +58,6 @@ struct _vflEngine {
     vfTarget *target;   /* the caller's namespace, through its runner */
     vfBackend *backend;
     vflBackend kind;
-    gboolean keep;   /* tables kept between applies */
 };
 
 static void
@@ -108,7 +107,6 @@ vflEngineNew(vflBackend backend, unsigned int flags, vflRunFunc run,
                                                           : VF_BACKEND_RESTORE,
                                engine->target);
     opts.keep_tables = (flags & VFL_ENGINE_KEEP_TABLES) != 0;
-    engine->keep = opts.keep_tables && vfTargetHasGeneration(engine->target);
     engine->backend = vfBackendNew(&opts);
     return engine;
 }
@@ -177,9 +175,10 @@ vflEngineApply(vflEngine *engine, vflProgram *const *progs, size_t nprogs,
      * libvirt waits for this apply, and freeing the last one's tables and
      * copying the kept ones (every rule parsed: the simulation's) was
      * nearly half of a VM start's CPU in libvirtd beside 100 bindings,
-     * 83 % beside 1000. The next apply, or vflEngineFree, waits for it. */
-    if (engine->keep)
-        vfBackendPrepareNextAsync(engine->backend);
+     * 83 % beside 1000. The next apply, or vflEngineFree, waits for it.
+     * Without kept tables the backend has nothing to prepare and starts
+     * no thread. */
+    vfBackendPrepareNextAsync(engine->backend);
     return ok && !err ? 0 : -1;
 }
 
