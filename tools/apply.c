@@ -39,9 +39,8 @@ vfCmdApply(int argc, char **argv)
  */
 static void
 noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *before,
-             vfApplyResult *result, const vfApplyStats *stats)
+             vfKernelState *after, const vfApplyStats *stats)
 {
-    g_autoptr(vfKernelState) after = NULL;
     g_autoptr(GPtrArray) names = g_ptr_array_new();
 
     for (int i = 1; i < argc; i++)
@@ -51,11 +50,10 @@ noteTeardown(vfCli *cli, int argc, char **argv, GError **errors, vfKernelState *
     cli->summary->processes = stats->processes;
     cli->summary->shown |= (1u << VF_STATUS_REMOVED) | (1u << VF_STATUS_UNCHANGED);
     vfCliSummaryBackend(cli);
-    if (before && result->known && cli->kind == VF_BACKEND_RESTORE && !cli->target_opts.replay) {
-        char *copies[VIR_FIREWALL_LAYER_LAST];
-        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            copies[l] = g_strdup(result->save[l] ? result->save[l] : before->save[l]);
-        after = vfKernelStateNewFromText(copies);
+    /* exec and a replay write every rule: the count tells */
+    if (!before || cli->kind != VF_BACKEND_RESTORE || cli->target_opts.replay)
+        after = NULL;
+    if (after) {
         vfKernelStateIndex(before, (const char *const *)names->pdata);
         vfKernelStateIndex(after, (const char *const *)names->pdata);
     }
@@ -91,7 +89,7 @@ vfCmdTeardown(int argc, char **argv)
     g_autofree char *statePath = NULL;
     g_autofree char *cachePath = NULL;
     g_auto(vfApplyResult) result = { 0 };
-    g_autoptr(vfKernelState) left = NULL;   /* the tables after, if known */
+    g_autoptr(vfKernelState) after = NULL;   /* the tables left, if known */
     vfGeneration start, now = VF_GENERATION_UNKNOWN;
     guint32 recorded;
     int ret;
@@ -135,16 +133,17 @@ vfCmdTeardown(int argc, char **argv)
     }
     vfCliPhase(cli, "apply");
     result.known = vfApplyOutcomeTake(&outcome, result.save, &result.transactions);
-    noteTeardown(cli, argc, argv, outcome.errors, ks, &result, &outcome.stats);
-    if (result.known && vfTargetOnlyOurs(cli->target, start, result.transactions, &now)) {
-        left = vfKernelStateNewAfter(ks, result.save, now);
+    if (result.known) {
+        /* the kernel's at @now only if nobody else committed, and only
+         * whole: not with a layer neither read nor cached */
+        gboolean ours = vfTargetOnlyOurs(cli->target, start, result.transactions, &now);
+        after = vfKernelStateNewAfter(ks, result.save, ours ? now : VF_GENERATION_UNKNOWN);
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++) {
-            if (!left->save[l])   /* a layer neither read nor cached */
-                g_clear_pointer(&left, vfKernelStateFree);
-            if (!left)
-                break;
+            if (!after->save[l])
+                after->at = VF_GENERATION_UNKNOWN;
         }
     }
+    noteTeardown(cli, argc, argv, outcome.errors, ks, after, &outcome.stats);
     for (guint i = 0; i < fws->len; i++) {
         if (outcome.errors[i])   /* all teardown groups ignore errors */
             ret = VF_EXIT_FAILED;
@@ -169,13 +168,13 @@ vfCmdTeardown(int argc, char **argv)
             g_autofree char *unit = g_strdup_printf("interface/%s", argv[i]);
             vfStateFileRemove(st, unit);
         }
-        vfStateFileSetGeneration(st, left && asRecorded, now.id);
+        vfStateFileSetGeneration(st, after && after->at.known && asRecorded, now.id);
         /* the bindings may still be on disk: the next reconnect must look */
         vfStateFileSetInputs(st, NULL);
         if (!vfStateFileSave(st, &err))
             fprintf(stderr, "virt-firewall teardown: %s\n", err->message);
     }
-    vfKernelStateRecord(left, cli->target, cachePath);
+    vfKernelStateRecord(after, cli->target, cachePath);
     vfCliPhase(cli, "record");
     vfCliPrintSummary(cli);
     return ret;
