@@ -106,13 +106,6 @@ void vfUnitFree(vfUnit *unit);
  * in @units of program i. */
 GPtrArray *vfUnitsPrograms(GPtrArray *units, guint **owner);
 
-/* Called while the restore tools write a small difference (see
- * vfBatch.while_writing): @sofar tells the result, and @failed[i] whether
- * unit i of the apply has failed (as the apply will report it if the tools
- * take the difference). */
-typedef void (*vfCliWhileWriting)(const vfApplyOutcome *sofar, const gboolean *failed,
-                                  gpointer data);
-
 /* A command's whole context. */
 typedef struct {
     vfHostOptions host_opts;
@@ -130,8 +123,6 @@ typedef struct {
     gboolean want_digest; /* reconnect: hash the input files in vfCliOpen */
     char *input_digest;   /* vfHostInputDigest of the files read; NULL: --connect */
     const char *const *only_ifaces; /* apply, dump IFACE...: the bindings needed */
-    vfCliWhileWriting while_writing;   /* vfCliSetWhileWriting */
-    gpointer while_data;
     vfBackend *backend;   /* serve: one for every request; NULL: one per apply */
     GPtrArray *failures;  /* of vfFailure*: every unit that failed (load,
                            * build, apply); report.c tells them */
@@ -226,7 +217,22 @@ gboolean vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                          GPtrArray **errors,
                          vfApplyStats *stats, vfApplyResult *result,
                          GError **error);
-void vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data);
+
+/*
+ * The same in two halves (vfBackendApplyBegin), for a command with work
+ * of its own while the restore tools write a small difference (recording
+ * its state). vfCliApplyForetold: meanwhile, the outcome as it will be if
+ * the tools take the difference, and @failed[i] whether unit i failed as
+ * the apply will then report it; NULL when nothing is being written. The
+ * Finish is vfCliApplyUnits' end, and frees @apply.
+ */
+typedef struct _vfCliApply vfCliApply;
+
+vfCliApply *vfCliApplyBegin(vfCli *cli, GPtrArray *units, vfKernelState *ks);
+const vfApplyOutcome *vfCliApplyForetold(vfCliApply *apply, const gboolean **failed);
+gboolean vfCliApplyFinish(vfCliApply *apply, GPtrArray **errors,
+                          vfApplyStats *stats, vfApplyResult *result,
+                          GError **error);
 
 char *vfCliStatePath(vfCli *cli);
 

@@ -498,39 +498,29 @@ vfApplyResultClear(vfApplyResult *res)
     res->known = FALSE;
 }
 
-typedef struct {
+/* An apply of units between its halves. */
+struct _vfCliApply {
     vfCli *cli;
     GPtrArray *units;
-    guint *owner;   /* program -> unit */
-} vfUnitPrograms;
-
-void
-vfCliSetWhileWriting(vfCli *cli, vfCliWhileWriting fn, gpointer data)
-{
-    cli->while_writing = fn;
-    cli->while_data = data;
-}
-
-static void
-whileWriting(const vfApplyOutcome *sofar, gpointer data)
-{
-    vfUnitPrograms *up = data;
-    g_autofree gboolean *failed = g_new0(gboolean, up->units->len + 1);
-
-    for (gsize i = 0; i < sofar->n; i++) {
-        if (sofar->errors[i])
-            failed[up->owner[i]] = TRUE;
-    }
-    up->cli->while_writing(sofar, failed, up->cli->while_data);
-}
+    vfBackend *own;        /* when the cli has none */
+    vfBackend *backend;
+    guint *owner;          /* program -> unit */
+    GPtrArray *fws;        /* the units' programs, the batch's */
+    vfBatch batch;
+    vfApply *apply;        /* restore: between vfBackendApplyBegin and Finish */
+    vfApplyOutcome outcome;   /* exec: applied in the Begin */
+    gboolean ok;
+    GError *error;
+    gboolean *failed;      /* per unit, as foretold */
+};
 
 /* An interface's program is built from its binding alone, and built
  * again the same should the backend need it back. */
 static gboolean
 releaseProgram(gsize i, gpointer data)
 {
-    vfUnitPrograms *up = data;
-    vfUnit *u = g_ptr_array_index(up->units, up->owner[i]);
+    vfCliApply *ca = data;
+    vfUnit *u = g_ptr_array_index(ca->units, ca->owner[i]);
 
     if (!u->binding || u->programs->len != 1)
         return FALSE;
@@ -541,14 +531,147 @@ releaseProgram(gsize i, gpointer data)
 static virFirewall *
 rebuildProgram(gsize i, gpointer data)
 {
-    vfUnitPrograms *up = data;
-    vfUnit *u = g_ptr_array_index(up->units, up->owner[i]);
+    vfCliApply *ca = data;
+    vfUnit *u = g_ptr_array_index(ca->units, ca->owner[i]);
     g_autoptr(GError) err = NULL;
 
-    if (!(u->programs->pdata[0] = nwfBuildInstantiate(up->cli->host->filters,
+    if (!(u->programs->pdata[0] = nwfBuildInstantiate(ca->cli->host->filters,
                                                       u->binding, &err)))
         g_warning("%s: %s", u->name, err->message);
     return u->programs->pdata[0];
+}
+
+/* exec applies one program after the other anyway: unit by unit the same,
+ * and the progress line can count them (1000 VMs take 18 minutes) */
+static void
+applyUnitByUnit(vfCliApply *ca)
+{
+    vfCli *cli = ca->cli;
+    vfApplyOutcome *out = &ca->outcome;
+
+    ca->ok = TRUE;
+    out->n = ca->fws->len;
+    out->errors = g_new0(GError *, ca->fws->len + 1);
+    for (guint i = 0, first = 0; i < ca->units->len; i++) {
+        guint n = ((vfUnit *)g_ptr_array_index(ca->units, i))->programs->len;
+        vfApplyStats one = { 0 };
+        vfCliProgress(cli, "apply", i, ca->units->len);
+        if (!vfBackendApply(ca->backend, (virFirewall *const *)ca->fws->pdata + first, n,
+                            out->errors + first, &one, &ca->error))
+            ca->ok = FALSE;
+        out->stats.processes += one.processes;
+        out->stats.passes += one.passes;
+        out->stats.lines += one.lines;
+        out->stats.retries += one.retries;
+        out->stats.lock_retries += one.lock_retries;
+        out->stats.layers_written |= one.layers_written;
+        first += n;
+        if (ca->error)
+            break;
+    }
+    vfCliProgress(cli, "apply", ca->units->len, ca->units->len);
+}
+
+static vfCliApply *
+applyBegin(vfCli *cli, GPtrArray *units, vfKernelState *ks, gboolean background)
+{
+    vfCliApply *ca = g_new0(vfCliApply, 1);
+
+    ca->cli = cli;
+    ca->units = units;
+    ca->own = cli->backend ? NULL : vfCliNewBackend(cli);
+    ca->backend = cli->backend ? cli->backend : ca->own;
+    ca->fws = vfUnitsPrograms(units, &ca->owner);
+    ca->batch = (vfBatch){
+        .programs = (virFirewall *const *)ca->fws->pdata,
+        .n = ca->fws->len,
+        .release = releaseProgram,
+        .rebuild = rebuildProgram,
+        .source_data = ca,
+    };
+    if (ks) {
+        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
+            ca->batch.save[l] = ks->save[l];
+        ca->batch.save_at = ks->at;
+    }
+    if (vfBackendGetKind(ca->backend) == VF_BACKEND_EXEC) {
+        applyUnitByUnit(ca);
+        return ca;
+    }
+    vfCliProgress(cli, "apply", 0, units->len);
+    if (background) {
+        ca->apply = vfBackendApplyBegin(ca->backend, &ca->batch);
+    } else {
+        ca->ok = vfBackendApplyBatch(ca->backend, &ca->batch, &ca->outcome, &ca->error);
+    }
+    return ca;
+}
+
+vfCliApply *
+vfCliApplyBegin(vfCli *cli, GPtrArray *units, vfKernelState *ks)
+{
+    return applyBegin(cli, units, ks, TRUE);
+}
+
+const vfApplyOutcome *
+vfCliApplyForetold(vfCliApply *ca, const gboolean **failed)
+{
+    const vfApplyOutcome *sofar = ca->apply ? vfApplyForetold(ca->apply) : NULL;
+
+    if (!sofar)
+        return NULL;
+    if (!ca->failed) {
+        ca->failed = g_new0(gboolean, ca->units->len + 1);
+        for (gsize i = 0; i < sofar->n; i++) {
+            if (sofar->errors[i])
+                ca->failed[ca->owner[i]] = TRUE;
+        }
+    }
+    *failed = ca->failed;
+    return sofar;
+}
+
+gboolean
+vfCliApplyFinish(vfCliApply *ca, GPtrArray **errorsOut, vfApplyStats *stats,
+                 vfApplyResult *result, GError **error)
+{
+    GPtrArray *perUnit = g_ptr_array_new_full(ca->units->len, errorFreeNullable);
+    gboolean ok;
+
+    if (ca->apply)
+        ca->ok = vfBackendApplyFinish(g_steal_pointer(&ca->apply), &ca->outcome, &ca->error);
+    ok = ca->ok;
+    if (ca->error)
+        g_propagate_error(error, g_steal_pointer(&ca->error));
+    if (stats)
+        *stats = ca->outcome.stats;
+    /* done with: the programs (20 MiB for 1000 VMs with IP filters) go
+     * before the result tables become texts, the peak of a rebuild */
+    for (guint i = 0; i < ca->units->len; i++)
+        g_ptr_array_set_size(((vfUnit *)g_ptr_array_index(ca->units, i))->programs, 0);
+    if (result)
+        result->known = vfApplyOutcomeTake(&ca->outcome, result->save,
+                                            &result->transactions);
+    for (guint i = 0; i < ca->units->len; i++)
+        g_ptr_array_add(perUnit, NULL);
+    for (guint i = 0; i < ca->fws->len; i++) {
+        GError *e = g_steal_pointer(&ca->outcome.errors[i]);
+        if (!e)
+            continue;
+        if (!g_ptr_array_index(perUnit, ca->owner[i]))
+            perUnit->pdata[ca->owner[i]] = e;
+        else
+            g_error_free(e);
+    }
+    *errorsOut = perUnit;
+
+    vfApplyOutcomeClear(&ca->outcome);
+    g_ptr_array_unref(ca->fws);
+    g_free(ca->owner);
+    g_free(ca->failed);
+    vfBackendFree(ca->own);
+    g_free(ca);
+    return ok;
 }
 
 gboolean
@@ -556,82 +679,8 @@ vfCliApplyUnits(vfCli *cli, GPtrArray *units, vfKernelState *ks,
                 GPtrArray **errorsOut, vfApplyStats *stats,
                 vfApplyResult *result, GError **error)
 {
-    g_autoptr(vfBackend) own = cli->backend ? NULL :
-                               vfCliNewBackend(cli);
-    vfBackend *backend = cli->backend ? cli->backend : own;
-    g_autofree guint *owner = NULL;
-    g_autoptr(GPtrArray) fws = vfUnitsPrograms(units, &owner);
-    GPtrArray *perUnit = g_ptr_array_new_full(units->len, errorFreeNullable);
-    vfUnitPrograms up = { cli, units, NULL };
-    vfBatch batch = {
-        .programs = (virFirewall *const *)fws->pdata,
-        .n = fws->len,
-        .release = releaseProgram,
-        .rebuild = rebuildProgram,
-        .source_data = &up,
-        .while_writing = cli->while_writing ? whileWriting : NULL,
-        .while_data = &up,
-    };
-    g_auto(vfApplyOutcome) outcome = { 0 };
-    gboolean ok;
-
-    for (guint i = 0; i < units->len; i++)
-        g_ptr_array_add(perUnit, NULL);
-    if (ks) {
-        for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
-            batch.save[l] = ks->save[l];
-        batch.save_at = ks->at;
-    }
-    up.owner = owner;
-    if (vfBackendGetKind(backend) == VF_BACKEND_EXEC) {
-        /* exec applies one program after the other anyway: unit by unit
-         * the same, and the progress line can count them (1000 VMs take
-         * 18 minutes) */
-        ok = TRUE;
-        outcome.n = fws->len;
-        outcome.errors = g_new0(GError *, fws->len + 1);
-        for (guint i = 0, first = 0; i < units->len; i++) {
-            guint n = ((vfUnit *)g_ptr_array_index(units, i))->programs->len;
-            vfApplyStats one = { 0 };
-            vfCliProgress(cli, "apply", i, units->len);
-            if (!vfBackendApply(backend, (virFirewall *const *)fws->pdata + first, n,
-                                outcome.errors + first, &one, error))
-                ok = FALSE;
-            outcome.stats.processes += one.processes;
-            outcome.stats.passes += one.passes;
-            outcome.stats.lines += one.lines;
-            outcome.stats.retries += one.retries;
-            outcome.stats.lock_retries += one.lock_retries;
-            outcome.stats.layers_written |= one.layers_written;
-            first += n;
-            if (error && *error)
-                break;
-        }
-        vfCliProgress(cli, "apply", units->len, units->len);
-    } else {
-        vfCliProgress(cli, "apply", 0, units->len);
-        ok = vfBackendApplyBatch(backend, &batch, &outcome, error);
-    }
-    if (stats)
-        *stats = outcome.stats;
-    /* done with: the programs (20 MiB for 1000 VMs with IP filters) go
-     * before the result tables become texts, the peak of a rebuild */
-    for (guint i = 0; i < units->len; i++)
-        g_ptr_array_set_size(((vfUnit *)g_ptr_array_index(units, i))->programs, 0);
-    if (result)
-        result->known = vfApplyOutcomeTake(&outcome, result->save,
-                                            &result->transactions);
-    for (guint i = 0; i < fws->len; i++) {
-        GError *e = g_steal_pointer(&outcome.errors[i]);
-        if (!e)
-            continue;
-        if (!g_ptr_array_index(perUnit, owner[i]))
-            perUnit->pdata[owner[i]] = e;
-        else
-            g_error_free(e);
-    }
-    *errorsOut = perUnit;
-    return ok;
+    return vfCliApplyFinish(applyBegin(cli, units, ks, FALSE), errorsOut, stats,
+                            result, error);
 }
 
 void

@@ -211,9 +211,8 @@ loadState(vfRun *run)
  * renames them if the apply ends as foreseen (prepareHolds).
  */
 static void
-prepareRecord(const vfApplyOutcome *sofar, const gboolean *failed, gpointer data)
+prepareRecord(vfRun *run, const vfApplyOutcome *sofar, const gboolean *failed)
 {
-    vfRun *run = data;
     const char *const *texts = (const char *const *)sofar->save;
     char *copies[VIR_FIREWALL_LAYER_LAST];
     g_autoptr(vfStateFile) st = NULL;
@@ -342,17 +341,28 @@ vfCliRebuild(vfCli *cli, const char *cmd, GPtrArray *units, gboolean useState,
         }
     }
     if (todo->len) {
+        gboolean ok;
+
         /* the per-unit lines are a copy of the tables: not needed while
          * applying (rebuilt on demand), and the apply is the peak */
         if (run.ks)
             g_clear_pointer(&run.ks->index, g_hash_table_unref);
-        if (writeState && run.ks->at.known)
-            vfCliSetWhileWriting(cli, prepareRecord, &run);
-        if (!vfCliApplyUnits(cli, todo, run.ks, &errors, &o.stats, &result, &err) && err) {
+        if (writeState && run.ks->at.known) {
+            /* while the tools write, record what they will leave */
+            vfCliApply *apply = vfCliApplyBegin(cli, todo, run.ks);
+            const gboolean *failed;
+            const vfApplyOutcome *sofar = vfCliApplyForetold(apply, &failed);
+
+            if (sofar)
+                prepareRecord(&run, sofar, failed);
+            ok = vfCliApplyFinish(apply, &errors, &o.stats, &result, &err);
+        } else {
+            ok = vfCliApplyUnits(cli, todo, run.ks, &errors, &o.stats, &result, &err);
+        }
+        if (!ok && err) {
             fprintf(stderr, "virt-firewall %s: %s\n", cmd, err->message);
             ret = VF_EXIT_BATCH;
         }
-        vfCliSetWhileWriting(cli, NULL, NULL);
     }
     vfCliPhase(cli, "apply");
 

@@ -12,10 +12,22 @@ typedef struct {
     const char *name;   /* vfBackendKindToString */
     gpointer (*create)(const vfBackendOptions *options);
     void (*free)(gpointer state);
-    /* @outcome arrives with its errors allocated and its stats zeroed;
-     * backend.c counts the processes */
+    /*
+     * A backend applies in one call or in two halves (vfBackendApplyBegin),
+     * and has @apply or @begin and @finish. @outcome arrives with its
+     * errors allocated and its stats zeroed; backend.c counts the
+     * processes.
+     */
     gboolean (*apply)(gpointer state, const vfBatch *batch,
                       vfApplyOutcome *outcome, GError **error);
+    /* Applies up to tools left writing on threads of their own (only with
+     * @background; then it sets *@writing and, in @outcome, the result it
+     * foretells) or the whole batch; returns the apply's own state for
+     * @finish, which also frees it. What fails is told by @finish. */
+    gpointer (*begin)(gpointer state, const vfBatch *batch,
+                      vfApplyOutcome *outcome, gboolean background,
+                      gboolean *writing);
+    gboolean (*finish)(gpointer apply, GError **error);
     /* Optional, for the state kept across applies (NULL: none kept). May
      * run on vfBackendPrepareNextAsync's thread. */
     void (*prepare_next)(gpointer state);

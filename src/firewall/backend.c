@@ -21,6 +21,18 @@ struct _vfBackend {
      * owns the state until joined (vfBackendWaitPrepared); every function
      * that touches the state joins it first. */
     GThread *preparing;
+    gboolean applying;   /* between vfBackendApplyBegin and its Finish */
+};
+
+/* An apply between its halves. */
+struct _vfApply {
+    vfBackend *backend;
+    vfApplyOutcome outcome;   /* the caller's at the Finish */
+    guint spawned;            /* the runner's count at the start */
+    gpointer run;             /* ops->begin's */
+    gboolean writing;         /* tools left writing: outcome is foretold */
+    gboolean ret;             /* ops->apply's, for a backend without begin */
+    GError *error;
 };
 
 const char *
@@ -118,22 +130,66 @@ vfApplyOutcomeTake(vfApplyOutcome *outcome, char **save, guint *transactions)
     return TRUE;
 }
 
+static vfApply *
+applyBegin(vfBackend *backend, const vfBatch *batch, gboolean background)
+{
+    vfApply *apply = g_new0(vfApply, 1);
+
+    /* the last apply's tables are this one's */
+    vfBackendWaitPrepared(backend);
+    g_warn_if_fail(!backend->applying);
+    backend->applying = TRUE;
+    apply->backend = backend;
+    apply->spawned = backend->options.runner->spawned;
+    apply->outcome.n = batch->n;
+    apply->outcome.errors = g_new0(GError *, batch->n + 1);
+    if (backend->ops->begin)
+        apply->run = backend->ops->begin(backend->state, batch, &apply->outcome,
+                                         background, &apply->writing);
+    else
+        apply->ret = backend->ops->apply(backend->state, batch, &apply->outcome,
+                                         &apply->error);
+    return apply;
+}
+
+vfApply *
+vfBackendApplyBegin(vfBackend *backend, const vfBatch *batch)
+{
+    return applyBegin(backend, batch, TRUE);
+}
+
+const vfApplyOutcome *
+vfApplyForetold(const vfApply *apply)
+{
+    return apply->writing ? &apply->outcome : NULL;
+}
+
+gboolean
+vfBackendApplyFinish(vfApply *apply, vfApplyOutcome *outcome, GError **error)
+{
+    vfBackend *backend = apply->backend;
+    gboolean ret;
+
+    if (backend->ops->finish) {
+        ret = backend->ops->finish(apply->run, error);
+    } else {
+        ret = apply->ret;
+        if (apply->error)
+            g_propagate_error(error, apply->error);
+    }
+    apply->outcome.stats.processes = backend->options.runner->spawned - apply->spawned;
+    backend->applying = FALSE;
+    vfApplyOutcomeClear(outcome);
+    *outcome = apply->outcome;
+    g_free(apply);
+    return ret;
+}
+
 gboolean
 vfBackendApplyBatch(vfBackend *backend, const vfBatch *batch,
                     vfApplyOutcome *outcome, GError **error)
 {
-    vfRunner *runner = backend->options.runner;
-    guint spawned = runner->spawned;
-    gboolean ret;
-
-    /* the last apply's tables are this one's */
-    vfBackendWaitPrepared(backend);
-    vfApplyOutcomeClear(outcome);
-    outcome->n = batch->n;
-    outcome->errors = g_new0(GError *, batch->n + 1);
-    ret = backend->ops->apply(backend->state, batch, outcome, error);
-    outcome->stats.processes = runner->spawned - spawned;
-    return ret;
+    return vfBackendApplyFinish(applyBegin(backend, batch, FALSE), outcome, error);
 }
 
 gboolean
@@ -187,6 +243,7 @@ vfBackendKeptLayers(vfBackend *backend)
 void
 vfBackendPrepareNext(vfBackend *backend)
 {
+    g_return_if_fail(!backend->applying);
     vfBackendWaitPrepared(backend);
     if (backend->ops->prepare_next)
         backend->ops->prepare_next(backend->state);
@@ -212,6 +269,7 @@ vfBackendPrepareNextAsync(vfBackend *backend)
     g_autoptr(GError) err = NULL;
     sigset_t all, old;
 
+    g_return_if_fail(!backend->applying);
     vfBackendWaitPrepared(backend);
     if (!backend->ops->has_prepare_work ||
         !backend->ops->has_prepare_work(backend->state))

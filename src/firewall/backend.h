@@ -114,21 +114,8 @@ typedef struct _vfApplyOutcome vfApplyOutcome;
 typedef gboolean (*vfProgramRelease)(gsize index, gpointer data);
 typedef virFirewall *(*vfProgramRebuild)(gsize index, gpointer data);
 
-/*
- * A VM start waits 15-20 ms for its restore tool; the caller can use that
- * time. The function is called once per apply of the restore backend while
- * its tools write a small difference (a few thousand lines at most: the
- * result texts then cost no memory that matters), on the calling thread,
- * and may not use the runner. The layers' restores then run side by side,
- * from threads of their own: the runner must allow that (runner.h).
- * @sofar is the outcome as it will be if the tools take the difference:
- * its errors, and its result (known, save texts, transactions). Not called
- * for a replay, a retry or when nothing is written.
- */
-typedef void (*vfWhileWriting)(const vfApplyOutcome *sofar, gpointer data);
-
-/* One apply's input. Everything here is borrowed for the apply only,
- * except @save (see there). */
+/* One apply's input. Everything here is borrowed for the apply only
+ * (until vfBackendApplyFinish), except @save (see there). */
 typedef struct {
     virFirewall *const *programs;
     gsize n;
@@ -145,8 +132,6 @@ typedef struct {
     vfProgramRelease release;   /* NULL: programs are never released */
     vfProgramRebuild rebuild;
     gpointer source_data;
-    vfWhileWriting while_writing;
-    gpointer while_data;
 } vfBatch;
 
 /* One apply's result; zero it before the apply, clear it after. */
@@ -194,13 +179,46 @@ vfBackendKind vfBackendGetKind(const vfBackend *backend);
 const vfBackendOptions *vfBackendGetOptions(const vfBackend *backend);
 
 /*
- * Applies @batch into @outcome (zeroed by the caller, who clears it).
+ * Applies @batch into @outcome (zeroed by the caller, who clears it), its
+ * tools one after the other on the calling thread.
  * Returns TRUE if every program succeeded. @error is set, and FALSE
  * returned, for a failure of the batch itself (a tool missing, a runner
  * failure): then the outcome's errors may be partly filled.
  */
 gboolean vfBackendApplyBatch(vfBackend *backend, const vfBatch *batch,
                              vfApplyOutcome *outcome, GError **error);
+
+/*
+ * The apply in two halves, for a caller with work of its own while the
+ * kernel takes the rules: a VM start waits 15-20 ms for its restore tool,
+ * most of it the kernel's commit, and the tools can record their state
+ * meanwhile.
+ *
+ * vfBackendApplyBegin reads and simulates and, where the restore backend
+ * writes a small difference (a few thousand lines, one restore per
+ * layer), starts the layers' restores side by side on threads of their
+ * own and returns while they write: the runner must allow that
+ * (runner.h). Otherwise it applies the whole batch before it returns.
+ * Between the two halves the caller may not use the runner nor the
+ * backend, and @batch must live.
+ *
+ * vfApplyForetold: while the tools write, the outcome as it will be if
+ * they take the difference (its errors, and its result: known, save texts,
+ * transactions), valid until the Finish; NULL when nothing is being
+ * written (exec, a replay, nothing to write, a large difference).
+ *
+ * vfBackendApplyFinish waits for the tools, puts back and replays what
+ * they refused, frees @apply and fills @outcome (zeroed by the caller,
+ * who clears it) as vfBackendApplyBatch does: a refusal makes the outcome
+ * differ from what was foretold (its result is then not known). Every
+ * Begin is followed by exactly one Finish.
+ */
+typedef struct _vfApply vfApply;
+
+vfApply *vfBackendApplyBegin(vfBackend *backend, const vfBatch *batch);
+const vfApplyOutcome *vfApplyForetold(const vfApply *apply);
+gboolean vfBackendApplyFinish(vfApply *apply, vfApplyOutcome *outcome,
+                              GError **error);
 
 /* A batch of programs alone: errors[i] set for each program that failed
  * (the caller passes @n NULL pointers and frees what it gets). */

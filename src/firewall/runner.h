@@ -53,8 +53,8 @@ struct _vfRunner {
 };
 
 /* May be called from several threads at once: the restore backend runs
- * the layers' restores of a small difference side by side
- * (vfBatch.while_writing). The runners here allow it. */
+ * the layers' restores of a small difference side by side in an apply in
+ * two halves (vfBackendApplyBegin). The runners here allow it. */
 gboolean vfRunnerRun(vfRunner *runner, const char *const *argv,
                      const char *input, vfRunResult *res, GError **error);
 

@@ -11,9 +11,9 @@
 /*
  * A vfRunner over the caller's vflRunFunc: every process the engine needs
  * is started there (libvirt: virCommand, with its logging and dry-run).
- * No prestart, and the restore backend is never told it may write from
- * threads (vfBatch.while_writing): the caller's runner is called from
- * the applying thread only, one process at a time.
+ * No prestart, and no apply in two halves (vfBackendApplyBegin: the
+ * restore tools side by side on threads): the caller's runner is called
+ * from the applying thread only, one process at a time.
  */
 typedef struct {
     vfRunner parent;

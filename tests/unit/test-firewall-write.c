@@ -1,7 +1,8 @@
 /*
  * test-firewall-write: how the restore backend writes a batch: a process
- * count flat in the number of programs, the result told while the tools
- * write, three layers side by side, a listing the tool refuses.
+ * count flat in the number of programs, the apply in two halves (the
+ * result foretold while the tools write, the caller's work meanwhile),
+ * three layers side by side, a listing the tool refuses.
  */
 #include "firewall-fixtures.h"
 
@@ -66,25 +67,41 @@ test_restore_processes_flat(void **state)
     checkProcessesFlat(TRUE, 8);
 }
 
-/* While the tools write: the result is told before it is known, and
- * handed over as told only if the tools take the difference. */
+/* While the tools write: the result is foretold before it is known, and
+ * handed over as foretold only if the tools take the difference. */
 typedef struct {
     guint refuse;      /* restores to refuse first */
     const char *refuseTool;   /* only this tool's, if set */
     guint restores;
-    guint calls;       /* of the while-writing callback */
-    char *peeked;      /* the ipv4 text it was told */
-    guint transactions;
-} WhileWriting;
+    GThread *caller;   /* the thread that applies */
+    guint elsewhere;   /* restores run on another thread */
+    /* block: a restore on another thread waits (10 s at most) for the
+     * caller's work */
+    gboolean block;
+    GMutex lock;
+    GCond cond;
+    gboolean released;
+    gboolean releasedFirst;   /* the caller's work came before the restore ended */
+} WritingTools;
 
 static void
 whileAnswer(const char *const *argv, const char *input, vfRunResult *res, void *opaque)
 {
-    WhileWriting *w = opaque;
+    WritingTools *w = opaque;
 
     if (!g_str_has_suffix(argv[0], "-restore"))
         return;   /* *-save: empty tables */
     w->restores++;
+    if (g_thread_self() != w->caller)
+        w->elsewhere++;
+    if (w->block && g_thread_self() != w->caller) {
+        gint64 end = g_get_monotonic_time() + 10 * G_TIME_SPAN_SECOND;
+        g_mutex_lock(&w->lock);
+        while (!w->released && g_cond_wait_until(&w->cond, &w->lock, end))
+            ;
+        w->releasedFirst = w->released;
+        g_mutex_unlock(&w->lock);
+    }
     if (w->refuse > 0 && (!w->refuseTool || g_str_equal(argv[0], w->refuseTool))) {
         w->refuse--;
         res->status = 1;
@@ -92,63 +109,113 @@ whileAnswer(const char *const *argv, const char *input, vfRunResult *res, void *
     }
 }
 
+/* The caller's work while the tools write. */
 static void
-whileCallback(const vfApplyOutcome *sofar, gpointer data)
+release(WritingTools *w)
 {
-    WhileWriting *w = data;
-
-    w->calls++;
-    assert_true(sofar->known);
-    w->transactions = sofar->transactions;
-    g_free(w->peeked);
-    w->peeked = g_strdup(sofar->save[VIR_FIREWALL_LAYER_IPV4]);
-}
-
-/* @fw alone as a batch with @fn for while_writing. */
-static gboolean
-applyWhileWriting(vfBackend *b, virFirewall *fw, vfWhileWriting fn, gpointer data,
-                  vfApplyOutcome *outcome, GError **err)
-{
-    vfBatch batch = { .programs = &fw, .n = 1, .while_writing = fn, .while_data = data };
-
-    return vfBackendApplyBatch(b, &batch, outcome, err);
+    g_mutex_lock(&w->lock);
+    w->released = TRUE;
+    g_cond_signal(&w->cond);
+    g_mutex_unlock(&w->lock);
 }
 
 static void
-test_restore_while_writing(void **state)
+test_restore_apply_halves(void **state)
 {
     for (guint refuse = 0; refuse < 2; refuse++) {
-        WhileWriting w = { refuse };
+        WritingTools w = { .refuse = refuse, .caller = g_thread_self(), .block = TRUE };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
         g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec));
         g_autoptr(virFirewall) fw = virFirewallNew("t");
         g_autoptr(GError) err = NULL;
         char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
         g_auto(vfApplyOutcome) outcome = { 0 };
-        guint transactions = 0;
+        g_autofree char *peeked = NULL;
+        guint transactions = 0, foretoldTransactions;
+        const vfApplyOutcome *sofar;
+        vfBatch batch = { .programs = &fw, .n = 1 };
+        vfApply *apply;
         gboolean known;
 
+        g_mutex_init(&w.lock);
+        g_cond_init(&w.cond);
         virFirewallStartTransaction(fw, 0);
         ADD(fw, "192.168.122.1");
-        assert_true(applyWhileWriting(b, fw, whileCallback, &w, &outcome, &err));
-        assert_int_equal(w.calls, 1);
-        assert_non_null(w.peeked);
-        assert_non_null(strstr(w.peeked, "-A INPUT -s 192.168.122.1/32 -j ACCEPT"));
-        assert_int_equal(w.transactions, 1);
+        apply = vfBackendApplyBegin(b, &batch);
+        /* the restore still waits for us: Begin came back while it writes */
+        sofar = vfApplyForetold(apply);
+        assert_non_null(sofar);
+        assert_true(sofar->known);
+        assert_null(sofar->errors[0]);
+        peeked = g_strdup(sofar->save[VIR_FIREWALL_LAYER_IPV4]);
+        assert_non_null(peeked);
+        assert_non_null(strstr(peeked, "-A INPUT -s 192.168.122.1/32 -j ACCEPT"));
+        foretoldTransactions = sofar->transactions;
+        assert_int_equal(foretoldTransactions, 1);
+        release(&w);
+        assert_true(vfBackendApplyFinish(apply, &outcome, &err));
+        assert_null(err);
+        assert_true(w.releasedFirst);
+        assert_true(w.elsewhere >= 1);
         known = vfApplyOutcomeTake(&outcome, texts, &transactions);
         if (refuse) {
-            /* refused, then replayed: nothing told holds */
+            /* refused, then replayed: nothing foretold holds */
             assert_false(known);
             assert_true(w.restores > 1);
         } else {
             assert_true(known);
-            assert_int_equal(transactions, w.transactions);
-            assert_string_equal(texts[VIR_FIREWALL_LAYER_IPV4], w.peeked);
+            assert_int_equal(transactions, foretoldTransactions);
+            assert_string_equal(texts[VIR_FIREWALL_LAYER_IPV4], peeked);
             assert_null(texts[VIR_FIREWALL_LAYER_ETHERNET]);
+            assert_int_equal(outcome.stats.processes, 2);   /* iptables-save, -restore */
         }
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             g_free(texts[l]);
-        g_free(w.peeked);
+        g_mutex_clear(&w.lock);
+        g_cond_clear(&w.cond);
+    }
+}
+
+/* Nothing is foretold, and the Begin has applied the whole batch, where
+ * nothing is left writing: the exec backend, a replay, a difference too
+ * large to format meanwhile. vfBackendApplyBatch never leaves the calling
+ * thread. */
+static void
+test_restore_apply_halves_whole(void **state)
+{
+    for (guint k = 0; k < 4; k++) {
+        WritingTools w = { .caller = g_thread_self() };
+        g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
+        vfBackendOptions o = VF_BACKEND_OPTIONS(k == 0 ? VF_BACKEND_EXEC : VF_BACKEND_RESTORE,
+                                                rec);
+        g_autoptr(vfBackend) b = (o.replay = k == 1, vfBackendNew(&o));
+        g_autoptr(virFirewall) fw = virFirewallNew("t");
+        g_autoptr(GError) err = NULL;
+        g_auto(vfApplyOutcome) outcome = { 0 };
+        vfBatch batch = { .programs = &fw, .n = 1 };
+        guint calls;
+
+        virFirewallStartTransaction(fw, 0);
+        for (guint i = 0; i < (k == 2 ? 4001 : 1); i++) {
+            g_autofree char *addr = g_strdup_printf("10.%u.%u.1", i / 256, i % 256);
+            ADD(fw, addr);
+        }
+        if (k == 3) {
+            /* the same small batch, in one call */
+            assert_true(vfBackendApplyBatch(b, &batch, &outcome, &err));
+            assert_int_equal(w.restores, 1);
+        } else {
+            vfApply *apply = vfBackendApplyBegin(b, &batch);
+            calls = vfRunnerRecorderCalls(rec)->len;
+            assert_null(vfApplyForetold(apply));
+            assert_true(calls > 0);
+            assert_true(vfBackendApplyFinish(apply, &outcome, &err));
+            /* done in the Begin */
+            assert_int_equal(vfRunnerRecorderCalls(rec)->len, calls);
+        }
+        assert_null(err);
+        assert_null(outcome.errors[0]);
+        assert_int_equal(w.elsewhere, 0);
     }
 }
 
@@ -158,7 +225,8 @@ static void
 test_restore_layers_side_by_side(void **state)
 {
     for (int refuse = 0; refuse < 2; refuse++) {
-        WhileWriting w = { refuse, "ip6tables-restore" };
+        WritingTools w = { .refuse = refuse, .refuseTool = "ip6tables-restore",
+                           .caller = g_thread_self() };
         g_autoptr(vfRunner) rec = vfRunnerNewScripted(whileAnswer, &w);
         g_autoptr(vfBackend) b = vfBackendNew(&VF_BACKEND_OPTIONS(VF_BACKEND_RESTORE, rec));
         g_autoptr(virFirewall) fw = virFirewallNew("t");
@@ -166,7 +234,10 @@ test_restore_layers_side_by_side(void **state)
         char *texts[VIR_FIREWALL_LAYER_LAST] = { NULL };
         guint transactions = 0, putBack = 0;
         g_auto(vfApplyOutcome) outcome = { 0 };
+        vfBatch batch = { .programs = &fw, .n = 1 };
+        const vfApplyOutcome *sofar;
         GPtrArray *calls;
+        vfApply *apply;
 
         virFirewallStartTransaction(fw, 0);
         ADD(fw, "192.168.122.1");
@@ -174,9 +245,11 @@ test_restore_layers_side_by_side(void **state)
                            "--source", "fd00::1", "--jump", "ACCEPT", NULL);
         virFirewallAddRule(fw, VIR_FIREWALL_LAYER_ETHERNET, "-t", "nat", "-A", "PREROUTING",
                            "-i", "vnet0", "-j", "ACCEPT", NULL);
-        assert_true(applyWhileWriting(b, fw, whileCallback, &w, &outcome, &err));
-        assert_int_equal(w.calls, 1);
-        assert_int_equal(w.transactions, 3);
+        apply = vfBackendApplyBegin(b, &batch);
+        assert_non_null(sofar = vfApplyForetold(apply));
+        assert_int_equal(sofar->transactions, 3);
+        assert_true(vfBackendApplyFinish(apply, &outcome, &err));
+        assert_int_equal(w.elsewhere, 3);
         calls = vfRunnerRecorderCalls(rec);
         for (guint i = 0; i < calls->len; i++) {
             vfRecordedCall *c = g_ptr_array_index(calls, i);
@@ -196,7 +269,6 @@ test_restore_layers_side_by_side(void **state)
         }
         for (int l = 0; l < VIR_FIREWALL_LAYER_LAST; l++)
             g_free(texts[l]);
-        g_free(w.peeked);
     }
 }
 
@@ -253,7 +325,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restore_processes_flat),
-        cmocka_unit_test(test_restore_while_writing),
+        cmocka_unit_test(test_restore_apply_halves),
+        cmocka_unit_test(test_restore_apply_halves_whole),
         cmocka_unit_test(test_restore_listing_refused),
         cmocka_unit_test(test_restore_layers_side_by_side),
     };

@@ -13,6 +13,12 @@
  * (undo.c), the line is recorded as failing (learn.c), and the batch is
  * planned again: the failing program then fails and rolls back exactly as
  * libvirt would have it, and the others are applied.
+ *
+ * The apply is one vfRestoreRun from vfRestoreBegin to vfRestoreFinish.
+ * The Begin goes as far as it can; only a small difference written side
+ * by side (vfBackendApplyBegin) makes it return early, with the tools
+ * writing, and the Finish takes it from there: the same phases, cut at
+ * the one place where the caller has time.
  */
 #include "undo.h"
 #include "error.h"
@@ -23,12 +29,6 @@
 /* A batch of at most this many programs (a VM start is one) starts its
  * restore tools ahead (vfRunnerPrestart). */
 #define VF_PRESTART_MAX_PROGRAMS 4
-
-typedef enum {
-    VF_ROUND_DONE,    /* written: the outcome is final */
-    VF_ROUND_AGAIN,   /* put back: plan again from the kernel's tables */
-    VF_ROUND_ERROR,   /* the batch failed */
-} vfRoundEnd;
 
 /*
  * The tools start while the tables are read and simulated (a layer only
@@ -205,25 +205,15 @@ settleOutcome(vfRestoreRun *run, vfTableSet **sets, guint transactions)
     out->known = hasText || (!keep && exact);
 }
 
-/* The first round: the whole batch as one difference. */
+/* What writing the first round's difference left: the outcome settled,
+ * or the tables put back for a replay. */
 static vfRoundEnd
-writeDifference(vfRestoreRun *run, GError **error)
+differenceWritten(vfRestoreRun *run, vfDiffOutcome written, GError **error)
 {
-    g_autoptr(vfSimulation) sim = NULL;
-    g_autofree char *why = NULL;
-    g_autoptr(vfDiff) diff = NULL;
+    g_autoptr(vfSimulation) sim = g_steal_pointer(&run->sim);
+    g_autoptr(vfDiff) diff = g_steal_pointer(&run->diff);
 
-    /* the difference needs only the final tables, not the log, nor the
-     * programs once walked */
-    sim = simulate(run, FALSE, run->batch->release ? releaseProgram : NULL);
-    /* written as a difference, such a rule would never meet a tool */
-    if (!vfSimulationJudgedGone(sim, &why))
-        diff = vfDiffBuild(run->snapshot, sim->sets, &why);
-    if (!diff) {
-        g_debug("replaying the programs: %s", why);
-        return VF_ROUND_AGAIN;
-    }
-    switch (vfRestoreWriteDiff(run, diff, sim->sets, error)) {
+    switch (written) {
     case VF_DIFF_APPLIED:
         settleOutcome(run, sim->sets, diff->scripts->len);
         return VF_ROUND_DONE;
@@ -240,6 +230,31 @@ writeDifference(vfRestoreRun *run, GError **error)
             run->listing = VF_LISTING_OFF;
     }
     return vfRestoreReadAgain(run, error) ? VF_ROUND_AGAIN : VF_ROUND_ERROR;
+}
+
+/* The first round: the whole batch as one difference, left writing in
+ * the background if @background and it is small. */
+static vfRoundEnd
+writeDifference(vfRestoreRun *run, gboolean background, GError **error)
+{
+    g_autofree char *why = NULL;
+
+    /* the difference needs only the final tables, not the log, nor the
+     * programs once walked */
+    run->sim = simulate(run, FALSE, run->batch->release ? releaseProgram : NULL);
+    /* written as a difference, such a rule would never meet a tool */
+    if (!vfSimulationJudgedGone(run->sim, &why))
+        run->diff = vfDiffBuild(run->snapshot, run->sim->sets, &why);
+    if (!run->diff) {
+        g_debug("replaying the programs: %s", why);
+        g_clear_pointer(&run->sim, vfSimulationFree);
+        return VF_ROUND_AGAIN;
+    }
+    if (background &&
+        (run->writing = vfRestoreWriteDiffBegin(run, run->diff, run->sim->sets)))
+        return VF_ROUND_WRITING;
+    return differenceWritten(run, vfRestoreWriteDiff(run, run->diff, run->sim->sets, error),
+                             error);
 }
 
 /* One script of a replay; @undo holds what the round committed. */
@@ -304,17 +319,12 @@ replayRound(vfRestoreRun *run, GError **error)
     return VF_ROUND_DONE;
 }
 
+/* Rounds of the replay from @round on, until one is done. */
 static vfRoundEnd
-applyRounds(vfRestoreRun *run, GError **error)
+replayRounds(vfRestoreRun *run, guint round, GError **error)
 {
-    guint round = 0;
     vfRoundEnd end;
 
-    if (!run->options->replay) {
-        round++;
-        if ((end = writeDifference(run, error)) != VF_ROUND_AGAIN)
-            return end;
-    }
     for (; round < VF_RESTORE_MAX_ROUNDS; round++) {
         if ((end = replayRound(run, error)) != VF_ROUND_AGAIN)
             return end;
@@ -339,38 +349,63 @@ finish(vfRestoreRun *run)
         if (!run->outcome->known)
             g_clear_pointer(&run->outcome->save[l], g_free);
     }
+    g_clear_pointer(&run->sim, vfSimulationFree);
+    g_clear_pointer(&run->diff, vfDiffFree);
     g_hash_table_unref(run->found);
     vfLearnerFree(run->learner);
     g_free(run->programs);
 }
 
-gboolean
-vfRestoreApply(gpointer state, const vfBatch *batch, vfApplyOutcome *outcome,
-               GError **error)
+gpointer
+vfRestoreBegin(gpointer state, const vfBatch *batch, vfApplyOutcome *outcome,
+               gboolean background, gboolean *writing)
 {
     vfRestore *restore = state;
-    vfRestoreRun run = {
-        .restore = restore,
-        .options = restore->options,
-        .batch = batch,
-        .outcome = outcome,
-        .stats = &outcome->stats,
-        .listing = restore->options->listing,
-        .programs = g_memdup2(batch->programs, sizeof(*batch->programs) * batch->n),
-        .found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .learner = vfLearnerNew(),
-    };
-    vfRoundEnd end;
+    vfRestoreRun *run = g_new0(vfRestoreRun, 1);
 
-    startTools(&run);
-    checkKept(&run);
-    end = readTables(&run, error) ? applyRounds(&run, error) : VF_ROUND_ERROR;
-    finish(&run);
-    if (end != VF_ROUND_DONE)
-        return FALSE;
-    for (gsize i = 0; i < batch->n; i++) {
-        if (outcome->errors[i])
-            return FALSE;
+    run->restore = restore;
+    run->options = restore->options;
+    run->batch = batch;
+    run->outcome = outcome;
+    run->stats = &outcome->stats;
+    run->listing = restore->options->listing;
+    run->programs = g_memdup2(batch->programs, sizeof(*batch->programs) * batch->n);
+    run->found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    run->learner = vfLearnerNew();
+
+    startTools(run);
+    checkKept(run);
+    if (!readTables(run, &run->error))
+        run->end = VF_ROUND_ERROR;
+    else if (run->options->replay)
+        run->end = replayRounds(run, 0, &run->error);
+    else if ((run->end = writeDifference(run, background, &run->error)) == VF_ROUND_AGAIN)
+        run->end = replayRounds(run, 1, &run->error);
+    *writing = run->end == VF_ROUND_WRITING;
+    return run;
+}
+
+gboolean
+vfRestoreFinish(gpointer apply, GError **error)
+{
+    vfRestoreRun *run = apply;
+    gboolean ok;
+
+    if (run->end == VF_ROUND_WRITING) {
+        vfDiffOutcome written = vfRestoreWriteDiffFinish(g_steal_pointer(&run->writing),
+                                                         &run->error);
+        run->end = differenceWritten(run, written, &run->error);
+        if (run->end == VF_ROUND_AGAIN)
+            run->end = replayRounds(run, 1, &run->error);
     }
-    return TRUE;
+    finish(run);
+    ok = run->end == VF_ROUND_DONE;
+    for (gsize i = 0; ok && i < run->batch->n; i++) {
+        if (run->outcome->errors[i])
+            ok = FALSE;
+    }
+    if (run->error)
+        g_propagate_error(error, run->error);
+    g_free(run);
+    return ok;
 }

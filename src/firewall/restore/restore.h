@@ -10,6 +10,7 @@
 
 #include "backend-ops.h"
 #include "diff.h"
+#include "simulate.h"
 
 /* Across applies: the tables the last apply left (keep_tables). */
 typedef struct {
@@ -25,8 +26,17 @@ typedef struct {
 } vfRestore;
 
 typedef struct _vfLearner vfLearner;
+typedef struct _vfDiffWriting vfDiffWriting;
 
-/* One apply. */
+/* How far a round of the apply got. */
+typedef enum {
+    VF_ROUND_DONE,      /* written: the outcome is final */
+    VF_ROUND_AGAIN,     /* put back: plan again from the kernel's tables */
+    VF_ROUND_ERROR,     /* the batch failed */
+    VF_ROUND_WRITING,   /* the tools write the difference (vfBackendApplyBegin) */
+} vfRoundEnd;
+
+/* One apply, from vfRestoreBegin to vfRestoreFinish. */
 typedef struct {
     vfRestore *restore;
     const vfBackendOptions *options;
@@ -46,6 +56,12 @@ typedef struct {
     gboolean given_text;   /* a snapshot came from the batch's texts */
     gboolean kept;         /* the result went to vfRestore.kept */
     vfLearner *learner;
+    /* the first round's, while its difference is written */
+    vfSimulation *sim;
+    vfDiff *diff;
+    vfDiffWriting *writing;   /* tools left writing by vfRestoreBegin */
+    vfRoundEnd end;
+    GError *error;            /* told by vfRestoreFinish */
 } vfRestoreRun;
 
 /* kept.c */
@@ -58,9 +74,11 @@ void vfRestoreDiscard(vfRestore *restore, vfTableSet **set);
 gboolean vfRestoreKeep(vfRestore *restore, const vfRestoreRun *run,
                        guint transactions, vfTableSet **sets);
 
-/* apply.c */
-gboolean vfRestoreApply(gpointer state, const vfBatch *batch,
-                        vfApplyOutcome *outcome, GError **error);
+/* apply.c: the ops' begin and finish */
+gpointer vfRestoreBegin(gpointer state, const vfBatch *batch,
+                        vfApplyOutcome *outcome, gboolean background,
+                        gboolean *writing);
+gboolean vfRestoreFinish(gpointer apply, GError **error);
 /* Reads *-save again for the batch's layers (after a put-back). */
 gboolean vfRestoreReadAgain(vfRestoreRun *run, GError **error);
 
@@ -92,6 +110,13 @@ typedef enum {
 } vfDiffOutcome;
 vfDiffOutcome vfRestoreWriteDiff(vfRestoreRun *run, vfDiff *diff,
                                  vfTableSet *const *after, GError **error);
+/* The same side by side, each layer's restore on a thread of its own, for
+ * a small difference with one restore per layer (else NULL: nothing
+ * started); meanwhile the outcome tells what will be if the tools take it
+ * (known). The Finish waits for them, and frees @writing. */
+vfDiffWriting *vfRestoreWriteDiffBegin(vfRestoreRun *run, vfDiff *diff,
+                                       vfTableSet *const *after);
+vfDiffOutcome vfRestoreWriteDiffFinish(vfDiffWriting *writing, GError **error);
 /* Do the tables print as *-save will (vfTableSet.inexact)? Else they are
  * never handed over as the kernel's: the caller reads *-save. */
 gboolean vfRestoreExactSets(vfTableSet *const *sets);

@@ -3,13 +3,14 @@
  *
  * A restore that could not run or refused its input has the tables the
  * others wrote put back (undo.c); a refusal then makes the apply replay the
- * programs' log instead (apply.c).
+ * programs' log instead (apply.c). One after the other, or (a small
+ * difference, vfBackendApplyBegin) side by side while the caller goes on.
  */
 #include "undo.h"
 #include "render.h"
 
 /* A difference up to this many lines is small enough to format the result
- * while the tools write it (vfBatch.while_writing). */
+ * while the tools write it (vfBackendApplyBegin). */
 #define VF_WHILE_WRITING_MAX_LINES 4000
 
 gboolean
@@ -84,8 +85,8 @@ scriptJob(gpointer data)
     return NULL;
 }
 
-/* The outcome as it will be if the tools take the difference, for the
- * batch's while_writing. */
+/* The outcome as it will be if the tools take the difference: known
+ * until vfRestoreWriteDiffFinish, which tells whether it holds. */
 static void
 foretellOutcome(vfRestoreRun *run, vfTableSet *const *after, guint transactions)
 {
@@ -95,28 +96,36 @@ foretellOutcome(vfRestoreRun *run, vfTableSet *const *after, guint transactions)
         out->save[l] = after[l] ? vfTableSetFormat(after[l]) : NULL;
     out->transactions = transactions;
     out->known = TRUE;
-    run->batch->while_writing(out, run->batch->while_data);
-    out->known = FALSE;   /* until the tools have taken it */
 }
 
-/*
- * A small difference (a VM start): each layer's restore on a thread of its
- * own, side by side (different tools, different tables; one tool's wait is
- * mostly the kernel's commit), and meanwhile the result they are making is
- * formatted and handed to the batch's while_writing.
- */
-static vfDiffOutcome
-writeWhileWriting(vfRestoreRun *run, vfDiff *diff, vfTableSet *const *after,
-                  GError **error)
-{
-    guint n = diff->scripts->len;
-    g_autofree vfScriptJob *jobs = g_new0(vfScriptJob, n);
-    g_autofree GThread **threads = g_new0(GThread *, n);
-    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(vfUndo) undo = vfUndoNewDiff(run->snapshot, after);
-    GError *runErr = NULL;
-    gboolean refused = FALSE;
+/* A small difference being written (a VM start): each layer's restore on
+ * a thread of its own, side by side (different tools, different tables;
+ * one tool's wait is mostly the kernel's commit). */
+struct _vfDiffWriting {
+    vfRestoreRun *run;
+    vfDiff *diff;   /* the run's */
+    vfScriptJob *jobs;
+    GThread **threads;
+    GPtrArray *texts;
+    vfUndo *undo;
+};
 
+vfDiffWriting *
+vfRestoreWriteDiffBegin(vfRestoreRun *run, vfDiff *diff, vfTableSet *const *after)
+{
+    vfDiffWriting *w;
+    guint n = diff->scripts->len;
+
+    if (!n || !vfRestoreExactSets(after) || diff->lines > VF_WHILE_WRITING_MAX_LINES ||
+        !oneScriptPerLayer(diff))
+        return NULL;
+    w = g_new0(vfDiffWriting, 1);
+    w->run = run;
+    w->diff = diff;
+    w->jobs = g_new0(vfScriptJob, n);
+    w->threads = g_new0(GThread *, n);
+    w->texts = g_ptr_array_new_with_free_func(g_free);
+    w->undo = vfUndoNewDiff(run->snapshot, after);
     for (guint s = 0; s < n; s++) {
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
         char *text;
@@ -124,20 +133,33 @@ writeWhileWriting(vfRestoreRun *run, vfDiff *diff, vfTableSet *const *after,
         vfRestoreDecideListing(run, script, run->snapshot);
         text = vfRenderScript(script, NULL);
 
-        g_ptr_array_add(texts, text);
+        g_ptr_array_add(w->texts, text);
         g_debug("%s-restore --noflush <<\n%s", vfRestoreLayerLabel(script->layer), text);
-        jobs[s].run = run;
-        jobs[s].layer = script->layer;
-        jobs[s].text = text;
-        threads[s] = g_thread_new("vf-restore", scriptJob, &jobs[s]);
+        w->jobs[s].run = run;
+        w->jobs[s].layer = script->layer;
+        w->jobs[s].text = text;
+        w->threads[s] = g_thread_new("vf-restore", scriptJob, &w->jobs[s]);
     }
+    /* formatted while the tools write */
     foretellOutcome(run, after, n);
+    return w;
+}
 
+vfDiffOutcome
+vfRestoreWriteDiffFinish(vfDiffWriting *w, GError **error)
+{
+    vfRestoreRun *run = w->run;
+    guint n = w->diff->scripts->len;
+    GError *runErr = NULL;
+    gboolean refused = FALSE;
+    vfDiffOutcome end;
+
+    run->outcome->known = FALSE;   /* until the tools have taken it */
     for (guint s = 0; s < n; s++) {
-        vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
-        vfScriptJob *job = &jobs[s];
+        vfPlanScript *script = g_ptr_array_index(w->diff->scripts, s);
+        vfScriptJob *job = &w->jobs[s];
 
-        g_thread_join(threads[s]);
+        g_thread_join(w->threads[s]);
         run->stats->lock_retries += job->stats.lock_retries;
         if (!job->ran) {
             if (!runErr)
@@ -149,13 +171,19 @@ writeWhileWriting(vfRestoreRun *run, vfDiff *diff, vfTableSet *const *after,
                 refusedDebug(script, job->res.err);
                 refused = TRUE;
             } else {
-                vfUndoAdd(undo, script);
+                vfUndoAdd(w->undo, script);
                 run->stats->lines += script->entries->len;
             }
         }
         vfRunResultClear(&job->res);
     }
-    return endWriting(run, undo, runErr, refused, n, error);
+    end = endWriting(run, w->undo, runErr, refused, n, error);
+    vfUndoFree(w->undo);
+    g_ptr_array_unref(w->texts);
+    g_free(w->threads);
+    g_free(w->jobs);
+    g_free(w);
+    return end;
 }
 
 vfDiffOutcome
@@ -163,10 +191,6 @@ vfRestoreWriteDiff(vfRestoreRun *run, vfDiff *diff, vfTableSet *const *after,
                    GError **error)
 {
     g_autoptr(vfUndo) undo = vfUndoNewDiff(run->snapshot, after);
-
-    if (run->batch->while_writing && diff->scripts->len && vfRestoreExactSets(after) &&
-        diff->lines <= VF_WHILE_WRITING_MAX_LINES && oneScriptPerLayer(diff))
-        return writeWhileWriting(run, diff, after, error);
 
     for (guint s = 0; s < diff->scripts->len; s++) {
         vfPlanScript *script = g_ptr_array_index(diff->scripts, s);
