@@ -126,12 +126,10 @@ finalChain(const char *chain)
     const char *rest;
     gsize at;
 
-    switch (nwfChainParse(chain, strlen(chain), &rest)) {
-    case NWF_CHAIN_ROOT: at = strlen("libvirt-"); break;
-    case NWF_CHAIN_IPT: at = 1; break;
-    case NWF_CHAIN_SUB: at = 0; break;
-    default: return c;
-    }
+    if (nwfChainParse(chain, strlen(chain), &rest) == NWF_CHAIN_OTHER)
+        return c;
+    /* in every kind the prefix letter stands just before "-IF" */
+    at = rest - chain - 2;
     if (c[at] == NWF_PFX_IN_TEMP)
         c[at] = NWF_PFX_IN;
     else if (c[at] == NWF_PFX_OUT_TEMP)
