@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/libvirt/restart-cpu.sh PREFIX [RUNS]: libvirtd restarts beside N
-# clean-traffic bindings (N=1000; VF_BENCH_N) on firewall_backend
+# bindings of one filter (N=1000, VF_BENCH_N; clean-traffic, VF_BENCH_FILTER:
+# or one of bench/nwfilter, as run.sh --filter) on firewall_backend
 # "iptables-restore", in a sandbox of contrib/libvirt/e2e/lib.sh. Prints,
 # per restart, "ready" and "in libvirtd" as bench/libvirt/run.sh takes
 # them, and the CPU seconds libvirtd used since its launch (itself, the
@@ -18,6 +19,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 export VF_LIBVIRT_PREFIX=$1
 RUNS=${2:-3}
 N=${VF_BENCH_N:-1000}
+FILTER=${VF_BENCH_FILTER:-clean-traffic}
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 ENV=()
@@ -28,10 +30,11 @@ ENV=()
 
 
 e2e_init restart-cpu
-log "N=$N, log_filters: $E2E_LOG_FILTERS, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+log "N=$N, filter $FILTER, log_filters: $E2E_LOG_FILTERS, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 sb nft flush ruleset
+[ "$FILTER" = clean-traffic ] || define_filter "$ROOT/bench/nwfilter/$FILTER.xml"
 make_taps 0 "$N"
-status_bindings 0 $((N - 1)) clean-traffic 'IP=10.0.%hi.%lo'
+status_bindings 0 $((N - 1)) "$FILTER" 'IP=10.0.%hi.%lo'
 flush_rules
 set_backend iptables-restore
 start_daemon first "${ENV[@]}" || fail "libvirtd failed to start"
