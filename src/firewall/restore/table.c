@@ -93,6 +93,8 @@ chainFree(vfChain *chain)
     policyFree(chain->policy);
     if (chain->parsed)
         g_ptr_array_unref(chain->parsed);
+    if (chain->ruleKeys)
+        g_hash_table_unref(chain->ruleKeys);
     g_free(chain);
 }
 
@@ -369,8 +371,10 @@ vfTableRenameChain(vfTable *table, const char *fromName, const char *to)
                 if ((g_str_equal(spec[k], "-j") || g_str_equal(spec[k], "-g")) &&
                     g_str_equal(spec[k + 1], from)) {
                     /* the packed block keeps the old bytes; the table
-                     * owns the new name */
+                     * owns the new name; the referrer's index follows */
+                    vfChainIndexRemove(referrer, (const char *const *)spec);
                     spec[k + 1] = g_string_chunk_insert_const(table->names, to);
+                    vfChainIndexAdd(referrer, (const char *const *)spec);
                     break;
                 }
             }

@@ -28,6 +28,11 @@ typedef struct {
                          * referrers (the kernel refuses jumps to others) */
     gboolean pristine;  /* copied from the table this one's table was
                          * copied from, and unchanged since */
+    /* vfChainHasRule's index of the rules (lines and parsed): key
+     * (table-rules.c ruleKey) -> count, made once the chain was scanned
+     * often, then kept true by every edit, dropped by a flush */
+    GHashTable *ruleKeys;
+    guint scans;
     char nameBuf[];     /* one block per chain: thousands of them, made
                          * twice per run */
 } vfChain;
@@ -104,6 +109,10 @@ gsize vfTableCountRules(const vfTable *table);
 /* Does the chain hold @rule (tokens as the table holds them)? Without
  * parsing its lines unless they have quotes. */
 gboolean vfChainHasRule(vfTable *table, vfChain *chain, const char *const *rule);
+/* vfChainHasRule's index (vfChain.ruleKeys, if made): @rule added to or
+ * removed from @chain outside the edits of table-rules.c (a rename). */
+void vfChainIndexAdd(vfChain *chain, const char *const *rule);
+void vfChainIndexRemove(vfChain *chain, const char *const *rule);
 /* Known equal by printing @chain's parsed rules as *-save does and
  * comparing with the unparsed lines of @other (a rebuilt chain against
  * the kernel's: no need to parse the kernel's). FALSE also where only the
